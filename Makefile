@@ -1,0 +1,43 @@
+# The two commands: `make demo` runs the main job, `make test` runs everything CI checks.
+# Both set up the virtual environment (and any Debian package needed) on first use.
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.tarifa-installed
+
+.PHONY: demo test lint typecheck unit schema bench clean-demo lock
+
+$(STAMP): pyproject.toml requirements.lock scripts/bootstrap.sh
+	./scripts/bootstrap.sh
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py
+
+test: $(STAMP) lint typecheck
+	$(BIN)/pytest --cov --cov-report=term -q
+	$(BIN)/python bench/customers_import.py --smoke
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# Rewrite src/tarifa/sql/schema.sql from a freshly migrated database (commit the result).
+schema: $(STAMP)
+	$(BIN)/python -m tarifa.db.schema > src/tarifa/sql/schema.sql
+
+bench: $(STAMP)
+	$(BIN)/python bench/customers_import.py
+
+# Regenerate requirements.lock after changing dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean-demo:
+	$(BIN)/tarifa db stop || true
+	rm -rf .tarifa

@@ -1,0 +1,45 @@
+"""Resolve the server for the current settings, and create tarifa's database on it."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from tarifa.db.embedded import EmbeddedServer
+from tarifa.db.settings import Settings
+
+
+def server_url(settings: Settings) -> str:
+    """URL of the database tarifa uses; starts the embedded server when that is the choice."""
+    if settings.database_url is not None:
+        return settings.database_url
+    server = EmbeddedServer(settings.home, durable=settings.durable)
+    server.ensure_running()
+    return server.url(settings.database_name)
+
+
+def admin_url(settings: Settings) -> str:
+    """URL of the embedded server's maintenance database, used to create tarifa's."""
+    server = EmbeddedServer(settings.home, durable=settings.durable)
+    return server.ensure_running()
+
+
+def create_database(admin: str, name: str, *, template: str | None = None) -> bool:
+    """Create database `name` unless it exists; return whether it was created."""
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists:
+            return False
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        conn.execute(statement)
+        return True
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL, naming database `name` instead."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{quote(name)}"))

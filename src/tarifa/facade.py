@@ -1,0 +1,45 @@
+"""`tarifa.connect()`: the library's front door, one service per billing area."""
+
+from __future__ import annotations
+
+import getpass
+from types import TracebackType
+
+from tarifa.audit import AuditLog
+from tarifa.db.connection import Database, PooledDatabase
+from tarifa.db.server import server_url
+from tarifa.db.settings import from_environment
+
+
+class Billing:
+    """Services per area, sharing one database and one actor (who the audit log names)."""
+
+    def __init__(self, db: Database, *, actor: str) -> None:
+        self.db = db
+        self.actor = actor
+        self.audit = AuditLog(db)
+
+    def close(self) -> None:
+        close = getattr(self.db, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> Billing:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def connect(url: str | None = None, *, actor: str | None = None) -> Billing:
+    """Open tarifa on `url`, else on TARIFA_DATABASE_URL, else on the embedded server.
+
+    The schema must already be migrated (`tarifa init` or `tarifa db migrate`).
+    """
+    resolved = url or server_url(from_environment())
+    return Billing(PooledDatabase(resolved), actor=actor or f"library:{getpass.getuser()}")
