@@ -19,6 +19,7 @@ from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 from tarifa.audit.chain import ChainRow, Head, Verification, verify
+from tarifa.db import queries
 from tarifa.db.connection import Database
 from tarifa.errors import DatabaseError
 
@@ -56,7 +57,7 @@ def record(
     is stored erasable and enters the hash only through a salted digest.
     """
     row = conn.cursor(row_factory=tuple_row).execute(
-        "SELECT audit_append(%s, %s, %s, %s, %s, %s)",
+        _SQL["append"],
         (
             actor,
             action,
@@ -71,16 +72,7 @@ def record(
     return int(row[0])
 
 
-_CHAIN_QUERY = """
-SELECT id, prev_hash, hash,
-       audit_canonical(id, recorded_at, actor, action, entity_type, entity_id, data,
-                       personal_digest) AS canonical,
-       personal->>'salt' AS personal_salt,
-       (personal->'data')::text AS personal_text,
-       personal_digest
-FROM audit_log
-ORDER BY id
-"""
+_SQL = queries.load("audit")
 
 
 class AuditLog:
@@ -93,19 +85,13 @@ class AuditLog:
 
     def head(self) -> Head | None:
         with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
-            ).fetchone()
+            row = conn.execute(_SQL["head"]).fetchone()
         return None if row is None else Head(id=int(row["id"]), hash=str(row["hash"]))
 
     def entries(self, entity_type: str, entity_id: str | int) -> list[dict[str, Any]]:
         with self.db.transaction() as conn:
             return list(
-                conn.execute(
-                    "SELECT id, recorded_at, actor, action, entity_type, entity_id, data"
-                    " FROM audit_log WHERE entity_type = %s AND entity_id = %s ORDER BY id",
-                    (entity_type, str(entity_id)),
-                )
+                conn.execute(_SQL["entries_for"], (entity_type, str(entity_id)))
             )
 
     @staticmethod
@@ -113,6 +99,6 @@ class AuditLog:
         # A server-side cursor streams a long chain instead of loading it all at once.
         with conn.cursor(name="audit_chain") as cursor:
             cursor.itersize = 5000
-            cursor.execute(_CHAIN_QUERY)
+            cursor.execute(_SQL["chain"])
             for row in cursor:
                 yield ChainRow(**row)

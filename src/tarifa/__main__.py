@@ -1,0 +1,3 @@
+from tarifa.cli import main
+
+main()

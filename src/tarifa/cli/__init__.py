@@ -1,0 +1,34 @@
+"""The `tarifa` command: one Typer app, one sub-app per area."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tarifa.cli import audit as audit_commands
+from tarifa.cli import customers as customer_commands
+from tarifa.cli import db as db_commands
+from tarifa.cli.output import console, fail
+from tarifa.errors import TarifaError
+
+app = typer.Typer(
+    name="tarifa",
+    help="Billing for telecom and other service providers, on PostgreSQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("init")(db_commands.init)
+app.add_typer(db_commands.app, name="db")
+app.add_typer(customer_commands.app, name="customers")
+app.add_typer(audit_commands.app, name="audit")
+
+
+def main() -> None:
+    try:
+        app()
+    except TarifaError as err:
+        fail(err)
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,50 @@
+"""Printing for people (Rich) or for scripts (`--json`), and errors with stable codes."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from tarifa.errors import TarifaError, ValidationError
+
+console = Console()
+errors = Console(stderr=True)
+
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+def actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _default(value: object) -> str:
+    if isinstance(value, Decimal | Path):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def emit(payload: Any, as_json: bool, render: Callable[[], None]) -> None:
+    """Print `payload` as JSON for scripts, or call `render` for people."""
+    if as_json:
+        sys.stdout.write(json.dumps(payload, default=_default, indent=2) + "\n")
+    else:
+        render()
+
+
+def fail(err: TarifaError, exit_code: int = 1) -> NoReturn:
+    errors.print(f"[bold red]error[/] [dim]({err.code})[/]: {err}")
+    if isinstance(err, ValidationError):
+        for problem in err.errors:
+            errors.print(f"  • {problem.field}: {problem.reason}")
+    raise SystemExit(exit_code)
