@@ -10,8 +10,15 @@ from tarifa.facade import Billing
 
 def _append_three(conn: psycopg.Connection) -> None:
     for n in range(1, 4):
-        record(conn, actor="test", action="create", entity_type="customer", entity_id=n,
-               data={"n": n}, personal={"email": f"c{n}@example.com"})
+        record(
+            conn,
+            actor="test",
+            action="create",
+            entity_type="customer",
+            entity_id=n,
+            data={"n": n},
+            personal={"email": f"c{n}@example.com"},
+        )
 
 
 def test_appended_rows_form_a_chain_that_verifies(billing: Billing, conn) -> None:
@@ -46,9 +53,9 @@ def _tamper(conn: psycopg.Connection, statement: str) -> None:
 
 
 def _id_of(conn: psycopg.Connection, entity_id: str) -> int:
-    return conn.execute(
-        "SELECT id FROM audit_log WHERE entity_id = %s", (entity_id,)
-    ).fetchone()["id"]
+    return conn.execute("SELECT id FROM audit_log WHERE entity_id = %s", (entity_id,)).fetchone()[
+        "id"
+    ]
 
 
 def test_a_changed_row_is_named_by_verify(billing: Billing, conn) -> None:
@@ -61,8 +68,11 @@ def test_a_changed_row_is_named_by_verify(billing: Billing, conn) -> None:
 
 def test_changed_personal_data_is_caught(billing: Billing, conn) -> None:
     _append_three(conn)
-    _tamper(conn, "UPDATE audit_log SET personal = jsonb_set(personal, '{data,email}',"
-                  " '\"other@example.com\"') WHERE entity_id = '1'")
+    _tamper(
+        conn,
+        "UPDATE audit_log SET personal = jsonb_set(personal, '{data,email}',"
+        " '\"other@example.com\"') WHERE entity_id = '1'",
+    )
     result = billing.audit.verify()
     assert result.problem is Problem.PERSONAL_CHANGED
     assert result.row_id == _id_of(conn, "1")

@@ -87,8 +87,12 @@ def verify(rows: Iterable[ChainRow], *, expected_head: Head | None = None) -> Ve
         last = row
     head = Head(id=last.id, hash=last.hash) if last else None
     if not head_seen:
-        return Verification(rows=count, head=head, problem=Problem.HEAD_MISSING,
-                            row_id=expected_head.id if expected_head else None)
+        return Verification(
+            rows=count,
+            head=head,
+            problem=Problem.HEAD_MISSING,
+            row_id=expected_head.id if expected_head else None,
+        )
     return Verification(rows=count, head=head)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import tuple_row
+from psycopg.rows import class_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from tarifa.audit.chain import ChainRow, Head, Verification, verify
@@ -56,17 +56,21 @@ def record(
     `personal` holds what identifies a person (names, emails, addresses, phone numbers): it
     is stored erasable and enters the hash only through a salted digest.
     """
-    row = conn.cursor(row_factory=tuple_row).execute(
-        _SQL["append"],
-        (
-            actor,
-            action,
-            entity_type,
-            None if entity_id is None else str(entity_id),
-            _jsonb(data or {}),
-            _jsonb(personal),
-        ),
-    ).fetchone()
+    row = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            _SQL["append"],
+            (
+                actor,
+                action,
+                entity_type,
+                None if entity_id is None else str(entity_id),
+                _jsonb(data or {}),
+                _jsonb(personal),
+            ),
+        )
+        .fetchone()
+    )
     if row is None:  # audit_append always returns the new id
         raise DatabaseError("audit_append returned no row")
     return int(row[0])
@@ -85,14 +89,11 @@ class AuditLog:
 
     def head(self) -> Head | None:
         with self.db.transaction() as conn:
-            row = conn.execute(_SQL["head"]).fetchone()
-        return None if row is None else Head(id=int(row["id"]), hash=str(row["hash"]))
+            return conn.cursor(row_factory=class_row(Head)).execute(_SQL["head"]).fetchone()
 
     def entries(self, entity_type: str, entity_id: str | int) -> list[dict[str, Any]]:
         with self.db.transaction() as conn:
-            return list(
-                conn.execute(_SQL["entries_for"], (entity_type, str(entity_id)))
-            )
+            return list(conn.execute(_SQL["entries_for"], (entity_type, str(entity_id))))
 
     @staticmethod
     def _rows(conn: psycopg.Connection[Any]) -> Iterator[ChainRow]:

