@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,7 +32,8 @@ def tarifa(home: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
 def home(tmp_path: Path):
     home = tmp_path / "home"
     yield home
-    EmbeddedServer(home).stop() if home.exists() else None
+    if home.exists():
+        EmbeddedServer(home).stop()
 
 
 def test_init_starts_a_private_server_creates_and_migrates_the_database(home: Path) -> None:
@@ -96,3 +99,48 @@ def test_a_database_url_bypasses_the_embedded_server(home: Path, fresh_db: str) 
     assert status["embedded"] is False
     assert status["pending_migrations"] == []
     assert not env_home.exists()
+
+
+def _unprivileged_python() -> list[str] | None:
+    """A command running this Python's tarifa as `nobody`, or None when that cannot work here.
+
+    The venv's interpreter may live under /root (unreadable to other users), so the system
+    interpreter of the same version runs with this checkout's `src` and site-packages.
+    """
+    system_python = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
+    if os.geteuid() != 0 or not system_python.exists() or not shutil.which("setpriv"):
+        return None
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    psycopg_init = f"{site}/psycopg/__init__.py"
+    probe = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "test",
+             "-r", psycopg_init, "-a", "-r", f"{src}/tarifa/cli/db.py"]  # fmt: skip
+    if subprocess.run(probe, check=False).returncode != 0:
+        return None
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env",
+            f"PYTHONPATH={src}:{site}", str(system_python), "-m", "tarifa"]  # fmt: skip
+
+
+@pytest.mark.skipif(
+    _unprivileged_python() is None,
+    reason="needs root, setpriv, a system "
+    "Python of this version and a checkout readable by `nobody`",
+)
+def test_as_an_ordinary_user_the_cluster_lives_in_tarifa_home() -> None:
+    command = _unprivileged_python()
+    assert command is not None
+    # pytest's tmp_path is private to root; nobody gets a folder of its own under /tmp.
+    scratch = Path(tempfile.mkdtemp(prefix="tarifa-nobody-"))
+    os.chown(scratch, 65534, 65534)
+    home = scratch / "home"
+    env = {"PATH": os.environ["PATH"], "TARIFA_HOME": str(home), "TARIFA_EMBEDDED_DURABLE": "0"}
+    try:
+        run = subprocess.run([*command, "init", "--json"], env=env, capture_output=True,
+                             text=True, timeout=180, check=False)  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        for folder in (home / "pgdata", home / "run"):
+            info = folder.stat()
+            assert (info.st_uid, stat.S_IMODE(info.st_mode)) == (65534, 0o700)
+    finally:
+        subprocess.run([*command, "db", "stop"], env=env, capture_output=True, check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
