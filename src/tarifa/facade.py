@@ -6,6 +6,7 @@ import getpass
 from types import TracebackType
 
 from tarifa.audit import AuditLog
+from tarifa.customers.service import Customers
 from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
@@ -18,6 +19,7 @@ class Billing:
         self.db = db
         self.actor = actor
         self.audit = AuditLog(db)
+        self.customers = Customers(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)
