@@ -11,8 +11,8 @@ from rich.table import Table
 from tarifa.cli.output import JsonOption, console, emit
 from tarifa.db import migrations
 from tarifa.db.embedded import EmbeddedServer
-from tarifa.db.server import admin_url, create_database, server_url
-from tarifa.db.settings import Settings, from_environment
+from tarifa.db.server import initialize, server_url
+from tarifa.db.settings import from_environment
 
 app = typer.Typer(help="The database: migrate, status, stop.", no_args_is_help=True)
 
@@ -25,30 +25,23 @@ def _masked(url: str) -> str:
     return url
 
 
-def _ensure_database(settings: Settings) -> tuple[str, bool]:
-    created = False
-    if settings.embedded:
-        created = create_database(admin_url(settings), settings.database_name)
-    return server_url(settings), created
-
-
 def init(as_json: bool = JsonOption) -> None:
     """Create tarifa's database (starting the embedded server if needed) and migrate it."""
     settings = from_environment()
-    url, created = _ensure_database(settings)
-    report = migrations.migrate(url)
+    done = initialize(settings)
+    url, created = done.url, done.created
     payload = {
         "database": _masked(url),
         "embedded": settings.embedded,
         "created": created,
-        "migrations_applied": list(report.applied),
+        "migrations_applied": list(done.applied),
     }
     emit(
         payload,
         as_json,
         lambda: console.print(
             f"[green]ready[/] {_masked(url)}"
-            f" ({'created, ' if created else ''}{len(report.applied)} migrations applied)"
+            f" ({'created, ' if created else ''}{len(done.applied)} migrations applied)"
         ),
     )
 

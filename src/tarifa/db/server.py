@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
+from tarifa.db import migrations
 from tarifa.db.embedded import EmbeddedServer
 from tarifa.db.settings import Settings
 
@@ -43,3 +45,20 @@ def with_database(url: str, name: str) -> str:
     """The same server URL, naming database `name` instead."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{quote(name)}"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Initialized:
+    url: str
+    created: bool
+    applied: tuple[str, ...]
+
+
+def initialize(settings: Settings) -> Initialized:
+    """What `tarifa init` does: create tarifa's database on the embedded server if it is
+    missing (an external database must already exist), then migrate it."""
+    created = False
+    if settings.embedded:
+        created = create_database(admin_url(settings), settings.database_name)
+    url = server_url(settings)
+    return Initialized(url=url, created=created, applied=migrations.migrate(url).applied)
