@@ -23,8 +23,8 @@ from rich.table import Table
 
 import tarifa
 from tarifa.customers import IdentifierKind
-from tarifa.customers.importer import Progress as ImportProgress
 from tarifa.customers.importer import ImportReport
+from tarifa.customers.importer import Progress as ImportProgress
 from tarifa.db.server import initialize
 from tarifa.db.settings import from_environment
 from tarifa.facade import Billing
