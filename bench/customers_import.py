@@ -1,0 +1,136 @@
+"""Benchmark: import N customers from CSV with the real importer (target ≥ 20,000/s).
+
+    python bench/customers_import.py            # N = 100,000: PASS or FAIL against the target
+    python bench/customers_import.py --smoke    # N = 2,000: checks it runs and counts add up
+    python bench/customers_import.py -n 500000 --profile
+
+The CSV is generated first (examples/make_customers.py, fixed seed: realistic customers in 15
+countries with phone numbers, SIP users, account codes, EU VAT numbers and corporate parents)
+into a temporary folder; only the import is timed: reading, validating every row, COPY into
+staging, the set-based inserts, the audit row and the commit.
+
+The import runs in a database of its own, `tarifa_bench`, dropped and created fresh on every
+run: on the server named by TARIFA_DATABASE_URL if set, else on an embedded server in
+`.tarifa-bench/` (never the demo's or the tests'), which is stopped again if this run started it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib.util
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_PER_SECOND = 20_000
+DATABASE = "tarifa_bench"
+
+if not os.environ.get("TARIFA_DATABASE_URL"):
+    os.environ.setdefault("TARIFA_HOME", str(ROOT / ".tarifa-bench"))
+    if Path(os.environ["TARIFA_HOME"]).resolve() in (ROOT / ".tarifa", ROOT / ".tarifa-test"):
+        sys.exit("refusing to benchmark in the demo's or the tests' TARIFA_HOME")
+
+import psycopg  # noqa: E402
+from psycopg import sql  # noqa: E402
+
+from tarifa.customers.service import Customers  # noqa: E402
+from tarifa.db.connection import PooledDatabase  # noqa: E402
+from tarifa.db.embedded import EmbeddedServer  # noqa: E402
+from tarifa.db.migrations import migrate  # noqa: E402
+from tarifa.db.server import create_database, with_database  # noqa: E402
+from tarifa.db.settings import from_environment  # noqa: E402
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_customers", ROOT / "examples" /
+                                                  "make_customers.py")  # fmt: skip
+    if spec is None or spec.loader is None:
+        raise SystemExit("examples/make_customers.py is missing")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fresh_database() -> tuple[str, EmbeddedServer | None]:
+    """URL of an empty, migrated `tarifa_bench`, and the embedded server if this run started it."""
+    settings = from_environment()
+    started: EmbeddedServer | None = None
+    if settings.database_url:
+        admin = settings.database_url
+    else:
+        server = EmbeddedServer(settings.home, durable=settings.durable)
+        started = None if server.status().running else server
+        admin = server.ensure_running()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
+        )
+    create_database(admin, DATABASE)
+    url = with_database(admin, DATABASE)
+    migrate(url)
+    return url, started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the customers CSV import.")
+    parser.add_argument("-n", "--count", type=int, default=None, help="customers (100,000)")
+    parser.add_argument("--smoke", action="store_true", help="2,000 customers, no timing verdict")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the import")
+    args = parser.parse_args()
+    count = args.count or (2_000 if args.smoke else 100_000)
+
+    make_customers = _generator()
+    url, started = _fresh_database()
+    try:
+        with tempfile.TemporaryDirectory(prefix="tarifa-bench-") as folder:
+            path = Path(folder) / "customers.csv"
+            make_customers.write_csv(path, make_customers.generate(count))
+            db = PooledDatabase(url, max_size=1)
+            try:
+                customers = Customers(db, actor="bench:customers_import")
+                profiler = cProfile.Profile() if args.profile else None
+                start = time.perf_counter()
+                if profiler:
+                    profiler.enable()
+                report = customers.import_csv(path)
+                if profiler:
+                    profiler.disable()
+                seconds = time.perf_counter() - start
+            finally:
+                db.close()
+    finally:
+        if started is not None:
+            started.stop()
+
+    rate = count / seconds
+    adds_up = report.received == report.accepted + report.unchanged + report.rejected
+    print(f"customers:     {count:,}")
+    print(f"seconds:       {seconds:.2f}")
+    print(f"customers/s:   {rate:,.0f}")
+    print(f"target:        {TARGET_PER_SECOND:,}/s")
+    print(f"report:        received {report.received:,}, accepted {report.accepted:,},"
+          f" unchanged {report.unchanged:,}, rejected {report.rejected:,}")  # fmt: skip
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    if not adds_up or report.accepted != count:
+        print("FAIL: the counts do not add up or good rows were not accepted")
+        for rejection in report.rejections[:10]:
+            print(f"  line {rejection.line}: {rejection.errors}")
+        return 1
+    if args.smoke:
+        print("OK (smoke run: counts add up; no timing verdict)")
+        return 0
+    verdict = "PASS" if rate >= TARGET_PER_SECOND else "FAIL"
+    print(verdict)
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
