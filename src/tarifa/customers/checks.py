@@ -20,6 +20,7 @@ import phonenumbers
 import pycountry
 from stdnum.eu import vat
 
+from tarifa.customers import phones
 from tarifa.errors import FieldError, TarifaError
 from tarifa.money import currency as iso_currency
 
@@ -48,7 +49,6 @@ _SIP = re.compile(
 )
 #: Asterisk's AST_MAX_ACCOUNT_CODE.
 MAX_ACCOUNT_CODE = 80
-_BAD = object()  # a value whose problem was already reported
 
 
 @cache
@@ -102,6 +102,9 @@ def vat_number(tax_id: str, country: str) -> tuple[str, str | None]:
 def e164(value: str) -> tuple[str, str | None]:
     """(E.164 form, problem or None): a valid number with its country code, as +CCNNN."""
     text = value.strip()
+    fast = phones.canonical_e164(text)
+    if fast is not None:
+        return fast, None
     if not text.startswith("+"):
         return text, "must be an international number starting with + and the country code"
     try:
@@ -173,8 +176,101 @@ def instant(
     return value
 
 
+Parsed = tuple[Any, str | None]  # (normalized value or None when empty, problem or None)
+
+
+@lru_cache(maxsize=4096)
+def _country_text(text: str) -> Parsed:
+    code = text.strip().upper()
+    if not code:
+        return None, None
+    if code not in countries():
+        return None, "not an ISO 3166-1 alpha-2 country code"
+    return code, None
+
+
+@lru_cache(maxsize=4096)
+def _currency_text(text: str) -> Parsed:
+    code = text.strip()
+    if not code:
+        return None, None
+    try:
+        return iso_currency(code).code, None
+    except TarifaError as err:
+        return None, str(err)
+
+
+@lru_cache(maxsize=4096)
+def _zone_text(text: str) -> Parsed:
+    value = text.strip()
+    if not value:
+        return None, None
+    name = _zones().get(value.lower())
+    if name is None:
+        return None, f"{value!r} is not an IANA time zone"
+    return name, None
+
+
+@lru_cache(maxsize=4096)
+def _locale_text(text: str) -> Parsed:
+    value = text.strip()
+    if not value:
+        return None, None
+    match = _LOCALE.fullmatch(value)
+    if match is None:
+        return None, "not a language tag such as de-DE or fr"
+    language, script, region = match.groups()
+    if language.lower() not in _languages():
+        return None, f"unknown language {language!r} (ISO 639)"
+    if region and region.isalpha() and region.upper() not in countries():
+        return None, f"unknown region {region!r} (ISO 3166-1)"
+    parts = [language.lower()]
+    if script:
+        parts.append(script.title())
+    if region:
+        parts.append(region.upper())
+    return "-".join(parts), None
+
+
+@lru_cache(maxsize=4096)
+def _choice_text(kind: type[StrEnum], text: str) -> Parsed:
+    value = text.strip().lower()
+    if not value:
+        return None, None
+    try:
+        return kind(value), None
+    except ValueError:
+        return None, _allowed(kind)
+
+
+@cache
+def _allowed(kind: type[StrEnum]) -> str:
+    return "must be one of: " + ", ".join(member.value for member in kind)
+
+
+@lru_cache(maxsize=4096)
+def _integer_text(low: int, high: int, text: str) -> Parsed:
+    value = text.strip()
+    if not value:
+        return None, None
+    if not _DIGITS.fullmatch(value):
+        return None, "must be a whole number"
+    return _in_range(int(value), low, high)
+
+
+def _in_range(value: int, low: int, high: int) -> Parsed:
+    if not low <= value <= high:
+        return None, f"must be between {low} and {high}"
+    return value, None
+
+
 class Collector:
-    """Reads fields of one raw record, normalizing each and collecting every problem."""
+    """Reads fields of one raw record, normalizing each and collecting every problem.
+
+    Text (what a CSV holds) is trimmed and an empty string counts as missing. Values with
+    few distinct spellings (countries, currencies, zones, locales, enums, small numbers) are
+    parsed once per spelling and remembered.
+    """
 
     __slots__ = ("errors", "raw")
 
@@ -182,144 +278,121 @@ class Collector:
         self.raw = raw
         self.errors = errors
 
-    def _get(self, field: str) -> Any:
-        value = self.raw.get(field)
-        if isinstance(value, str):
-            value = value.strip()
-            return value if value else None
-        if isinstance(value, float):
-            self.errors.append(FieldError(field, FLOAT_REASON))
-            return _BAD
-        return value
+    def _problem(self, field: str, reason: str) -> None:
+        self.errors.append(FieldError(field, reason))
 
-    def _missing(self, field: str, required: bool) -> None:
-        if required:
-            self.errors.append(FieldError(field, "required"))
+    def _other(self, field: str, value: object, required: bool, reason: str) -> None:
+        """Report a value that is not text: missing, a float, or of a wrong type."""
+        if value is None:
+            if required:
+                self._problem(field, "required")
+        elif isinstance(value, float):
+            self._problem(field, FLOAT_REASON)
+        else:
+            self._problem(field, reason)
+
+    def _parsed(
+        self, field: str, parse: Callable[[str], Parsed], required: bool, reason: str
+    ) -> Any:
+        value = self.raw.get(field)
+        if value.__class__ is str:
+            result, problem = parse(value)
+            if problem is not None:
+                self._problem(field, problem)
+            elif result is None and required:
+                self._problem(field, "required")
+            return result
+        self._other(field, value, required, reason)
+        return None
 
     def text(self, field: str, max_length: int, *, required: bool = False) -> str | None:
-        value = self._get(field)
-        if value is None:
-            self._missing(field, required)
-            return None
-        if value is _BAD:
-            return None
-        if not isinstance(value, str):
-            self.errors.append(FieldError(field, "must be text"))
-            return None
-        if len(value) > max_length:
-            self.errors.append(FieldError(field, f"at most {max_length} characters"))
-            return None
-        if _CONTROL.search(value):
-            self.errors.append(FieldError(field, "contains control characters"))
-            return None
-        return value
+        value = self.raw.get(field)
+        if value.__class__ is str:
+            value = value.strip()
+            if not value:
+                if required:
+                    self._problem(field, "required")
+                return None
+            if len(value) > max_length:
+                self._problem(field, f"at most {max_length} characters")
+                return None
+            if _CONTROL.search(value):
+                self._problem(field, "contains control characters")
+                return None
+            return value
+        self._other(field, value, required, "must be text")
+        return None
 
     def choice(self, field: str, kind: type[_E], *, required: bool = False) -> _E | None:
-        value = self._get(field)
-        if value is None:
-            self._missing(field, required)
-            return None
-        if value is _BAD:
-            return None
-        try:
-            return kind(value.lower() if isinstance(value, str) else value)
-        except ValueError:
-            allowed = ", ".join(member.value for member in kind)
-            self.errors.append(FieldError(field, f"must be one of: {allowed}"))
-            return None
+        value = self.raw.get(field)
+        if isinstance(value, kind):
+            return value
+        if value.__class__ is str:
+            result, problem = _choice_text(kind, value)
+            if problem is not None:
+                self._problem(field, problem)
+            elif result is None and required:
+                self._problem(field, "required")
+            return result  # type: ignore[no-any-return]
+        self._other(field, value, required, _allowed(kind))
+        return None
 
     def integer(
         self, field: str, low: int, high: int, *, required: bool = False, default: int | None = None
     ) -> int | None:
-        value = self._get(field)
-        if value is None:
-            self._missing(field, required)
+        value = self.raw.get(field)
+        if value is None or value == "" or (value.__class__ is str and not value.strip()):
+            if required:
+                self._problem(field, "required")
             return default
-        if value is _BAD:
+        if value.__class__ is int:
+            result, problem = _in_range(value, low, high)
+        elif value.__class__ is str:
+            result, problem = _integer_text(low, high, value)
+        else:
+            self._other(field, value, required, "must be a whole number")
             return None
-        if isinstance(value, str) and _DIGITS.fullmatch(value):
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.errors.append(FieldError(field, "must be a whole number"))
-            return None
-        if not low <= value <= high:
-            self.errors.append(FieldError(field, f"must be between {low} and {high}"))
-            return None
-        return value
+        if problem is not None:
+            self._problem(field, problem)
+        return int(result) if result is not None else None
 
     def emails(self, field: str, max_count: int) -> tuple[str, ...]:
-        value = self._get(field)
-        if value is None or value is _BAD:
-            return ()
+        value = self.raw.get(field)
         if isinstance(value, str):
             parts = [part for part in _LIST_SEPARATOR.split(value) if part]
         elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
             parts = [v.strip() for v in value if v.strip()]
         else:
-            self.errors.append(FieldError(field, "must be text or a list of addresses"))
+            if value is not None:
+                self._other(field, value, False, "must be text or a list of addresses")
             return ()
         found: dict[str, None] = {}
         for part in parts:
             match = _EMAIL.fullmatch(part)
             if match is None or len(part) > 254 or len(match["local"]) > 64:
-                self.errors.append(FieldError(field, f"{part!r} is not an email address"))
+                self._problem(field, f"{part!r} is not an email address")
                 continue
             # Domains are case-insensitive; local parts, strictly, are not: keep them as given.
             found[f"{match['local']}@{match['domain'].lower()}"] = None
         if len(found) > max_count:
-            self.errors.append(FieldError(field, f"at most {max_count} addresses"))
+            self._problem(field, f"at most {max_count} addresses")
         return tuple(found)
 
     def country(self, field: str) -> str | None:
-        value = self.text(field, 2, required=True)
-        if value is None:
-            return None
-        code = value.upper()
-        if code not in countries():
-            self.errors.append(FieldError(field, "not an ISO 3166-1 alpha-2 country code"))
-            return None
-        return code
+        result: str | None = self._parsed(field, _country_text, True, "must be text")
+        return result
 
     def currency(self, field: str) -> str | None:
-        value = self.text(field, 10, required=True)
-        if value is None:
-            return None
-        try:
-            return iso_currency(value).code
-        except TarifaError as err:
-            self.errors.append(FieldError(field, str(err)))
-            return None
+        result: str | None = self._parsed(field, _currency_text, True, "must be text")
+        return result
 
     def time_zone(self, field: str) -> str | None:
-        value = self.text(field, 64, required=True)
-        if value is None:
-            return None
-        name = _zones().get(value.lower())
-        if name is None:
-            self.errors.append(FieldError(field, f"{value!r} is not an IANA time zone"))
-        return name
+        result: str | None = self._parsed(field, _zone_text, True, "must be text")
+        return result
 
     def locale(self, field: str) -> str | None:
-        value = self.text(field, 20, required=True)
-        if value is None:
-            return None
-        match = _LOCALE.fullmatch(value)
-        if match is None:
-            self.errors.append(FieldError(field, "not a language tag such as de-DE or fr"))
-            return None
-        language, script, region = match.groups()
-        if language.lower() not in _languages():
-            self.errors.append(FieldError(field, f"unknown language {language!r} (ISO 639)"))
-            return None
-        if region and region.isalpha() and region.upper() not in countries():
-            self.errors.append(FieldError(field, f"unknown region {region!r} (ISO 3166-1)"))
-            return None
-        parts = [language.lower()]
-        if script:
-            parts.append(script.title())
-        if region:
-            parts.append(region.upper())
-        return "-".join(parts)
+        result: str | None = self._parsed(field, _locale_text, True, "must be text")
+        return result
 
     def tax_id(self, field: str, country: str | None, max_length: int) -> str | None:
         value = self.text(field, max_length)
@@ -327,6 +400,6 @@ class Collector:
             return value
         number, problem = vat_number(value, country)
         if problem is not None:
-            self.errors.append(FieldError(field, problem))
+            self._problem(field, problem)
             return None
         return number

@@ -20,6 +20,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 
 from tarifa.customers import checks
 from tarifa.customers.model import (
@@ -102,6 +103,8 @@ class RowChecker:
         self.customer_columns = tuple(
             (i, name) for i, name in enumerate(header) if name in CUSTOMER_COLUMNS
         )
+        self.customer_names = tuple(name for _, name in self.customer_columns)
+        self.customer_values = itemgetter(*(i for i, _ in self.customer_columns))
         self.identifier_columns = tuple(
             (i, name) for i, name in enumerate(header) if name in IDENTIFIER_COLUMNS
         )
@@ -118,7 +121,8 @@ class RowChecker:
                 errors=(FieldError("line", f"expected {self.width} fields, found {len(fields)}"),),
             )
         external_id = fields[self.external_id_index].strip() or None
-        if any(_NOT_UTF8.search(value) for value in fields):
+        joined = "".join(fields)
+        if not joined.isascii() and _NOT_UTF8.search(joined):
             return Rejection(line=line, external_id=None,
                              errors=(FieldError("line", "not valid UTF-8"),))  # fmt: skip
         errors: list[FieldError] = []
@@ -129,7 +133,8 @@ class RowChecker:
                 errors.append(FieldError("external_id", reason))
         draft = None
         try:
-            draft = validate_customer({name: fields[i] for i, name in self.customer_columns})
+            values = self.customer_values(fields)
+            draft = validate_customer(dict(zip(self.customer_names, values, strict=True)))
         except ValidationError as err:
             errors.extend(err.errors)
         identifiers = self._identifiers(fields, errors)

@@ -92,7 +92,8 @@ SELECT u.account_id, c.external_id, lower(u.validity) AS valid_from,
        upper(u.validity) AS valid_to
 FROM usage_identifiers u
 JOIN customers c ON c.id = u.account_id
-WHERE u.kind = %(kind)s AND u.value = %(value)s
+WHERE hashtextextended(u.value, 0) = hashtextextended(%(value)s, 0)
+  AND u.kind = %(kind)s AND u.value = %(value)s
   AND u.validity && tstzrange(%(valid_from)s, %(valid_to)s, '[)')
 ORDER BY lower(u.validity)
 
@@ -118,9 +119,11 @@ WHERE account_id = %(account_id)s
 ORDER BY kind, value, lower(validity)
 
 -- name: resolve
+-- The hash narrows the scan of the exclusion constraint's GiST index (its first column).
 SELECT account_id
 FROM usage_identifiers
-WHERE kind = %(kind)s AND value = %(value)s AND validity @> %(at)s::timestamptz
+WHERE hashtextextended(value, 0) = hashtextextended(%(value)s, 0)
+  AND kind = %(kind)s AND value = %(value)s AND validity @> %(at)s::timestamptz
 
 -- name: end_identifiers_at_close
 -- Identifiers in use when the account closes end at the close time.
@@ -137,117 +140,65 @@ DELETE FROM usage_identifiers
 WHERE account_id = %(id)s AND lower(validity) >= now()
 RETURNING id
 
--- name: import_create_staging
--- One row per good CSV row; identifiers as arrays, split into rows after the COPY.
-CREATE TEMP TABLE customer_import (
-    line               integer  NOT NULL,
-    external_id        text     NOT NULL,
-    kind               text     NOT NULL,
-    legal_name         text     NOT NULL,
-    emails             text[]   NOT NULL,
-    address_line1      text,
-    address_line2      text,
-    postal_code        text,
-    city               text,
-    region             text,
-    country            text     NOT NULL,
-    currency           text     NOT NULL,
-    time_zone          text     NOT NULL,
-    billing_cycle_day  smallint NOT NULL,
-    locale             text     NOT NULL,
-    payment_terms_days smallint NOT NULL,
-    tax_id             text,
-    tax_exempt_reason  text,
-    parent_external_id text,
-    identifier_kinds   text[]   NOT NULL,
-    identifier_values  text[]   NOT NULL
-) ON COMMIT DROP
-
--- name: import_copy
-COPY customer_import (line, external_id, kind, legal_name, emails, address_line1,
-                      address_line2, postal_code, city, region, country, currency, time_zone,
-                      billing_cycle_day, locale, payment_terms_days, tax_id, tax_exempt_reason,
-                      parent_external_id, identifier_kinds, identifier_values)
-FROM STDIN
-
 -- name: import_lock
--- Identifiers cannot change between the overlap check below and the insert; two imports
--- take turns. Reads (usage resolution) go on.
+-- Identifiers cannot change under an import (the overlap check and the insert see the same
+-- holders), and two imports take turns; reads (usage resolution) go on. The identifiers an
+-- import adds start at its transaction time.
 LOCK TABLE usage_identifiers IN SHARE ROW EXCLUSIVE MODE
 
--- name: import_analyze
-ANALYZE customer_import
+-- name: import_started_at
+SELECT now() AS started_at
+
+-- name: import_prepare_chunk
+-- Which of the chunk's external ids are stored already, and ids for the rest taken from the
+-- customers identity (numbers of rows that end up not inserted are simply never used).
+SELECT ARRAY(SELECT c.external_id FROM customers c
+             WHERE c.external_id = ANY(%(external_ids)s::text[])) AS existing,
+       ARRAY(SELECT nextval(pg_get_serial_sequence('customers', 'id'))
+             FROM generate_series(1, %(count)s)) AS ids
 
 -- name: import_existing
--- Rows whose external id is already stored: left as they are (an import never updates).
-SELECT s.line
-FROM customer_import s
-WHERE EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.external_id)
+SELECT external_id FROM customers WHERE external_id = ANY(%(external_ids)s::text[])
 
--- name: import_identifier_conflicts
--- Identifiers of new rows that another account holds from now on.
-SELECT s.line, i.kind, i.value, c.id AS holder_id, c.external_id AS holder
-FROM customer_import s
-CROSS JOIN LATERAL unnest(s.identifier_kinds, s.identifier_values) AS i (kind, value)
+-- name: import_copy_customers
+COPY customers (id, external_id, kind, legal_name, emails, address_line1, address_line2,
+                postal_code, city, region, country, currency, time_zone, billing_cycle_day,
+                locale, payment_terms_days, tax_id, tax_exempt_reason)
+FROM STDIN
+
+-- name: import_copy_identifiers
+COPY usage_identifiers (account_id, kind, value, validity) FROM STDIN
+
+-- name: import_conflicts
+-- Which of a chunk's identifiers another account holds from the import time on (asked only
+-- when the chunk hit the exclusion constraint, which is rare).
+SELECT x.line, x.kind, x.value, c.id AS holder_id, c.external_id AS holder
+FROM unnest(%(lines)s::integer[], %(kinds)s::text[], %(values)s::text[]) AS x (line, kind, value)
 JOIN usage_identifiers u
-  ON u.kind = i.kind AND u.value = i.value AND u.validity && tstzrange(now(), NULL, '[)')
+  ON hashtextextended(u.value, 0) = hashtextextended(x.value, 0)
+ AND u.kind = x.kind AND u.value = x.value
+ AND u.validity && tstzrange(%(at)s, NULL, '[)')
 JOIN customers c ON c.id = u.account_id
-WHERE cardinality(s.identifier_kinds) > 0
-  AND NOT EXISTS (SELECT 1 FROM customers e WHERE e.external_id = s.external_id)
-ORDER BY s.line
+ORDER BY x.line
 
 -- name: import_stored_parents
--- Stored accounts named as parents, held FOR SHARE so none is closed before this commits.
-SELECT c.external_id, c.kind, c.currency, c.status
-FROM customers c
-WHERE c.external_id IN (SELECT s.parent_external_id FROM customer_import s
-                        WHERE s.parent_external_id IS NOT NULL)
-FOR SHARE OF c
+-- Stored accounts named as parents, held FOR SHARE so that none is closed or changes
+-- currency before this import commits.
+SELECT external_id, kind, currency, status
+FROM customers
+WHERE external_id = ANY(%(external_ids)s::text[])
+FOR SHARE
 
--- name: import_drop_lines
-DELETE FROM customer_import WHERE line = ANY(%(lines)s)
-
--- name: import_insert_customers
--- File order gives file order ids. A row stored meanwhile by someone else is skipped here
--- and counted as unchanged.
-CREATE TEMP TABLE import_inserted ON COMMIT DROP AS
-WITH inserted AS (
-    INSERT INTO customers (external_id, kind, legal_name, emails, address_line1, address_line2,
-                           postal_code, city, region, country, currency, time_zone,
-                           billing_cycle_day, locale, payment_terms_days, tax_id,
-                           tax_exempt_reason)
-    SELECT external_id, kind, legal_name, emails, address_line1, address_line2, postal_code,
-           city, region, country, currency, time_zone, billing_cycle_day, locale,
-           payment_terms_days, tax_id, tax_exempt_reason
-    FROM customer_import
-    ORDER BY line
-    ON CONFLICT (external_id) DO NOTHING
-    RETURNING id, external_id
+-- name: import_undo
+-- Rows rejected after their insert (their parent cannot be used) leave no trace.
+WITH identifiers AS (
+    DELETE FROM usage_identifiers WHERE account_id = ANY(%(ids)s::bigint[])
 )
-SELECT id, external_id FROM inserted
-
--- name: import_skipped_lines
-SELECT s.line
-FROM customer_import s
-WHERE NOT EXISTS (SELECT 1 FROM import_inserted n WHERE n.external_id = s.external_id)
-
--- name: import_insert_identifiers
--- Valid from the import's transaction time on, with no end.
-INSERT INTO usage_identifiers (account_id, kind, value, validity)
-SELECT n.id, i.kind, i.value, tstzrange(now(), NULL, '[)')
-FROM customer_import s
-JOIN import_inserted n ON n.external_id = s.external_id
-CROSS JOIN LATERAL unnest(s.identifier_kinds, s.identifier_values) AS i (kind, value)
-WHERE cardinality(s.identifier_kinds) > 0
-ORDER BY s.line
+DELETE FROM customers WHERE id = ANY(%(ids)s::bigint[])
 
 -- name: import_set_parents
 UPDATE customers c
 SET parent_id = p.id
-FROM import_inserted n
-JOIN customer_import s ON s.external_id = n.external_id
-JOIN customers p ON p.external_id = s.parent_external_id
-WHERE c.id = n.id AND s.parent_external_id IS NOT NULL
-
--- name: import_inserted_ids
-SELECT coalesce(array_agg(id ORDER BY id), '{}') AS ids FROM import_inserted
+FROM unnest(%(ids)s::bigint[], %(parents)s::text[]) AS x (id, parent)
+JOIN customers p ON p.external_id = x.parent
+WHERE c.id = x.id
