@@ -147,6 +147,110 @@ END;
 $$;
 
 
+--
+-- Name: customers_check_children(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.customers_check_children() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    child record;
+BEGIN
+    SELECT id, external_id, currency, status INTO child
+    FROM customers
+    WHERE parent_id = NEW.id
+      AND (status <> 'closed' OR NEW.kind <> 'business' OR currency <> NEW.currency)
+    ORDER BY id
+    LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.status = 'closed' AND child.status <> 'closed' THEN
+        RAISE EXCEPTION 'customer % (%) has open child accounts, such as % (%)',
+            NEW.id, NEW.external_id, child.id, child.external_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'customers_open_children';
+    END IF;
+    IF NEW.kind <> 'business' THEN
+        RAISE EXCEPTION 'customer % (%) has child accounts and must stay a business',
+            NEW.id, NEW.external_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'customers_parent_rules';
+    END IF;
+    IF child.currency <> NEW.currency THEN
+        RAISE EXCEPTION 'customer % (%) has child accounts billed in %',
+            NEW.id, NEW.external_id, child.currency
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'customers_parent_rules';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: customers_check_parent(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.customers_check_parent() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    parent record;
+    ancestor bigint;
+    hops integer := 0;
+BEGIN
+    IF NEW.parent_id IS NULL THEN
+        RETURN NEW;
+    END IF;
+    -- FOR SHARE: the parent cannot be closed (or change currency) until this commits.
+    SELECT id, external_id, kind, currency, status INTO parent
+    FROM customers WHERE id = NEW.parent_id FOR SHARE;
+    IF NOT FOUND THEN
+        RETURN NEW;  -- the foreign key reports a parent that does not exist
+    END IF;
+    IF parent.kind <> 'business' THEN
+        RAISE EXCEPTION 'customer % (%): parent % (%) is not a business account',
+            NEW.id, NEW.external_id, parent.id, parent.external_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'customers_parent_rules';
+    END IF;
+    IF parent.currency <> NEW.currency THEN
+        RAISE EXCEPTION 'customer % (%) bills in %, its parent % (%) in %',
+            NEW.id, NEW.external_id, NEW.currency, parent.id, parent.external_id,
+            parent.currency
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'customers_parent_rules';
+    END IF;
+    IF TG_OP = 'INSERT' OR NEW.parent_id IS DISTINCT FROM OLD.parent_id THEN
+        IF parent.status = 'closed' THEN
+            RAISE EXCEPTION 'customer % (%): parent % (%) is closed',
+                NEW.id, NEW.external_id, parent.id, parent.external_id
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'customers_parent_rules';
+        END IF;
+        IF TG_OP = 'UPDATE' THEN
+            -- A new row has no descendants, so only a changed parent can close a cycle. The
+            -- lock serializes hierarchy changes, so two concurrent ones cannot each miss the
+            -- other's half of a cycle.
+            PERFORM pg_advisory_xact_lock(7402118553);
+            ancestor := NEW.parent_id;
+            WHILE ancestor IS NOT NULL LOOP
+                IF ancestor = NEW.id THEN
+                    RAISE EXCEPTION 'customer % (%): parent % would make a cycle',
+                        NEW.id, NEW.external_id, NEW.parent_id
+                        USING ERRCODE = 'check_violation', CONSTRAINT = 'customers_parent_cycle';
+                END IF;
+                hops := hops + 1;
+                IF hops > 1000 THEN
+                    RAISE EXCEPTION 'customer % (%): hierarchy deeper than 1000 levels',
+                        NEW.id, NEW.external_id
+                        USING ERRCODE = 'check_violation', CONSTRAINT = 'customers_parent_cycle';
+                END IF;
+                SELECT c.parent_id INTO ancestor FROM customers c WHERE c.id = ancestor;
+            END LOOP;
+        END IF;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -198,6 +302,106 @@ CREATE SEQUENCE public.audit_log_id_seq
 
 
 --
+-- Name: customers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.customers (
+    id bigint NOT NULL,
+    external_id text NOT NULL,
+    kind text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    legal_name text NOT NULL,
+    emails text[] DEFAULT '{}'::text[] NOT NULL,
+    address_line1 text,
+    address_line2 text,
+    postal_code text,
+    city text,
+    region text,
+    country character(2) NOT NULL,
+    currency character(3) NOT NULL,
+    time_zone text NOT NULL,
+    billing_cycle_day smallint NOT NULL,
+    locale text NOT NULL,
+    payment_terms_days smallint DEFAULT 30 NOT NULL,
+    tax_id text,
+    tax_exempt_reason text,
+    parent_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    closed_at timestamp with time zone,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT customers_address_check CHECK (((COALESCE(length(address_line1), 0) <= 200) AND (COALESCE(length(address_line2), 0) <= 200) AND (COALESCE(length(postal_code), 0) <= 20) AND (COALESCE(length(city), 0) <= 100) AND (COALESCE(length(region), 0) <= 100))),
+    CONSTRAINT customers_billing_cycle_day_check CHECK (((billing_cycle_day >= 1) AND (billing_cycle_day <= 31))),
+    CONSTRAINT customers_closed_check CHECK (((status = 'closed'::text) = (closed_at IS NOT NULL))),
+    CONSTRAINT customers_country_check CHECK ((country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT customers_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT customers_emails_check CHECK (((cardinality(emails) <= 10) AND (array_position(emails, NULL::text) IS NULL))),
+    CONSTRAINT customers_external_id_check CHECK ((((length(external_id) >= 1) AND (length(external_id) <= 100)) AND (external_id = btrim(external_id)))),
+    CONSTRAINT customers_kind_check CHECK ((kind = ANY (ARRAY['person'::text, 'business'::text]))),
+    CONSTRAINT customers_legal_name_check CHECK (((length(btrim(legal_name)) >= 1) AND (length(btrim(legal_name)) <= 200))),
+    CONSTRAINT customers_locale_check CHECK ((locale ~ '^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$'::text)),
+    CONSTRAINT customers_parent_not_self CHECK ((parent_id <> id)),
+    CONSTRAINT customers_payment_terms_check CHECK (((payment_terms_days >= 0) AND (payment_terms_days <= 365))),
+    CONSTRAINT customers_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text, 'closed'::text]))),
+    CONSTRAINT customers_tax_exempt_reason_check CHECK (((length(tax_exempt_reason) >= 1) AND (length(tax_exempt_reason) <= 200))),
+    CONSTRAINT customers_tax_id_check CHECK (((length(tax_id) >= 1) AND (length(tax_id) <= 50))),
+    CONSTRAINT customers_time_zone_check CHECK ((time_zone ~ '^[A-Za-z][A-Za-z0-9_+/-]*$'::text)),
+    CONSTRAINT customers_version_check CHECK ((version >= 1))
+);
+
+
+--
+-- Name: customers_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.customers ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.customers_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: usage_identifiers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.usage_identifiers (
+    id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    subscription_id bigint,
+    kind text NOT NULL,
+    value text NOT NULL,
+    validity tstzrange NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT usage_identifiers_kind_check CHECK ((kind = ANY (ARRAY['e164'::text, 'sip'::text, 'account_code'::text]))),
+    CONSTRAINT usage_identifiers_validity_check CHECK (((NOT isempty(validity)) AND (NOT lower_inf(validity)) AND lower_inc(validity) AND (NOT upper_inc(validity)))),
+    CONSTRAINT usage_identifiers_value_check CHECK (
+CASE kind
+    WHEN 'e164'::text THEN (value ~ '^\+[1-9][0-9]{1,14}$'::text)
+    WHEN 'sip'::text THEN ((value = lower(value)) AND (value ~ '^[^\s@:]+(@[a-z0-9.-]+)?$'::text))
+    ELSE (((length(value) >= 1) AND (length(value) <= 80)) AND (value = btrim(value)))
+END)
+);
+
+
+--
+-- Name: usage_identifiers_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.usage_identifiers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.usage_identifiers_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: audit_head audit_head_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -214,6 +418,38 @@ ALTER TABLE ONLY public.audit_log
 
 
 --
+-- Name: customers customers_external_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customers
+    ADD CONSTRAINT customers_external_id_key UNIQUE (external_id);
+
+
+--
+-- Name: customers customers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customers
+    ADD CONSTRAINT customers_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: usage_identifiers usage_identifiers_no_overlap; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_identifiers
+    ADD CONSTRAINT usage_identifiers_no_overlap EXCLUDE USING gist (hashtextextended(value, (0)::bigint) WITH =, kind WITH =, value WITH =, validity WITH &&);
+
+
+--
+-- Name: usage_identifiers usage_identifiers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_identifiers
+    ADD CONSTRAINT usage_identifiers_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: audit_log_entity; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -221,10 +457,61 @@ CREATE INDEX audit_log_entity ON ONLY public.audit_log USING btree (entity_type,
 
 
 --
+-- Name: customers_parent_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX customers_parent_id ON public.customers USING btree (parent_id) WHERE (parent_id IS NOT NULL);
+
+
+--
+-- Name: usage_identifiers_account_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX usage_identifiers_account_id ON public.usage_identifiers USING btree (account_id);
+
+
+--
 -- Name: audit_log audit_log_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_guard();
+
+
+--
+-- Name: customers customers_children_on_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER customers_children_on_update BEFORE UPDATE OF kind, currency, status ON public.customers FOR EACH ROW WHEN (((new.kind <> old.kind) OR (new.currency <> old.currency) OR ((new.status = 'closed'::text) AND (old.status <> 'closed'::text)))) EXECUTE FUNCTION public.customers_check_children();
+
+
+--
+-- Name: customers customers_parent_on_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER customers_parent_on_insert BEFORE INSERT ON public.customers FOR EACH ROW WHEN ((new.parent_id IS NOT NULL)) EXECUTE FUNCTION public.customers_check_parent();
+
+
+--
+-- Name: customers customers_parent_on_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER customers_parent_on_update BEFORE UPDATE OF parent_id, currency ON public.customers FOR EACH ROW WHEN (((new.parent_id IS NOT NULL) AND ((new.parent_id IS DISTINCT FROM old.parent_id) OR (new.currency <> old.currency)))) EXECUTE FUNCTION public.customers_check_parent();
+
+
+--
+-- Name: customers customers_parent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customers
+    ADD CONSTRAINT customers_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: usage_identifiers usage_identifiers_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_identifiers
+    ADD CONSTRAINT usage_identifiers_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
 
 
 --
