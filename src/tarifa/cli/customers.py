@@ -1,7 +1,146 @@
-"""`tarifa customers import|list` (filled in with the customers service)."""
+"""`tarifa customers import|list`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn
+from rich.table import Table
+
+from tarifa.cli.output import JsonOption, actor, console, emit, errors
+from tarifa.customers import Customer
+from tarifa.customers.importer import ImportReport
+from tarifa.customers.importer import Progress as ImportProgress
+from tarifa.facade import connect
 
 app = typer.Typer(help="Customers (accounts): import, list.", no_args_is_help=True)
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                help="A UTF-8 CSV with a header row (docs/customers.md)."),
+    as_json: bool = JsonOption,
+) -> None:  # fmt: skip
+    """Import customers from CSV: good rows load, bad rows are reported with every reason.
+
+    Accounts already present (same external_id) are left unchanged, so importing the same
+    file again changes nothing. Exits 0 even when rows were rejected; 1 when the file
+    cannot be read.
+    """
+    with connect(actor=actor()) as billing, _ProgressBar(quiet=as_json) as advance:
+        report = billing.customers.import_csv(file, progress=advance)
+    emit(_report_payload(report), as_json, lambda: _render_report(report))
+
+
+@app.command("list")
+def list_(
+    search: str = typer.Option(None, help="Part of the legal name, external id or an email."),
+    status: str = typer.Option(None, help="active, suspended or closed."),
+    country: str = typer.Option(None, help="ISO 3166-1 alpha-2 country code."),
+    limit: int = typer.Option(50, min=1, max=10_000, help="At most this many customers."),
+    after_id: int = typer.Option(None, help="Continue after this customer id (paging)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List customers in id order."""
+    with connect(actor=actor()) as billing:
+        customers = billing.customers.list(
+            search, status=status, country=country, limit=limit, after_id=after_id
+        )
+    emit([_customer_payload(c) for c in customers], as_json, lambda: _render_list(customers))
+
+
+class _ProgressBar:
+    """A Rich progress bar fed by the importer's progress callback (silent with --json)."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+            DownloadColumn(), console=errors, transient=True, disable=quiet,
+        )  # fmt: skip
+        self._task = self._bar.add_task("reading", total=None)
+
+    def __enter__(self) -> Any:
+        self._bar.__enter__()
+        return self._advance
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)
+
+    def _advance(self, step: ImportProgress) -> None:
+        self._bar.update(self._task, description=step.stage, completed=step.done, total=step.total)
+
+
+def _report_payload(report: ImportReport) -> dict[str, Any]:
+    return {
+        "file": report.file,
+        "received": report.received,
+        "accepted": report.accepted,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected,
+        "rejections": [
+            {
+                "line": r.line,
+                "external_id": r.external_id,
+                "errors": [{"field": e.field, "reason": e.reason} for e in r.errors],
+            }
+            for r in report.rejections
+        ],
+        "audit_id": report.audit_id,
+    }
+
+
+def _render_report(report: ImportReport) -> None:
+    summary = Table(title=f"import of {report.file}", show_header=False, title_justify="left")
+    summary.add_row("received", str(report.received))
+    summary.add_row("[green]accepted (new)[/]", str(report.accepted))
+    summary.add_row("unchanged (already there)", str(report.unchanged))
+    summary.add_row("[red]rejected[/]", str(report.rejected))
+    console.print(summary)
+    if not report.rejections:
+        return
+    rejected = Table(title="rejected rows", title_justify="left")
+    for column in ("line", "external id", "field", "reason"):
+        rejected.add_column(column)
+    for rejection in report.rejections:
+        for problem in rejection.errors:
+            rejected.add_row(
+                str(rejection.line), rejection.external_id or "", problem.field, problem.reason
+            )
+    console.print(rejected)
+
+
+def _customer_payload(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.id,
+        "external_id": customer.external_id,
+        "kind": customer.kind.value,
+        "status": customer.status.value,
+        "legal_name": customer.legal_name,
+        "emails": list(customer.emails),
+        "country": customer.country,
+        "currency": customer.currency,
+        "time_zone": customer.time_zone,
+        "billing_cycle_day": customer.billing_cycle_day,
+        "locale": customer.locale,
+        "payment_terms_days": customer.payment_terms_days,
+        "tax_id": customer.tax_id,
+        "parent_id": customer.parent_id,
+        "version": customer.version,
+    }
+
+
+def _render_list(customers: list[Customer]) -> None:
+    table = Table()
+    for column in ("id", "external id", "legal name", "kind", "status", "country", "currency",
+                   "time zone", "BCD"):  # fmt: skip
+        table.add_column(column)
+    for c in customers:
+        table.add_row(
+            str(c.id), c.external_id, c.legal_name, c.kind.value, c.status.value, c.country,
+            c.currency, c.time_zone, str(c.billing_cycle_day),
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{len(customers)} customers")

@@ -16,8 +16,10 @@ from rich.console import Console
 
 from tarifa.errors import TarifaError, ValidationError
 
-console = Console()
-errors = Console(stderr=True)
+# Piped or captured output is not a terminal; Rich would then wrap tables at 80 columns.
+_WIDTH = None if Console().is_terminal else 120
+console = Console(width=_WIDTH)
+errors = Console(stderr=True, width=_WIDTH)
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
