@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import phonenumbers
 import pycountry
 from stdnum.eu import vat
+from stdnum.exceptions import ValidationError as StdnumError
 
 from tarifa.customers import phones
 from tarifa.errors import FieldError, TarifaError
@@ -34,6 +35,7 @@ EU_VAT_PREFIX: Mapping[str, str] = {cc: "EL" if cc == "GR" else cc for cc in _EU
 
 FLOAT_REASON = "floats are never accepted (a binary float is inexact); give text or a whole number"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_VAT_SEPARATORS = re.compile(r"[\s.\-/,]+")
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 _LIST_SEPARATOR = re.compile(r"[,;\s]+")
 _EMAIL = re.compile(
@@ -82,7 +84,7 @@ def vat_number(tax_id: str, country: str) -> tuple[str, str | None]:
     one registered in the customer's country for reverse charge to apply.
     """
     prefix = EU_VAT_PREFIX[country]
-    number = vat.compact(tax_id)
+    number = _VAT_SEPARATORS.sub("", tax_id).upper()
     if number[:2].isalpha():
         given = number[:2]
         if given != prefix:
@@ -93,6 +95,10 @@ def vat_number(tax_id: str, country: str) -> tuple[str, str | None]:
             )
     else:
         number = prefix + number
+    try:
+        number = vat.compact(number)
+    except StdnumError:
+        return number, f"not a valid {country} VAT number (format or check digits)"
     if not vat.is_valid(number):
         return number, f"not a valid {country} VAT number (format or check digits)"
     return number, None
@@ -366,17 +372,18 @@ class Collector:
             if value is not None:
                 self._other(field, value, False, "must be text or a list of addresses")
             return ()
-        found: dict[str, None] = {}
+        found: dict[str, str] = {}
         for part in parts:
             match = _EMAIL.fullmatch(part)
             if match is None or len(part) > 254 or len(match["local"]) > 64:
                 self._problem(field, f"{part!r} is not an email address")
                 continue
-            # Domains are case-insensitive; local parts, strictly, are not: keep them as given.
-            found[f"{match['local']}@{match['domain'].lower()}"] = None
+            # Domains are case-insensitive; local parts, strictly, are not, so they are kept
+            # as given, but two spellings of one address (as mail systems treat them) are one.
+            found.setdefault(part.lower(), f"{match['local']}@{match['domain'].lower()}")
         if len(found) > max_count:
             self._problem(field, f"at most {max_count} addresses")
-        return tuple(found)
+        return tuple(found.values())
 
     def country(self, field: str) -> str | None:
         result: str | None = self._parsed(field, _country_text, True, "must be text")

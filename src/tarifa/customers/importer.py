@@ -61,7 +61,7 @@ from tarifa.errors import FieldError, ValidationError
 _SQL = queries.load("customers")
 #: Rows per COPY chunk: small enough that the last chunk (which nothing overlaps) is quick,
 #: large enough that per-statement overhead does not count.
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 2500
 _COLUMN_OF_KIND = {kind.value: column for column, kind in IDENTIFIER_COLUMNS.items()}
 _STEPS = 3
 
@@ -191,9 +191,9 @@ def _read(
             continue
         draft = checked.draft
         run.good[draft.external_id] = (
-            line, draft.kind.value, draft.currency, draft.parent_external_id
+            line, draft.kind, draft.currency, draft.parent_external_id
         )  # fmt: skip
-        identifiers = tuple((kind.value, value) for kind, value in checked.identifiers)
+        identifiers: tuple[tuple[str, str], ...] = checked.identifiers
         chunk.append(_Row(line, draft.external_id, _copy_text(checked), identifiers))
         if len(chunk) == CHUNK_ROWS:
             loader.submit(chunk)
@@ -273,6 +273,7 @@ class _Loader:
         self.pending: deque[Future[_ChunkResult]] = deque()
         self.results: list[_ChunkResult] = []
         self.validity = ""
+        self.expect_existing = False
 
     def __enter__(self) -> _Loader:
         self.conn.execute(_SQL["import_lock"])
@@ -297,10 +298,11 @@ class _Loader:
         return self.results
 
     def _load(self, rows: list[_Row]) -> _ChunkResult:
+        # Which rows are stored already is asked up front only once the file has shown some:
+        # a first import learns it from the unique key instead, without the look-ups.
+        external_ids = [row.external_id for row in rows] if self.expect_existing else []
         (prepared,) = _fetch(
-            self.conn,
-            "import_prepare_chunk",
-            {"external_ids": [row.external_id for row in rows], "count": len(rows)},
+            self.conn, "import_prepare_chunk", {"external_ids": external_ids, "count": len(rows)}
         )
         existing = set(prepared["existing"])
         ids: list[int] = prepared["ids"]
@@ -313,8 +315,8 @@ class _Loader:
             except pg.ExclusionViolation:
                 conflicts.update(self._conflicts(new))
             except pg.UniqueViolation:
-                # Stored meanwhile by another transaction (which has committed by now).
                 existing.update(self._existing(new))
+                self.expect_existing = True
             new = [r for r in new if r.line not in conflicts and r.external_id not in existing]
         return _ChunkResult(
             inserted={row.external_id: id_ for row, id_ in zip(new, ids, strict=False)},
@@ -378,7 +380,7 @@ def _copy_text(row: GoodRow) -> str:
         "\t".join(
             (
                 _escape(draft.external_id),
-                draft.kind.value,
+                draft.kind,  # a StrEnum is its value
                 _escape(draft.legal_name),
                 emails,
                 _text(address.line1),

@@ -48,8 +48,8 @@ def resolve(
         while current is not None and current in new and current not in accepted:
             if current in on_path:
                 cycle = path[path.index(current) :]
-                names = " → ".join([*cycle, current])
-                for member in cycle:
+                for i, member in enumerate(cycle):
+                    names = " → ".join([*cycle[i:], *cycle[: i + 1]])  # from the member round
                     accepted[member] = False
                     problems[member] = FieldError(FIELD, f"the parents form a cycle: {names}")
                 break
