@@ -68,9 +68,17 @@ def test_the_import_shows_a_summary_and_the_rejected_rows_for_people(tarifa) -> 
 
 
 def test_a_missing_file_is_an_error_that_imports_nothing(tarifa) -> None:
-    result = tarifa("customers", "import", "/no/such/file.csv", expect=2)
-    assert "does not exist" in result.stderr
+    result = tarifa("customers", "import", "/no/such/file.csv", expect=1)
+    assert "cannot read" in result.stderr
     assert json.loads(tarifa("customers", "list", "--json").stdout) == []
+
+
+def test_a_file_with_an_unusable_header_is_an_error(tarifa, tmp_path: Path) -> None:
+    odd = tmp_path / "odd.csv"
+    odd.write_text("external_id,kind,legal_nmae\nX,person,Y\n", encoding="utf-8")
+    result = tarifa("customers", "import", str(odd), "--json", expect=1)
+    assert "unknown column 'legal_nmae'" in result.stderr
+    assert result.stdout == ""
 
 
 def test_the_audit_log_verifies_after_imports(tarifa) -> None:

@@ -13,6 +13,7 @@ from tarifa.cli.output import JsonOption, actor, console, emit, errors
 from tarifa.customers import Customer
 from tarifa.customers.importer import ImportReport
 from tarifa.customers.importer import Progress as ImportProgress
+from tarifa.customers.service import MAX_PAGE
 from tarifa.facade import connect
 
 app = typer.Typer(help="Customers (accounts): import, list.", no_args_is_help=True)
@@ -20,8 +21,9 @@ app = typer.Typer(help="Customers (accounts): import, list.", no_args_is_help=Tr
 
 @app.command("import")
 def import_(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                help="A UTF-8 CSV with a header row (docs/customers.md)."),
+    # Not checked by Typer (which would exit 2): a file that cannot be read is the
+    # importer's ValidationError, exit 1, like a file whose header is unusable.
+    file: Path = typer.Argument(..., help="A UTF-8 CSV with a header row (docs/customers.md)."),
     as_json: bool = JsonOption,
 ) -> None:  # fmt: skip
     """Import customers from CSV: good rows load, bad rows are reported with every reason.
@@ -40,7 +42,7 @@ def list_(
     search: str = typer.Option(None, help="Part of the legal name, external id or an email."),
     status: str = typer.Option(None, help="active, suspended or closed."),
     country: str = typer.Option(None, help="ISO 3166-1 alpha-2 country code."),
-    limit: int = typer.Option(50, min=1, max=10_000, help="At most this many customers."),
+    limit: int = typer.Option(50, min=1, max=MAX_PAGE, help="At most this many customers."),
     after_id: int = typer.Option(None, help="Continue after this customer id (paging)."),
     as_json: bool = JsonOption,
 ) -> None:
