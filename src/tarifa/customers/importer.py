@@ -313,9 +313,15 @@ class _Loader:
                 self._copy(new, ids)
                 break
             except pg.ExclusionViolation:
-                conflicts.update(self._conflicts(new))
+                found = self._conflicts(new)
+                if not found:  # not a holder this import can name: let it fail as it is
+                    raise
+                conflicts.update(found)
             except pg.UniqueViolation:
-                existing.update(self._existing(new))
+                stored = self._existing(new)
+                if not stored:
+                    raise
+                existing.update(stored)
                 self.expect_existing = True
             new = [r for r in new if r.line not in conflicts and r.external_id not in existing]
         return _ChunkResult(
