@@ -39,6 +39,7 @@ if not os.environ.get("TARIFA_DATABASE_URL"):
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
+from tarifa.customers.importer import bulk_mode  # noqa: E402
 from tarifa.customers.service import Customers  # noqa: E402
 from tarifa.db.connection import PooledDatabase  # noqa: E402
 from tarifa.db.embedded import EmbeddedServer  # noqa: E402
@@ -99,7 +100,9 @@ def main() -> int:
                 start = time.perf_counter()
                 if profiler:
                     profiler.enable()
-                report = customers.import_csv(path)
+                # As `tarifa customers import` runs it: the process tuned for the bulk job.
+                with bulk_mode():
+                    report = customers.import_csv(path)
                 if profiler:
                     profiler.disable()
                 seconds = time.perf_counter() - start

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from tarifa.cli.output import JsonOption, actor, console, emit, errors
 from tarifa.customers import Customer
-from tarifa.customers.importer import ImportReport
+from tarifa.customers.importer import ImportReport, bulk_mode
 from tarifa.customers.importer import Progress as ImportProgress
 from tarifa.customers.service import MAX_PAGE
 from tarifa.facade import connect
@@ -32,7 +32,11 @@ def import_(
     file again changes nothing. Exits 0 even when rows were rejected; 1 when the file
     cannot be read.
     """
-    with connect(actor=actor()) as billing, _ProgressBar(quiet=as_json) as advance:
+    with (
+        connect(actor=actor()) as billing,
+        _ProgressBar(quiet=as_json) as advance,
+        bulk_mode(),  # this process does nothing else meanwhile
+    ):
         report = billing.customers.import_csv(file, progress=advance)
     emit(_report_payload(report), as_json, lambda: _render_report(report))
 

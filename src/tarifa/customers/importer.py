@@ -136,7 +136,7 @@ def import_customers(
             first = next(rows, None)
             checker = RowChecker(read_header(None if first is None else first[1]))
             run = _Run()
-            with _bulk_mode(), db.transaction() as conn, _Loader(conn) as loader:
+            with db.transaction() as conn, _Loader(conn) as loader:
                 _read(rows, checker, loader, run, lambda: (handle.tell(), size), notify)
                 for result in loader.finish():
                     _merge(run, result)
@@ -409,8 +409,12 @@ def _copy_text(row: GoodRow) -> str:
 
 
 @contextmanager
-def _bulk_mode() -> Iterator[None]:
-    """Tune the interpreter while an import runs, and restore it afterwards.
+def bulk_mode() -> Iterator[None]:
+    """Tune the whole Python process for a bulk import, and restore it afterwards.
+
+    Opt-in, for a process that does nothing else while it imports (the `tarifa customers
+    import` command, the benchmark): it changes process-wide settings, so a server that
+    embeds tarifa and serves requests on other threads should not use it.
 
     An import allocates millions of small objects and keeps few: reference counting frees
     them, while the cyclic garbage collector would walk every long-lived object (the phone
