@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
 import tarifa
+from tarifa.cli.customers import rejections_table
 from tarifa.customers import IdentifierKind
 from tarifa.customers.importer import ImportReport
 from tarifa.customers.importer import Progress as ImportProgress
@@ -78,15 +79,7 @@ def _show_import(report: ImportReport) -> None:
     if report.accepted == 0 and report.unchanged:
         console.print("   (every good row was already there: re-importing changes nothing)")
     if report.rejections:
-        table = Table(title="3. rejected rows, each with every reason", title_justify="left")
-        for column in ("line", "external id", "field", "reason"):
-            table.add_column(column)
-        for rejection in report.rejections:
-            for problem in rejection.errors:
-                table.add_row(
-                    str(rejection.line), rejection.external_id or "", problem.field, problem.reason
-                )
-        console.print(table)
+        console.print(rejections_table(report, "3. rejected rows, each with every reason"))
 
 
 def _show_customers(billing: Billing) -> None:

@@ -13,6 +13,7 @@ from tarifa.cli.output import JsonOption, actor, console, emit, errors
 from tarifa.customers import Customer
 from tarifa.customers.importer import ImportReport, bulk_mode
 from tarifa.customers.importer import Progress as ImportProgress
+from tarifa.customers.model import customer_to_raw
 from tarifa.customers.service import MAX_PAGE
 from tarifa.facade import connect
 
@@ -105,37 +106,25 @@ def _render_report(report: ImportReport) -> None:
     summary.add_row("unchanged (already there)", str(report.unchanged))
     summary.add_row("[red]rejected[/]", str(report.rejected))
     console.print(summary)
-    if not report.rejections:
-        return
-    rejected = Table(title="rejected rows", title_justify="left")
+    if report.rejections:
+        console.print(rejections_table(report))
+
+
+def rejections_table(report: ImportReport, title: str = "rejected rows") -> Table:
+    """One row per problem: line, external id, field and reason."""
+    table = Table(title=title, title_justify="left")
     for column in ("line", "external id", "field", "reason"):
-        rejected.add_column(column)
+        table.add_column(column)
     for rejection in report.rejections:
         for problem in rejection.errors:
-            rejected.add_row(
+            table.add_row(
                 str(rejection.line), rejection.external_id or "", problem.field, problem.reason
             )
-    console.print(rejected)
+    return table
 
 
 def _customer_payload(customer: Customer) -> dict[str, Any]:
-    return {
-        "id": customer.id,
-        "external_id": customer.external_id,
-        "kind": customer.kind.value,
-        "status": customer.status.value,
-        "legal_name": customer.legal_name,
-        "emails": list(customer.emails),
-        "country": customer.country,
-        "currency": customer.currency,
-        "time_zone": customer.time_zone,
-        "billing_cycle_day": customer.billing_cycle_day,
-        "locale": customer.locale,
-        "payment_terms_days": customer.payment_terms_days,
-        "tax_id": customer.tax_id,
-        "parent_id": customer.parent_id,
-        "version": customer.version,
-    }
+    return {"id": customer.id, **customer_to_raw(customer), "version": customer.version}
 
 
 def _render_list(customers: list[Customer]) -> None:
