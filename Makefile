@@ -39,5 +39,5 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean-demo:
-	$(BIN)/tarifa db stop || true
+	$(BIN)/tarifa db destroy --yes || true
 	rm -rf .tarifa

@@ -51,14 +51,22 @@ def _recreate(admin: str, name: str, *, template: str | None = None) -> None:
 
 
 @pytest.fixture(scope="session")
-def admin_url() -> str:
+def admin_url() -> Iterator[str]:
     external = os.environ.get("TARIFA_TEST_DATABASE_URL")
     if external:
-        return external
+        yield external
+        return
     from tarifa.db.embedded import EmbeddedServer
 
     settings = from_environment()
-    return EmbeddedServer(settings.home, durable=settings.durable).ensure_running()
+    server = EmbeddedServer(settings.home, durable=settings.durable)
+    yield server.ensure_running()
+    # Locally the cluster is kept for the next run (its server stopped); on CI, where every
+    # run is a new checkout, it is deleted so clusters do not pile up on the machine.
+    if os.environ.get("CI"):
+        server.destroy()
+    else:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

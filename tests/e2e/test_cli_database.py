@@ -144,3 +144,27 @@ def test_as_an_ordinary_user_the_cluster_lives_in_tarifa_home() -> None:
     finally:
         subprocess.run([*command, "db", "stop"], env=env, capture_output=True, check=False)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_destroy_deletes_the_cluster_and_the_next_init_starts_empty(home: Path) -> None:
+    tarifa(home, "init")
+    refused = tarifa(home, "db", "destroy", check=False)
+    assert refused.returncode == 1
+    assert "--yes" in refused.stderr
+    pgdata = EmbeddedServer(home).pgdata
+    assert json.loads(tarifa(home, "db", "destroy", "--yes", "--json").stdout) == {
+        "destroyed": True
+    }
+    assert not pgdata.exists()
+    assert json.loads(tarifa(home, "init", "--json").stdout)["created"] is True
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the cluster is outside TARIFA_HOME only as root")
+def test_a_recreated_home_at_the_same_path_gets_a_new_empty_cluster(home: Path) -> None:
+    tarifa(home, "init")
+    first = EmbeddedServer(home).pgdata
+    tarifa(home, "db", "stop")
+    shutil.rmtree(home)  # as `rm -rf .tarifa` would, without `tarifa db destroy`
+    assert json.loads(tarifa(home, "init", "--json").stdout)["created"] is True
+    assert EmbeddedServer(home).pgdata != first
+    shutil.rmtree(first.parent)  # the orphaned cluster, stopped above

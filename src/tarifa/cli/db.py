@@ -13,8 +13,9 @@ from tarifa.db import migrations
 from tarifa.db.embedded import EmbeddedServer
 from tarifa.db.server import initialize, server_url
 from tarifa.db.settings import from_environment
+from tarifa.errors import ValidationError
 
-app = typer.Typer(help="The database: migrate, status, stop.", no_args_is_help=True)
+app = typer.Typer(help="The database: migrate, status, stop, destroy.", no_args_is_help=True)
 
 
 def _masked(url: str) -> str:
@@ -118,3 +119,21 @@ def stop(as_json: bool = JsonOption) -> None:
         as_json,
         lambda: console.print("stopped" if stopped else "not running"),
     )
+
+
+@app.command()
+def destroy(
+    yes: bool = typer.Option(False, "--yes", help="Confirm: delete every row of every table."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Stop the embedded server and delete its cluster (all data). Needs --yes."""
+    settings = from_environment()
+    if not settings.embedded:
+        raise ValidationError.single(
+            "TARIFA_DATABASE_URL", "tarifa never deletes an external database; drop it yourself"
+        )
+    if not yes:
+        raise ValidationError.single("--yes", "destroying the embedded database needs --yes")
+    destroyed = EmbeddedServer(settings.home, durable=settings.durable).destroy()
+    message = "cluster deleted" if destroyed else "no cluster to delete"
+    emit({"destroyed": destroyed}, as_json, lambda: console.print(message))

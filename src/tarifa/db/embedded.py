@@ -12,7 +12,8 @@ Layout, as an ordinary user::
 
 As root (initdb refuses to run as root) the server runs as the dedicated system user
 ``tarifa`` (created on first use, no login shell, no home). Its cluster and socket live in
-``/var/lib/tarifa/clusters/<digest of TARIFA_HOME>/``, a folder that user owns, and the
+``/var/lib/tarifa/clusters/<id>/``, a folder that user owns (the random id is kept in
+``$TARIFA_HOME/cluster-id``), and the
 binaries are copied once to ``/var/lib/tarifa/pginstall-<version>/`` (root-owned,
 world-readable, as system binaries are) so the server user never needs to reach into the
 caller's folders. No existing folder has its permissions changed.
@@ -32,6 +33,7 @@ import importlib.metadata
 import importlib.util
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -41,6 +43,7 @@ from pathlib import Path
 from tarifa.errors import DatabaseError
 
 SYSTEM_USER = "tarifa"
+CLUSTER_ID_FILE = "cluster-id"
 SYSTEM_STATE_DIR = Path("/var/lib/tarifa")
 SUPERUSER = "postgres"
 PORT = 5432
@@ -73,11 +76,7 @@ class EmbeddedServer:
         self.home = home.resolve()
         self.durable = durable
         self.as_root = os.geteuid() == 0
-        if self.as_root:
-            digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:16]
-            base = SYSTEM_STATE_DIR / "clusters" / digest
-        else:
-            base = self.home
+        base = SYSTEM_STATE_DIR / "clusters" / self._cluster_id() if self.as_root else self.home
         self.pgdata = base / "pgdata"
         self.socket_dir = self._choose_socket_dir(base / "run")
 
@@ -95,6 +94,18 @@ class EmbeddedServer:
                 self._prepare()
                 self._start()
         return self.url()
+
+    def destroy(self) -> bool:
+        """Stop the server and delete its cluster, data included; False if there was none."""
+        self.stop()
+        with self._lock():
+            cluster = self.pgdata.parent if self.as_root else self.pgdata
+            existed = cluster.exists()
+            shutil.rmtree(cluster, ignore_errors=True)
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
+            if self.as_root:
+                (self.home / CLUSTER_ID_FILE).unlink(missing_ok=True)
+            return existed
 
     def stop(self) -> bool:
         """Stop the server (fast shutdown); return False when it was not running."""
@@ -117,6 +128,26 @@ class EmbeddedServer:
         return self._bin_dir() / name
 
     # -- layout ----------------------------------------------------------------------
+
+    def _cluster_id(self) -> str:
+        """The name of this home's cluster under /var/lib/tarifa/clusters (as root).
+
+        A random id kept in TARIFA_HOME, not a digest of its path: a new checkout or a
+        deleted-and-recreated TARIFA_HOME at the same path gets a new, empty cluster instead
+        of silently inheriting the data of an earlier one.
+        """
+        marker = self.home / CLUSTER_ID_FILE
+        try:
+            return marker.read_text().strip()
+        except FileNotFoundError:
+            self.home.mkdir(parents=True, exist_ok=True)
+            cluster_id = secrets.token_hex(8)
+            try:
+                with marker.open("x") as handle:  # another process may have won the race
+                    handle.write(cluster_id + "\n")
+            except FileExistsError:
+                return marker.read_text().strip()
+            return cluster_id
 
     def _choose_socket_dir(self, preferred: Path) -> Path:
         if len(str(preferred / f".s.PGSQL.{PORT}")) <= _MAX_SOCKET_PATH:
