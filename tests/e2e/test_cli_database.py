@@ -33,7 +33,7 @@ def home(tmp_path: Path):
     home = tmp_path / "home"
     yield home
     if home.exists():
-        EmbeddedServer(home).stop()
+        EmbeddedServer(home).destroy()  # as root the cluster is outside tmp_path
 
 
 def test_init_starts_a_private_server_creates_and_migrates_the_database(home: Path) -> None:
