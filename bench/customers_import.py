@@ -36,15 +36,13 @@ if not os.environ.get("TARIFA_DATABASE_URL"):
     if Path(os.environ["TARIFA_HOME"]).resolve() in (ROOT / ".tarifa", ROOT / ".tarifa-test"):
         sys.exit("refusing to benchmark in the demo's or the tests' TARIFA_HOME")
 
-import psycopg  # noqa: E402
-from psycopg import sql  # noqa: E402
 
 from tarifa.customers.importer import bulk_mode  # noqa: E402
 from tarifa.customers.service import Customers  # noqa: E402
 from tarifa.db.connection import PooledDatabase  # noqa: E402
 from tarifa.db.embedded import EmbeddedServer  # noqa: E402
 from tarifa.db.migrations import migrate  # noqa: E402
-from tarifa.db.server import create_database, with_database  # noqa: E402
+from tarifa.db.server import create_database, drop_database, with_database  # noqa: E402
 from tarifa.db.settings import from_environment  # noqa: E402
 
 
@@ -69,10 +67,7 @@ def _fresh_database() -> tuple[str, EmbeddedServer | None]:
         server = EmbeddedServer(settings.home, durable=settings.durable)
         started = None if server.status().running else server
         admin = server.ensure_running()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-        )
+    drop_database(admin, DATABASE)
     create_database(admin, DATABASE)
     url = with_database(admin, DATABASE)
     migrate(url)

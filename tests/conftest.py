@@ -12,13 +12,11 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.rows import dict_row
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +29,7 @@ os.environ.pop("TARIFA_DATABASE_URL", None)
 
 from tarifa.db.connection import ConnectionDatabase  # noqa: E402
 from tarifa.db.migrations import migrate  # noqa: E402
+from tarifa.db.server import create_database, drop_database, scratch_database  # noqa: E402
 from tarifa.db.server import with_database as _with_database  # noqa: E402
 from tarifa.db.settings import from_environment  # noqa: E402
 from tarifa.facade import Billing  # noqa: E402
@@ -40,14 +39,8 @@ SHARED = "tarifa_test"
 
 
 def _recreate(admin: str, name: str, *, template: str | None = None) -> None:
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        if template:
-            create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-        conn.execute(create)
+    drop_database(admin, name)
+    create_database(admin, name, template=template)
 
 
 @pytest.fixture(scope="session")
@@ -99,12 +92,5 @@ def billing(conn: psycopg.Connection[dict[str, object]]) -> Billing:
 
 @pytest.fixture
 def fresh_db(admin_url: str, template_url: str) -> Iterator[str]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    _recreate(admin_url, name, template=TEMPLATE)
-    try:
-        yield _with_database(admin_url, name)
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with scratch_database(admin_url, "t", template=TEMPLATE) as url:
+        yield url

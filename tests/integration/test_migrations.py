@@ -2,29 +2,23 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from tarifa.db import migrations
 from tarifa.db.schema import dump
-from tarifa.db.server import with_database
+from tarifa.db.server import scratch_database
 
 SCHEMA_FILE = Path(migrations.SQL_DIR) / "schema.sql"
 
 
 @pytest.fixture
 def empty_db(admin_url: str) -> Iterator[str]:
-    name = f"empty_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield with_database(admin_url, name)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database(admin_url, "empty") as url:
+        yield url
 
 
 def test_replaying_every_migration_gives_exactly_the_checked_in_schema(template_url: str) -> None:

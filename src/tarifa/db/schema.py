@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
-
-import psycopg
-from psycopg import sql
 
 from tarifa.db import migrations
 from tarifa.db.embedded import EmbeddedServer
-from tarifa.db.server import admin_url, with_database
+from tarifa.db.server import admin_url, scratch_database
 from tarifa.db.settings import from_environment
 
 # yoyo's bookkeeping tables are not part of tarifa's schema.
@@ -41,18 +37,9 @@ def dump(url: str) -> str:
 
 def replay_and_dump(admin: str) -> str:
     """Migrate a new empty database from scratch and dump it; the database is dropped."""
-    name = f"tarifa_schema_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        url = with_database(admin, name)
+    with scratch_database(admin, "tarifa_schema") as url:
         migrations.migrate(url)
         return dump(url)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def main() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -17,9 +20,7 @@ def server_url(settings: Settings) -> str:
     """URL of the database tarifa uses; starts the embedded server when that is the choice."""
     if settings.database_url is not None:
         return settings.database_url
-    server = EmbeddedServer(settings.home, durable=settings.durable)
-    server.ensure_running()
-    return server.url(settings.database_name)
+    return with_database(admin_url(settings), settings.database_name)
 
 
 def admin_url(settings: Settings) -> str:
@@ -39,6 +40,25 @@ def create_database(admin: str, name: str, *, template: str | None = None) -> bo
             statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         conn.execute(statement)
         return True
+
+
+def drop_database(admin: str, name: str) -> None:
+    """Drop database `name` if it exists, closing its open connections."""
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@contextmanager
+def scratch_database(admin: str, prefix: str, *, template: str | None = None) -> Iterator[str]:
+    """A new database with a unique name (a copy of `template` if given), dropped on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    create_database(admin, name, template=template)
+    try:
+        yield with_database(admin, name)
+    finally:
+        drop_database(admin, name)
 
 
 def with_database(url: str, name: str) -> str:
