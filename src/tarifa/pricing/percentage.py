@@ -65,21 +65,19 @@ class PercentageSpec:
     _factor: Decimal = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        low, high = self.min_per_transaction, self.max_per_transaction
+        low_problem = _optional(low, number_problem)
+        high_problem = _optional(high, number_problem)
+        if not (low_problem or high_problem):
+            high_problem = clamp_problem(low, high)
         raise_problems(
             {
                 "rate": number_problem(self.rate),
                 "fixed_fee": number_problem(self.fixed_fee),
                 "free_transactions": _optional(self.free_transactions, count_problem),
                 "free_amount": _optional(self.free_amount, number_problem),
-                "min_per_transaction": _optional(self.min_per_transaction, number_problem),
-                "max_per_transaction": _optional(self.max_per_transaction, number_problem),
-            }
-        )
-        raise_problems(
-            {
-                "max_per_transaction": clamp_problem(
-                    self.min_per_transaction, self.max_per_transaction
-                )
+                "min_per_transaction": low_problem,
+                "max_per_transaction": high_problem,
             }
         )
         object.__setattr__(self, "_factor", percent_factor(self.rate))

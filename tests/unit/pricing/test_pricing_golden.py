@@ -330,7 +330,7 @@ def test_without_free_limits_every_transaction_is_charged() -> None:
 
 def test_a_period_without_transactions_costs_nothing() -> None:
     result = price(CARD_FEES, transactions=[])
-    assert (result.amount, result.breakdown) == (0, ())
+    assert (result.amount, result.breakdown) == (D(0), ())
 
 
 # --- graduated percentage -------------------------------------------------------------------
