@@ -1,0 +1,26 @@
+"""The pricing core stays pure (STYLE.md 5, ARCHITECTURE.md): importing it loads no database,
+CLI or terminal code, so invoices can be computed and tested anywhere."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+FORBIDDEN = ("tarifa.db", "tarifa.cli", "tarifa.customers", "psycopg", "typer", "rich")
+
+
+def test_importing_pricing_loads_no_database_or_cli_code() -> None:
+    # A fresh interpreter: this test session has long since imported everything.
+    probe = (
+        "import sys, tarifa.pricing, tarifa.pricing.discounts; "
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert "tarifa.pricing.graduated" in loaded
+    assert [name for name in loaded if _forbidden(name)] == []
+
+
+def _forbidden(module: str) -> bool:
+    return any(module == root or module.startswith(f"{root}.") for root in FORBIDDEN)
