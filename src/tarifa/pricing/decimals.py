@@ -49,6 +49,7 @@ TYPE_REASON = 'must be a number written as text ("0.05") or a whole number'
 NEGATIVE_REASON = "must not be negative"
 POSITIVE_REASON = "must be above 0"
 WHOLE_REASON = "must be a whole number of at least 0"
+FINITE_REASON = "must be a finite number, not NaN or Infinity"
 
 # Plain decimal text, as money.py reads amounts: digits, one optional sign and point, an
 # optional exponent. No separators ("1,000.00" read back as 1 is how invoices go wrong), no
@@ -68,7 +69,7 @@ def read_number(raw: object) -> Decimal | str:
     if isinstance(raw, bool):
         return BOOL_REASON
     if isinstance(raw, Decimal):
-        return raw if raw.is_finite() else "must be a finite number, not NaN or Infinity"
+        return _unsigned_zero(raw) if raw.is_finite() else FINITE_REASON
     if isinstance(raw, int):
         return Decimal(raw)
     if isinstance(raw, str):
@@ -77,8 +78,13 @@ def read_number(raw: object) -> Decimal | str:
                 f"{raw!r} is not a plain decimal number (digits, an optional sign and decimal "
                 "point; no thousands separators or spaces)"
             )
-        return Decimal(raw)
+        return _unsigned_zero(Decimal(raw))
     return TYPE_REASON
+
+
+def _unsigned_zero(number: Decimal) -> Decimal:
+    # "-0" is zero; left signed, it would make amounts print as "-0.00" on an invoice.
+    return number.copy_abs() if number.is_zero() else number
 
 
 def read_count(raw: object) -> int | str:
@@ -86,7 +92,7 @@ def read_count(raw: object) -> int | str:
     number = read_number(raw)
     if isinstance(number, str):
         return number
-    if number != number.to_integral_value() or number < 0:
+    if number != number.to_integral_value(context=CONTEXT) or number < 0:
         return WHOLE_REASON
     return int(number)
 
@@ -98,10 +104,14 @@ def number_problem(value: object, *, positive: bool = False) -> str | None:
     if not isinstance(value, Decimal):
         return "must be a Decimal"
     if not value.is_finite():
-        return "must be a finite number, not NaN or Infinity"
+        return FINITE_REASON
+    if len(value.as_tuple().digits) > ARITHMETIC_PRECISION:
+        # Refused here rather than when pricing: it could never be multiplied exactly.
+        return f"has more than {ARITHMETIC_PRECISION} significant digits"
     if positive:
         return None if value > 0 else POSITIVE_REASON
-    return NEGATIVE_REASON if value < 0 else None
+    # is_signed() also refuses -0, which read_number turns into 0 for files.
+    return NEGATIVE_REASON if value.is_signed() else None
 
 
 def count_problem(value: object) -> str | None:

@@ -3,16 +3,18 @@
 For payment-like charges (transfers, withdrawals, top-ups): each transaction of the period
 pays a percent of its amount plus a fixed fee, and the sum of both is clamped to
 ``[min_per_transaction, max_per_transaction]`` when those are given (the clamp includes the
-fixed fee). ``rate`` is a percent string: "1.2" is 1.2 %.
+fixed fee). ``rate`` is a percent string: "1.2" is 1.2 %; it is not capped at 100 (a fee
+larger than the transaction is odd, not wrong), only refused when negative.
 
 Free transactions. A transaction is free (charged nothing at all, fixed fee included) while
 both free limits still hold: it is among the first ``free_transactions`` of the period *and*
 the running total of the period, itself included, stays within ``free_amount``. Once either
-limit is passed, that transaction and every later one is charged in full; a transaction is
-never split into a free and a charged part. So transactions must come in the order they
-happened. DOMAIN.md's example: rate 1.2, fixed fee 0.10, 3 free transactions, free amount
-500; transactions 200, 100, 100, 50: the first three are free (400 ≤ 500), the fourth is the
-fourth, so it pays 0.10 + 1.2 % × 50 = 0.70.
+limit is passed, that transaction and every later one is charged in full. A transaction is
+never split into a free and a charged part (Lago frees the part of a transaction below the
+free amount; DOMAIN.md charges it whole, and so does tarifa). So transactions must come in
+the order they happened. DOMAIN.md's example: rate 1.2, fixed fee 0.10, 3 free transactions,
+free amount 500; transactions 200, 100, 100, 50: the first three are free (400 ≤ 500), the
+fourth is past the three free ones, so it pays 0.10 + 1.2 % × 50 = 0.70.
 
 Where only one free limit is given, the other is no limit: ``free_transactions: 3`` alone
 makes the first three transactions free whatever their amounts, ``free_amount: "500"`` alone

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, TypeAlias, assert_never
 
 from tarifa.errors import FieldError, ValidationError
-from tarifa.pricing.decimals import NEGATIVE_REASON, ZERO, read_count, read_number
+from tarifa.pricing.decimals import ZERO, number_problem, read_count, read_number
 from tarifa.pricing.flat import FlatSpec
 from tarifa.pricing.graduated import GraduatedSpec
 from tarifa.pricing.graduated_percentage import GraduatedPercentageSpec
@@ -83,7 +83,7 @@ class _Reader:
         if isinstance(value, str):
             self.problem(name, value)
             return None
-        reason = bound_problem(value) if positive else NEGATIVE_REASON if value < 0 else None
+        reason = bound_problem(value) if positive else number_problem(value)
         if reason:
             self.problem(name, reason)
             return None
@@ -102,7 +102,7 @@ class _Reader:
     def tiers(self, price_field: str) -> list[_Row]:
         """Each tier as (up_to, price, flat fee), with the bounds' order checked."""
         raw = self.get("tiers")
-        if raw is None or isinstance(raw, str | bytes | Mapping) or not hasattr(raw, "__iter__"):
+        if not isinstance(raw, list | tuple):
             self.problem("tiers", _REQUIRED if raw is None else "must be a list of tiers")
             return []
         entries = list(raw)

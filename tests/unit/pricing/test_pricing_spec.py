@@ -450,3 +450,27 @@ def test_specs_are_frozen_and_compare_by_their_prices() -> None:
     with pytest.raises(AttributeError):
         spec.tiers = ()  # type: ignore[misc, union-attr]
     assert RateTier(rate=D(1)) != RateTier(rate=D(2))
+
+
+def test_a_negative_zero_in_a_file_is_read_as_zero() -> None:
+    spec = parse_spec({"model": "per_unit", "unit_price": "-0.00"})
+    assert isinstance(spec, PerUnitSpec)
+    assert not spec.unit_price.is_signed()
+    with pytest.raises(ValidationError, match="unit_price: must not be negative"):
+        PerUnitSpec(unit_price=D("-0"))
+
+
+def test_a_price_too_precise_to_multiply_exactly_is_refused_when_read() -> None:
+    assert problems({"model": "per_unit", "unit_price": "0." + "1" * 39}) == {
+        "unit_price": "has more than 38 significant digits"
+    }
+
+
+def test_tiers_given_as_a_set_are_refused() -> None:
+    assert problems({"model": "volume", "tiers": {"a"}}) == {"tiers": "must be a list of tiers"}
+
+
+def test_a_null_up_to_on_the_last_tier_is_no_up_to() -> None:
+    spec = parse_spec(tiers({"up_to": 5, "unit_price": "1"}, {"up_to": None, "unit_price": "2"}))
+    assert isinstance(spec, GraduatedSpec)
+    assert spec.tiers[-1].up_to is None
