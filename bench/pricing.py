@@ -144,11 +144,13 @@ def run(work: list[Work], keep_every: int) -> tuple[float, Decimal, list[PriceRe
 
 def adds_up(results: list[PriceResult]) -> bool:
     """Every amount is a Decimal and equals the sum of its breakdown."""
-    return all(
-        isinstance(result.amount, Decimal)
-        and sum((item.amount for item in result.breakdown), Decimal(0)) == result.amount
-        for result in results
-    )
+    for result in results:
+        total = Decimal(0)
+        for item in result.breakdown:
+            total = add(total, item.amount)
+        if not isinstance(result.amount, Decimal) or total != result.amount:
+            return False
+    return True
 
 
 def main() -> int:
@@ -179,8 +181,9 @@ def main() -> int:
     if not adds_up(results):
         print("FAIL: an amount is not a Decimal or differs from the sum of its breakdown")
         return 1
-    if args.smoke:
-        print("OK (smoke run: every amount adds up; no timing verdict)")
+    if args.smoke or profiler:
+        why = "smoke run" if args.smoke else "cProfile slows the run"
+        print(f"OK ({why}: every amount adds up; no timing verdict)")
         return 0
     verdict = "PASS" if rate >= TARGET_PER_SECOND else "FAIL"
     print(verdict)
