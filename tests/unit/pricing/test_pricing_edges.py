@@ -3,7 +3,9 @@ a quantity exactly on a bound and just above it, fractions, huge quantities, pre
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
+import inspect
 from decimal import Decimal
 from typing import Any
 
@@ -281,6 +283,15 @@ def test_the_fast_builders_make_the_same_objects_as_the_constructors() -> None:
     assert made == PriceResult(model=PricingModel.FLAT, amount=D(1), breakdown=(built,))
     with pytest.raises(AttributeError):
         made.amount = D(2)  # type: ignore[misc]
+
+
+def test_the_fast_builders_only_build_types_without_checks_of_their_own() -> None:
+    # They skip __init__; a check added to these types later would be skipped too.
+    for kind in (BreakdownItem, PriceResult):
+        assert not hasattr(kind, "__post_init__")
+    assert [f.name for f in dataclasses.fields(BreakdownItem)] == list(
+        inspect.signature(item).parameters
+    )
 
 
 def test_results_are_values() -> None:
