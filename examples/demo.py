@@ -4,9 +4,11 @@
 2. import examples/customers.csv (a few hundred customers, a few deliberately bad rows);
 3. show what was accepted and what was rejected, and why;
 4. look a customer up by a phone number at a point in time;
-5. verify the audit log and export its head.
+5. load the example catalogs (mobile operator, fibre ISP, video streaming) and quote a month;
+6. verify the audit log and export its head.
 
-Running it again is safe: the import recognises every customer and changes nothing.
+Running it again is safe: the import recognises every customer and the catalog loads create
+nothing the second time.
 Later issues extend the demo to a whole billing month.
 """
 
@@ -14,7 +16,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -32,6 +35,7 @@ from tarifa.facade import Billing
 
 HERE = Path(__file__).resolve().parent
 CUSTOMERS_CSV = HERE / "customers.csv"
+CATALOGS = HERE / "catalog"
 # Under `make` the output is not a terminal; Rich would then assume 80 columns.
 console = Console(width=None if Console().is_terminal else 110)
 
@@ -52,16 +56,25 @@ def main() -> None:
         _show_import(report)
         _show_customers(billing)
         _lookup_by_phone_number(billing)
+        _load_catalogs(billing)
+        _quote(billing)
         _verify_audit(billing, settings.home)
     console.rule()
     console.print("Try: [bold].venv/bin/tarifa customers list --country FR[/]")
+    console.print(
+        "     [bold].venv/bin/tarifa catalog quote mobile-business -u minutes=1500 "
+        "-u data_gb=2.5 --quantity 12[/]"
+    )
 
 
 def _import(billing: Billing) -> ImportReport:
     with Progress(
-        TextColumn("2. importing customers.csv"), BarColumn(), TaskProgressColumn(),
-        console=console, transient=True,
-    ) as bar:  # fmt: skip
+        TextColumn("2. importing customers.csv"),
+        BarColumn(),
+        TaskProgressColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("import", total=None)
 
         def advance(step: ImportProgress) -> None:
@@ -98,9 +111,14 @@ def _show_customers(billing: Billing) -> None:
         table.add_column(column)
     for c in customers[:5]:
         table.add_row(
-            c.external_id, c.legal_name, str(c.kind), c.country, c.currency, c.time_zone,
+            c.external_id,
+            c.legal_name,
+            str(c.kind),
+            c.country,
+            c.currency,
+            c.time_zone,
             str(c.billing_cycle_day),
-        )  # fmt: skip
+        )
     console.print(table)
 
 
@@ -124,11 +142,51 @@ def _lookup_by_phone_number(billing: Billing) -> None:
             return
 
 
+def _load_catalogs(billing: Billing) -> None:
+    for path in sorted(CATALOGS.glob("*.yaml")):
+        report = billing.catalog.load(path)
+        if report.changed:
+            added = ", ".join(
+                f"{len(codes)} {kind}" for kind, codes in report.created.items() if codes
+            )
+            console.print(f"5. catalog {path.name}: stored {added}")
+        else:
+            console.print(f"5. catalog {path.name}: already stored, nothing created")
+
+
+def _quote(billing: Billing) -> None:
+    usage = {"minutes": "350", "sms": "50", "data_mb": "7300"}
+    quote = billing.catalog.quote(
+        "mobile-s", usage=usage, period_start=date(2026, 3, 1), coupon="WELCOME10"
+    )
+    table = Table(
+        title=f"   quote: Mobile S, March 2026, 350 min / 50 SMS / 7.3 GB, coupon WELCOME10 "
+        f"({quote.currency}, before tax)",
+        title_justify="left",
+    )
+    for column in ("line", "used", "free", "charged", "amount"):
+        table.add_column(column, justify="left" if column == "line" else "right")
+    for line in quote.lines:
+        table.add_row(
+            line.description + (" (promotion)" if line.promotion else ""),
+            _plain(line.quantity),
+            _plain(line.allowance_used),
+            _plain(line.charged_quantity),
+            f"{line.rounded:f}",
+        )
+    table.add_row("[bold]total[/]", "", "", "", f"[bold]{quote.total:f}[/]")
+    console.print(table)
+
+
+def _plain(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
 def _verify_audit(billing: Billing, home: Path) -> None:
     result = billing.audit.verify()
     head = billing.audit.head()
     state = "[green]intact[/]" if result.ok else f"[red]broken at row {result.row_id}[/]"
-    console.print(f"5. audit log {state}: {result.rows} rows, hash-chained")
+    console.print(f"6. audit log {state}: {result.rows} rows, hash-chained")
     if head is not None:
         head_file = home / "audit-head.json"
         head_file.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ import getpass
 from types import TracebackType
 
 from tarifa.audit import AuditLog
+from tarifa.catalog.service import CatalogService
 from tarifa.customers.service import Customers
 from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
@@ -20,6 +21,7 @@ class Billing:
         self.actor = actor
         self.audit = AuditLog(db)
         self.customers = Customers(db, actor=actor)
+        self.catalog = CatalogService(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from tarifa.cli import audit as audit_commands
+from tarifa.cli import catalog as catalog_commands
 from tarifa.cli import customers as customer_commands
 from tarifa.cli import db as db_commands
 from tarifa.cli.output import console, fail
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.command("init")(db_commands.init)
 app.add_typer(db_commands.app, name="db")
 app.add_typer(customer_commands.app, name="customers")
+app.add_typer(catalog_commands.app, name="catalog")
 app.add_typer(audit_commands.app, name="audit")
 
 

@@ -148,6 +148,21 @@ $$;
 
 
 --
+-- Name: catalog_refuse_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.catalog_refuse_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION '% of % is refused: stored catalog versions never change', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'catalog_immutable',
+              HINT = 'load a new plan version with a later effective_from';
+END
+$$;
+
+
+--
 -- Name: customers_check_children(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -302,6 +317,291 @@ CREATE SEQUENCE public.audit_log_id_seq
 
 
 --
+-- Name: catalog_charge_prices; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_charge_prices (
+    charge_id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    model text NOT NULL,
+    spec jsonb NOT NULL,
+    CONSTRAINT catalog_charge_prices_model_check CHECK (((spec ->> 'model'::text) = model))
+);
+
+
+--
+-- Name: catalog_charges; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_charges (
+    id bigint NOT NULL,
+    plan_version_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    code text NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL,
+    product_id bigint NOT NULL,
+    timing text,
+    metric text,
+    unit text,
+    tariff text,
+    allowance_quantity numeric(30,10),
+    allowance_prorate boolean,
+    allowance_destinations text[],
+    periods integer,
+    CONSTRAINT catalog_charges_allowance_check CHECK ((((allowance_quantity IS NULL) = (allowance_prorate IS NULL)) AND ((allowance_quantity IS NULL) = (allowance_destinations IS NULL)) AND (allowance_quantity >= (0)::numeric))),
+    CONSTRAINT catalog_charges_kind_check CHECK ((kind = ANY (ARRAY['recurring'::text, 'usage'::text, 'one_time'::text]))),
+    CONSTRAINT catalog_charges_periods_check CHECK ((((periods >= 1) AND (kind = 'recurring'::text)) OR (periods IS NULL))),
+    CONSTRAINT catalog_charges_timing_check CHECK ((((kind = 'recurring'::text) = (timing IS NOT NULL)) AND (timing = ANY (ARRAY['in_advance'::text, 'in_arrears'::text])))),
+    CONSTRAINT catalog_charges_usage_check CHECK (((kind = 'usage'::text) OR ((metric IS NULL) AND (unit IS NULL) AND (tariff IS NULL) AND (allowance_quantity IS NULL))))
+);
+
+
+--
+-- Name: catalog_charges_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.catalog_charges ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.catalog_charges_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: catalog_coupon_amounts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_coupon_amounts (
+    coupon_id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    amount numeric(30,10) NOT NULL,
+    CONSTRAINT catalog_coupon_amounts_amount_check CHECK ((amount > (0)::numeric))
+);
+
+
+--
+-- Name: catalog_coupons; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_coupons (
+    id bigint NOT NULL,
+    code text NOT NULL,
+    name text NOT NULL,
+    percentage numeric(9,6),
+    duration text NOT NULL,
+    periods integer,
+    scope text NOT NULL,
+    target text,
+    valid_from date,
+    valid_until date,
+    max_redemptions integer,
+    load_id bigint NOT NULL,
+    CONSTRAINT catalog_coupons_code_check CHECK ((code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
+    CONSTRAINT catalog_coupons_duration_check CHECK (((duration = ANY (ARRAY['once'::text, 'repeating'::text, 'forever'::text])) AND ((duration = 'repeating'::text) = (periods IS NOT NULL)) AND (periods >= 1))),
+    CONSTRAINT catalog_coupons_max_redemptions_check CHECK ((max_redemptions >= 1)),
+    CONSTRAINT catalog_coupons_percentage_check CHECK (((percentage > (0)::numeric) AND (percentage <= (100)::numeric))),
+    CONSTRAINT catalog_coupons_scope_check CHECK (((scope = ANY (ARRAY['invoice'::text, 'plan'::text, 'charge'::text])) AND ((scope = 'invoice'::text) = (target IS NULL)))),
+    CONSTRAINT catalog_coupons_validity_check CHECK ((valid_until >= valid_from))
+);
+
+
+--
+-- Name: catalog_coupons_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.catalog_coupons ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.catalog_coupons_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: catalog_loads; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_loads (
+    id bigint NOT NULL,
+    content_hash text NOT NULL,
+    source text NOT NULL,
+    loaded_by text NOT NULL,
+    loaded_at timestamp with time zone DEFAULT now() NOT NULL,
+    created jsonb NOT NULL
+);
+
+
+--
+-- Name: catalog_loads_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.catalog_loads ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.catalog_loads_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: catalog_minimum_commitments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_minimum_commitments (
+    plan_version_id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    amount numeric(30,10) NOT NULL,
+    CONSTRAINT catalog_minimum_commitments_amount_check CHECK ((amount >= (0)::numeric))
+);
+
+
+--
+-- Name: catalog_plan_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_plan_versions (
+    id bigint NOT NULL,
+    plan_id bigint NOT NULL,
+    number integer NOT NULL,
+    effective_from date NOT NULL,
+    currencies text[] NOT NULL,
+    billing_period text NOT NULL,
+    proration text NOT NULL,
+    trial_days integer NOT NULL,
+    load_id bigint NOT NULL,
+    CONSTRAINT catalog_plan_versions_billing_period_check CHECK ((billing_period = ANY (ARRAY['weekly'::text, 'monthly'::text, 'quarterly'::text, 'yearly'::text]))),
+    CONSTRAINT catalog_plan_versions_currencies_check CHECK (((cardinality(currencies) >= 1) AND (array_position(currencies, NULL::text) IS NULL))),
+    CONSTRAINT catalog_plan_versions_number_check CHECK ((number >= 1)),
+    CONSTRAINT catalog_plan_versions_proration_check CHECK ((proration = ANY (ARRAY['actual_days'::text, 'thirty_360'::text, 'inclusive_days'::text, 'seconds'::text]))),
+    CONSTRAINT catalog_plan_versions_trial_days_check CHECK ((trial_days >= 0))
+);
+
+
+--
+-- Name: catalog_plan_versions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.catalog_plan_versions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.catalog_plan_versions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: catalog_plans; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_plans (
+    id bigint NOT NULL,
+    code text NOT NULL,
+    name text NOT NULL,
+    description text,
+    load_id bigint NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT catalog_plans_code_check CHECK ((code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
+    CONSTRAINT catalog_plans_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+
+--
+-- Name: catalog_plans_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.catalog_plans ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.catalog_plans_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: catalog_products; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_products (
+    id bigint NOT NULL,
+    code text NOT NULL,
+    name text NOT NULL,
+    service text NOT NULL,
+    load_id bigint NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT catalog_products_code_check CHECK ((code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
+    CONSTRAINT catalog_products_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT catalog_products_service_check CHECK ((service = ANY (ARRAY['voice'::text, 'data'::text, 'sms'::text, 'mms'::text, 'video'::text, 'recurring'::text, 'one_time'::text, 'other'::text])))
+);
+
+
+--
+-- Name: catalog_products_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.catalog_products ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.catalog_products_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: catalog_promotion_prices; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_promotion_prices (
+    promotion_id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    model text NOT NULL,
+    spec jsonb NOT NULL,
+    CONSTRAINT catalog_promotion_prices_model_check CHECK (((spec ->> 'model'::text) = model))
+);
+
+
+--
+-- Name: catalog_promotions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalog_promotions (
+    id bigint NOT NULL,
+    plan_version_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    charge_id bigint NOT NULL,
+    periods integer NOT NULL,
+    CONSTRAINT catalog_promotions_periods_check CHECK ((periods >= 1))
+);
+
+
+--
+-- Name: catalog_promotions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.catalog_promotions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.catalog_promotions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: customers; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -418,6 +718,166 @@ ALTER TABLE ONLY public.audit_log
 
 
 --
+-- Name: catalog_charge_prices catalog_charge_prices_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_charge_prices
+    ADD CONSTRAINT catalog_charge_prices_pkey PRIMARY KEY (charge_id, currency);
+
+
+--
+-- Name: catalog_charges catalog_charges_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_charges
+    ADD CONSTRAINT catalog_charges_code_key UNIQUE (plan_version_id, code);
+
+
+--
+-- Name: catalog_charges catalog_charges_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_charges
+    ADD CONSTRAINT catalog_charges_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: catalog_charges catalog_charges_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_charges
+    ADD CONSTRAINT catalog_charges_position_key UNIQUE (plan_version_id, "position");
+
+
+--
+-- Name: catalog_coupon_amounts catalog_coupon_amounts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_coupon_amounts
+    ADD CONSTRAINT catalog_coupon_amounts_pkey PRIMARY KEY (coupon_id, currency);
+
+
+--
+-- Name: catalog_coupons catalog_coupons_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_coupons
+    ADD CONSTRAINT catalog_coupons_code_key UNIQUE (code);
+
+
+--
+-- Name: catalog_coupons catalog_coupons_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_coupons
+    ADD CONSTRAINT catalog_coupons_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: catalog_loads catalog_loads_content_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_loads
+    ADD CONSTRAINT catalog_loads_content_hash_key UNIQUE (content_hash);
+
+
+--
+-- Name: catalog_loads catalog_loads_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_loads
+    ADD CONSTRAINT catalog_loads_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: catalog_minimum_commitments catalog_minimum_commitments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_minimum_commitments
+    ADD CONSTRAINT catalog_minimum_commitments_pkey PRIMARY KEY (plan_version_id, currency);
+
+
+--
+-- Name: catalog_plan_versions catalog_plan_versions_effective_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_plan_versions
+    ADD CONSTRAINT catalog_plan_versions_effective_key UNIQUE (plan_id, effective_from);
+
+
+--
+-- Name: catalog_plan_versions catalog_plan_versions_number_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_plan_versions
+    ADD CONSTRAINT catalog_plan_versions_number_key UNIQUE (plan_id, number);
+
+
+--
+-- Name: catalog_plan_versions catalog_plan_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_plan_versions
+    ADD CONSTRAINT catalog_plan_versions_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: catalog_plans catalog_plans_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_plans
+    ADD CONSTRAINT catalog_plans_code_key UNIQUE (code);
+
+
+--
+-- Name: catalog_plans catalog_plans_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_plans
+    ADD CONSTRAINT catalog_plans_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: catalog_products catalog_products_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_products
+    ADD CONSTRAINT catalog_products_code_key UNIQUE (code);
+
+
+--
+-- Name: catalog_products catalog_products_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_products
+    ADD CONSTRAINT catalog_products_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: catalog_promotion_prices catalog_promotion_prices_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_promotion_prices
+    ADD CONSTRAINT catalog_promotion_prices_pkey PRIMARY KEY (promotion_id, currency);
+
+
+--
+-- Name: catalog_promotions catalog_promotions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_promotions
+    ADD CONSTRAINT catalog_promotions_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: catalog_promotions catalog_promotions_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_promotions
+    ADD CONSTRAINT catalog_promotions_position_key UNIQUE (plan_version_id, "position");
+
+
+--
 -- Name: customers customers_external_id_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -457,6 +917,20 @@ CREATE INDEX audit_log_entity ON ONLY public.audit_log USING btree (entity_type,
 
 
 --
+-- Name: catalog_charges_product_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX catalog_charges_product_idx ON public.catalog_charges USING btree (product_id);
+
+
+--
+-- Name: catalog_promotions_charge_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX catalog_promotions_charge_idx ON public.catalog_promotions USING btree (charge_id);
+
+
+--
 -- Name: customers_parent_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -478,6 +952,62 @@ CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log
 
 
 --
+-- Name: catalog_charge_prices catalog_charge_prices_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER catalog_charge_prices_immutable BEFORE DELETE OR UPDATE ON public.catalog_charge_prices FOR EACH ROW EXECUTE FUNCTION public.catalog_refuse_change();
+
+
+--
+-- Name: catalog_charges catalog_charges_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER catalog_charges_immutable BEFORE DELETE OR UPDATE ON public.catalog_charges FOR EACH ROW EXECUTE FUNCTION public.catalog_refuse_change();
+
+
+--
+-- Name: catalog_coupon_amounts catalog_coupon_amounts_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER catalog_coupon_amounts_immutable BEFORE DELETE OR UPDATE ON public.catalog_coupon_amounts FOR EACH ROW EXECUTE FUNCTION public.catalog_refuse_change();
+
+
+--
+-- Name: catalog_coupons catalog_coupons_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER catalog_coupons_immutable BEFORE DELETE OR UPDATE ON public.catalog_coupons FOR EACH ROW EXECUTE FUNCTION public.catalog_refuse_change();
+
+
+--
+-- Name: catalog_minimum_commitments catalog_minimum_commitments_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER catalog_minimum_commitments_immutable BEFORE DELETE OR UPDATE ON public.catalog_minimum_commitments FOR EACH ROW EXECUTE FUNCTION public.catalog_refuse_change();
+
+
+--
+-- Name: catalog_plan_versions catalog_plan_versions_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER catalog_plan_versions_immutable BEFORE DELETE OR UPDATE ON public.catalog_plan_versions FOR EACH ROW EXECUTE FUNCTION public.catalog_refuse_change();
+
+
+--
+-- Name: catalog_promotion_prices catalog_promotion_prices_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER catalog_promotion_prices_immutable BEFORE DELETE OR UPDATE ON public.catalog_promotion_prices FOR EACH ROW EXECUTE FUNCTION public.catalog_refuse_change();
+
+
+--
+-- Name: catalog_promotions catalog_promotions_immutable; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER catalog_promotions_immutable BEFORE DELETE OR UPDATE ON public.catalog_promotions FOR EACH ROW EXECUTE FUNCTION public.catalog_refuse_change();
+
+
+--
 -- Name: customers customers_children_on_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -496,6 +1026,110 @@ CREATE TRIGGER customers_parent_on_insert BEFORE INSERT ON public.customers FOR 
 --
 
 CREATE TRIGGER customers_parent_on_update BEFORE UPDATE OF parent_id, currency ON public.customers FOR EACH ROW WHEN (((new.parent_id IS NOT NULL) AND ((new.parent_id IS DISTINCT FROM old.parent_id) OR (new.currency <> old.currency)))) EXECUTE FUNCTION public.customers_check_parent();
+
+
+--
+-- Name: catalog_charge_prices catalog_charge_prices_charge_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_charge_prices
+    ADD CONSTRAINT catalog_charge_prices_charge_id_fkey FOREIGN KEY (charge_id) REFERENCES public.catalog_charges(id);
+
+
+--
+-- Name: catalog_charges catalog_charges_plan_version_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_charges
+    ADD CONSTRAINT catalog_charges_plan_version_id_fkey FOREIGN KEY (plan_version_id) REFERENCES public.catalog_plan_versions(id);
+
+
+--
+-- Name: catalog_charges catalog_charges_product_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_charges
+    ADD CONSTRAINT catalog_charges_product_id_fkey FOREIGN KEY (product_id) REFERENCES public.catalog_products(id);
+
+
+--
+-- Name: catalog_coupon_amounts catalog_coupon_amounts_coupon_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_coupon_amounts
+    ADD CONSTRAINT catalog_coupon_amounts_coupon_id_fkey FOREIGN KEY (coupon_id) REFERENCES public.catalog_coupons(id);
+
+
+--
+-- Name: catalog_coupons catalog_coupons_load_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_coupons
+    ADD CONSTRAINT catalog_coupons_load_id_fkey FOREIGN KEY (load_id) REFERENCES public.catalog_loads(id);
+
+
+--
+-- Name: catalog_minimum_commitments catalog_minimum_commitments_plan_version_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_minimum_commitments
+    ADD CONSTRAINT catalog_minimum_commitments_plan_version_id_fkey FOREIGN KEY (plan_version_id) REFERENCES public.catalog_plan_versions(id);
+
+
+--
+-- Name: catalog_plan_versions catalog_plan_versions_load_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_plan_versions
+    ADD CONSTRAINT catalog_plan_versions_load_id_fkey FOREIGN KEY (load_id) REFERENCES public.catalog_loads(id);
+
+
+--
+-- Name: catalog_plan_versions catalog_plan_versions_plan_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_plan_versions
+    ADD CONSTRAINT catalog_plan_versions_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES public.catalog_plans(id);
+
+
+--
+-- Name: catalog_plans catalog_plans_load_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_plans
+    ADD CONSTRAINT catalog_plans_load_id_fkey FOREIGN KEY (load_id) REFERENCES public.catalog_loads(id);
+
+
+--
+-- Name: catalog_products catalog_products_load_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_products
+    ADD CONSTRAINT catalog_products_load_id_fkey FOREIGN KEY (load_id) REFERENCES public.catalog_loads(id);
+
+
+--
+-- Name: catalog_promotion_prices catalog_promotion_prices_promotion_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_promotion_prices
+    ADD CONSTRAINT catalog_promotion_prices_promotion_id_fkey FOREIGN KEY (promotion_id) REFERENCES public.catalog_promotions(id);
+
+
+--
+-- Name: catalog_promotions catalog_promotions_charge_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_promotions
+    ADD CONSTRAINT catalog_promotions_charge_id_fkey FOREIGN KEY (charge_id) REFERENCES public.catalog_charges(id);
+
+
+--
+-- Name: catalog_promotions catalog_promotions_plan_version_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalog_promotions
+    ADD CONSTRAINT catalog_promotions_plan_version_id_fkey FOREIGN KEY (plan_version_id) REFERENCES public.catalog_plan_versions(id);
 
 
 --
