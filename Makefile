@@ -17,6 +17,7 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest --cov --cov-report=term -q
 	$(BIN)/python bench/customers_import.py --smoke
+	$(BIN)/python bench/pricing.py --smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
@@ -26,12 +27,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Rewrite src/tarifa/sql/schema.sql from a freshly migrated database (commit the result).
+# Rewrite src/tarifa/sql/schema.sql from a freshly migrated database and the catalog file's
+# JSON Schema from its pydantic models (commit the results; tests compare both).
 schema: $(STAMP)
 	$(BIN)/python -m tarifa.db.schema > src/tarifa/sql/schema.sql
+	$(BIN)/tarifa catalog schema > src/tarifa/catalog/catalog.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/customers_import.py
+	$(BIN)/python bench/pricing.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -160,7 +160,7 @@ def quote(
         )
     lines = [line for line, _ in priced]
     if coupon is not None and coupon.applies_in_period(period_index):
-        lines += _discount_lines(coupon, currency, [p for _, p in priced])
+        lines += _discount_lines(coupon, currency, priced)
     rounded = tuple(_rounded(line, currency, policy) for line in lines)
     return Quote(
         plan=plan.code,
@@ -327,7 +327,10 @@ def _transactions(value: UsageValue | None) -> Sequence[object]:
     return tuple(value)
 
 
-def _discount_lines(coupon: Coupon, currency: str, lines: list[PricedLine]) -> list[QuoteLine]:
+def _discount_lines(
+    coupon: Coupon, currency: str, priced: list[tuple[QuoteLine, PricedLine]]
+) -> list[QuoteLine]:
+    names = {key.key: line.description for line, key in priced}
     discount = Discount(
         label=coupon.code,
         scope=DiscountScope(coupon.scope.value),
@@ -340,11 +343,11 @@ def _discount_lines(coupon: Coupon, currency: str, lines: list[PricedLine]) -> l
             kind=LineKind.DISCOUNT,
             charge=None,
             applies_to=d.applies_to,
-            description=f"coupon {coupon.code}: {coupon.name}",
+            description=f"{coupon.code} on {names[d.applies_to]}",
             amount=d.amount,
             rounded=d.amount,
         )
-        for d in apply_discounts(lines, [discount])
+        for d in apply_discounts([key for _, key in priced], [discount])
     ]
 
 
