@@ -7,12 +7,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tarifa.catalog.document import json_schema
 from tarifa.catalog.export import to_document, to_yaml
 from tarifa.catalog.model import ChargeKind, Timing, Unit
-from tarifa.catalog.rules import read_catalog
+from tarifa.catalog.rules import load_yaml, read_catalog
 from tarifa.errors import ValidationError
 from tarifa.pricing import PricingModel
 
@@ -194,3 +195,37 @@ def test_allowance_quantities_are_exact_decimals() -> None:
     minutes = catalog.plan("mobile-s").versions[0].charge("minutes")
     assert minutes.allowance is not None
     assert minutes.allowance.quantity == Decimal("200")
+
+
+def _as_json(value: object) -> object:
+    """What a JSON or YAML-to-JSON tool sees: YAML dates become ISO strings."""
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def test_the_example_catalogs_validate_against_the_shipped_json_schema() -> None:
+    schema = json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in EXAMPLES:
+        document = _as_json(load_yaml(path.read_text()))
+        assert list(validator.iter_errors(document)) == [], path.name
+
+
+def test_the_json_schema_refuses_what_the_shape_check_refuses() -> None:
+    validator = jsonschema.Draft202012Validator(json_schema())
+    document = _as_json(load_yaml(MINIMAL))
+    assert isinstance(document, dict)
+    charge = document["plans"][0]["versions"][0]["charges"][0]
+    for bad in (
+        {"colour": "red"},
+        {"kind": "sometimes"},
+        {"pricing": {"model": "cheap"}},
+        {"pricing": {"model": "flat", "amount": 10.5}},
+    ):
+        broken = json.loads(json.dumps(document))
+        broken["plans"][0]["versions"][0]["charges"][0] = charge | bad
+        assert list(validator.iter_errors(broken)), bad
