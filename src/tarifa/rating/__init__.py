@@ -1,0 +1,9 @@
+"""Telecom event rating: tariffs as pure values and the reference rater (DOMAIN.md, "Telecom
+event rating").
+
+:mod:`.model` holds the tariff and the events; :func:`rate_event` prices one event exactly as
+DOMAIN.md says (the SQL batch rater must give the same cost for every record). Tariffs are read
+from tarifa's YAML format (:mod:`.document`) or imported from CGRateS tariff-plan folders
+(:mod:`.cgrates`). This package is pure: no database, no clock, no I/O beyond reading the files
+it is asked to read.
+"""
