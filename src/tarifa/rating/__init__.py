@@ -7,3 +7,49 @@ from tarifa's YAML format (:mod:`.document`) or imported from CGRateS tariff-pla
 (:mod:`.cgrates`). This package is pure: no database, no clock, no I/O beyond reading the files
 it is asked to read.
 """
+
+from tarifa.rating.model import (
+    ANY,
+    Destination,
+    DestinationRate,
+    DestinationRates,
+    MaxCostStrategy,
+    Rate,
+    RatedEvent,
+    RatedSpan,
+    RateGroup,
+    RatingError,
+    RatingPlan,
+    RatingPlanEntry,
+    RatingProfile,
+    RoundingMethod,
+    Tariff,
+    TimeBand,
+    UsageEvent,
+    UsageUnit,
+    tariff_problems,
+)
+from tarifa.rating.reference import rate_event
+
+__all__ = [
+    "ANY",
+    "Destination",
+    "DestinationRate",
+    "DestinationRates",
+    "MaxCostStrategy",
+    "Rate",
+    "RateGroup",
+    "RatedEvent",
+    "RatedSpan",
+    "RatingError",
+    "RatingPlan",
+    "RatingPlanEntry",
+    "RatingProfile",
+    "RoundingMethod",
+    "Tariff",
+    "TimeBand",
+    "UsageEvent",
+    "UsageUnit",
+    "rate_event",
+    "tariff_problems",
+]

@@ -31,8 +31,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tarifa.errors import FieldError, NotFoundError
+from tarifa.errors import FieldError, NotFoundError, UnknownCurrencyError, ValidationError
+from tarifa.money import currency as iso_currency
 
 #: The wildcard of CGRateS: a destination rate for any number, a band always active, the
 #: profile of any subject.
@@ -316,6 +318,12 @@ def tariff_problems(tariff: Tariff) -> list[FieldError]:
     _unique(found, [p.code for p in tariff.rating_plans], "rating_plans", "rating plan")
     if tariff.increment_decimals is not None and not 0 <= tariff.increment_decimals <= 12:
         problem("increment_decimals", "must be between 0 and 12")
+    if not _is_zone(tariff.time_zone):
+        problem("time_zone", f"{tariff.time_zone!r} is not an IANA time zone (Europe/Berlin)")
+    try:
+        iso_currency(tariff.currency)
+    except (UnknownCurrencyError, ValidationError) as err:
+        problem("currency", str(err))
     for i, destination in enumerate(tariff.destinations):
         if not destination.prefixes:
             problem(f"destinations[{i}].prefixes", "lists no prefix")
@@ -373,6 +381,8 @@ def _binding_problems(tariff: Tariff, problem: _Problem) -> None:
 
 
 def _band_problems(band: TimeBand, at: str, problem: _Problem) -> None:
+    if band.code == ANY and band != TimeBand(code=ANY):
+        problem(f"{at}.code", f"{ANY} is the band always active; it takes no other field")
     ranges = (("months", 1, 12), ("month_days", 1, 31), ("weekdays", 0, 7), ("years", 1, 9999))
     for name, low, high in ranges:
         for k, value in enumerate(getattr(band, name)):
@@ -409,3 +419,11 @@ def _plan_problems(tariff: Tariff, problem: _Problem) -> None:
 
 def _profile_key(profile: RatingProfile) -> tuple[str, str, str, dt.datetime]:
     return (profile.tenant, profile.category, profile.subject, profile.activation)
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
