@@ -266,6 +266,41 @@ END;
 $$;
 
 
+--
+-- Name: usage_ensure_partitions(timestamp with time zone[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.usage_ensure_partitions(p_at timestamp with time zone[]) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    month_start timestamp;
+    name text;
+    created integer := 0;
+BEGIN
+    FOR month_start IN
+        SELECT DISTINCT date_trunc('month', at AT TIME ZONE 'UTC') FROM unnest(p_at) AS at
+        WHERE at IS NOT NULL
+    LOOP
+        name := format('usage_records_p%s', to_char(month_start, 'YYYYMM'));
+        CONTINUE WHEN to_regclass(name) IS NOT NULL;
+        PERFORM pg_advisory_xact_lock(7402118560);
+        CONTINUE WHEN to_regclass(name) IS NOT NULL;
+        EXECUTE format(
+            'CREATE TABLE %I (LIKE usage_records INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+            name);
+        EXECUTE format(
+            'ALTER TABLE usage_records ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+            name,
+            month_start AT TIME ZONE 'UTC',
+            (month_start + interval '1 month') AT TIME ZONE 'UTC');
+        created := created + 1;
+    END LOOP;
+    RETURN created;
+END;
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -702,6 +737,139 @@ ALTER TABLE public.usage_identifiers ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
 
 
 --
+-- Name: usage_imports; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.usage_imports (
+    id bigint NOT NULL,
+    kind text DEFAULT 'import'::text NOT NULL,
+    source text,
+    format text,
+    file text,
+    tenant text DEFAULT 'default'::text NOT NULL,
+    time_zone text,
+    settings jsonb DEFAULT '{}'::jsonb NOT NULL,
+    actor text NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    received bigint DEFAULT 0 NOT NULL,
+    accepted bigint DEFAULT 0 NOT NULL,
+    filtered bigint DEFAULT 0 NOT NULL,
+    duplicates bigint DEFAULT 0 NOT NULL,
+    quarantined bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT usage_imports_counts_check CHECK (((received = (((accepted + filtered) + duplicates) + quarantined)) AND (LEAST(accepted, filtered, duplicates, quarantined) >= 0))),
+    CONSTRAINT usage_imports_format_check CHECK ((format = ANY (ARRAY['asterisk'::text, 'csv'::text, 'jsonl'::text]))),
+    CONSTRAINT usage_imports_import_check CHECK (((kind = 'retry'::text) OR ((source IS NOT NULL) AND (format IS NOT NULL)))),
+    CONSTRAINT usage_imports_kind_check CHECK ((kind = ANY (ARRAY['import'::text, 'retry'::text]))),
+    CONSTRAINT usage_imports_source_check CHECK (((length(source) >= 1) AND (length(source) <= 100))),
+    CONSTRAINT usage_imports_tenant_check CHECK (((length(tenant) >= 1) AND (length(tenant) <= 100)))
+);
+
+
+--
+-- Name: usage_imports_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.usage_imports ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.usage_imports_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: usage_quarantine; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.usage_quarantine (
+    id bigint NOT NULL,
+    source text NOT NULL,
+    line_hash text NOT NULL,
+    import_id bigint NOT NULL,
+    account_id bigint,
+    line bigint NOT NULL,
+    raw text NOT NULL,
+    reason text NOT NULL,
+    retryable boolean NOT NULL,
+    quarantined_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: usage_quarantine_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.usage_quarantine ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.usage_quarantine_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: usage_record_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.usage_record_keys (
+    source text NOT NULL,
+    record_id text NOT NULL,
+    usage_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    started_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: usage_records; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.usage_records (
+    id bigint NOT NULL,
+    import_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    subscription_id bigint,
+    usage_identifier_id bigint NOT NULL,
+    source text NOT NULL,
+    record_id text NOT NULL,
+    service text NOT NULL,
+    unit text NOT NULL,
+    category text NOT NULL,
+    subject text NOT NULL,
+    tenant text DEFAULT 'default'::text NOT NULL,
+    destination text NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    usage numeric NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    disposition text,
+    line bigint,
+    raw text NOT NULL,
+    CONSTRAINT usage_records_record_id_check CHECK (((length(record_id) >= 1) AND (length(record_id) <= 200))),
+    CONSTRAINT usage_records_service_check CHECK ((((((((service = 'voice'::text) AND (unit = 'seconds'::text) AND (category = 'call'::text)) OR ((service = 'data'::text) AND (unit = 'bytes'::text) AND (category = 'data'::text))) OR ((service = 'sms'::text) AND (unit = 'events'::text) AND (category = 'sms'::text))) OR ((service = 'mms'::text) AND (unit = 'events'::text) AND (category = 'mms'::text))) OR ((service = 'video'::text) AND (unit = 'seconds'::text) AND (category = 'video'::text))) OR ((service = 'video'::text) AND (unit = 'bytes'::text) AND (category = 'video'::text)))),
+    CONSTRAINT usage_records_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'filtered'::text, 'rated'::text, 'error'::text]))),
+    CONSTRAINT usage_records_usage_check CHECK ((usage >= (0)::numeric))
+)
+PARTITION BY RANGE (started_at);
+
+
+--
+-- Name: usage_records_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.usage_records_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1000;
+
+
+--
 -- Name: audit_head audit_head_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -910,6 +1078,46 @@ ALTER TABLE ONLY public.usage_identifiers
 
 
 --
+-- Name: usage_imports usage_imports_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_imports
+    ADD CONSTRAINT usage_imports_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: usage_quarantine usage_quarantine_line_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_quarantine
+    ADD CONSTRAINT usage_quarantine_line_key UNIQUE (source, line_hash);
+
+
+--
+-- Name: usage_quarantine usage_quarantine_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_quarantine
+    ADD CONSTRAINT usage_quarantine_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: usage_record_keys usage_record_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_record_keys
+    ADD CONSTRAINT usage_record_keys_pkey PRIMARY KEY (source, record_id);
+
+
+--
+-- Name: usage_records usage_records_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_records
+    ADD CONSTRAINT usage_records_pkey PRIMARY KEY (id, started_at);
+
+
+--
 -- Name: audit_log_entity; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -942,6 +1150,20 @@ CREATE INDEX customers_parent_id ON public.customers USING btree (parent_id) WHE
 --
 
 CREATE INDEX usage_identifiers_account_id ON public.usage_identifiers USING btree (account_id);
+
+
+--
+-- Name: usage_quarantine_import; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX usage_quarantine_import ON public.usage_quarantine USING btree (import_id);
+
+
+--
+-- Name: usage_records_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX usage_records_account ON ONLY public.usage_records USING btree (account_id, started_at);
 
 
 --
@@ -1146,6 +1368,14 @@ ALTER TABLE ONLY public.customers
 
 ALTER TABLE ONLY public.usage_identifiers
     ADD CONSTRAINT usage_identifiers_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: usage_quarantine usage_quarantine_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_quarantine
+    ADD CONSTRAINT usage_quarantine_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.usage_imports(id);
 
 
 --

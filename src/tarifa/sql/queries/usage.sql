@@ -1,0 +1,196 @@
+-- name: lock_source
+-- Imports (and retries) of one source take turns: they would otherwise wait on each
+-- other's uncommitted keys. Imports of different sources run side by side.
+SELECT pg_advisory_xact_lock(hashtextextended(%(source)s, 7402118561))
+
+-- name: lock_all_sources
+-- A retry over every source waits for running imports of any source to finish.
+SELECT pg_advisory_xact_lock(7402118562)
+
+-- name: share_all_sources
+SELECT pg_advisory_xact_lock_shared(7402118562)
+
+-- name: set_time_zone
+-- Times without an offset are read in this zone (COPY into timestamptz uses it); those
+-- with an offset are exact whatever it is.
+SELECT set_config('TimeZone', %(time_zone)s, true)
+
+-- name: set_work_mem
+-- A chunk's rows are joined and sorted in memory rather than in temporary files.
+SELECT set_config('work_mem', '128MB', true)
+
+-- name: create_staging
+-- One chunk of parsed lines at a time, private to the import's session and transaction.
+CREATE TEMPORARY TABLE IF NOT EXISTS usage_staging (
+    line        bigint NOT NULL,
+    line_hash   text,
+    raw         text NOT NULL,
+    reason      text,
+    record_id   text,
+    id_kind     text,
+    id_value    text,
+    service     text,
+    unit        text,
+    destination text,
+    started_at  timestamptz,
+    usage       numeric,
+    billable    boolean,
+    disposition text
+) ON COMMIT DROP
+
+-- name: copy_staging
+COPY usage_staging (line, line_hash, raw, reason, record_id, id_kind, id_value, service, unit,
+                    destination, started_at, usage, billable, disposition) FROM STDIN
+
+-- name: clear_staging
+TRUNCATE usage_staging
+
+-- name: ensure_partitions
+-- The months of the records that can be stored (not those in the future).
+SELECT usage_ensure_partitions(array_agg(DISTINCT date_trunc('month', started_at, 'UTC')))
+FROM usage_staging
+WHERE reason IS NULL AND started_at <= now()
+
+-- name: insert_import
+INSERT INTO usage_imports (kind, source, format, file, tenant, time_zone, settings, actor)
+VALUES (%(kind)s, %(source)s, %(format)s, %(file)s, %(tenant)s, %(time_zone)s, %(settings)s,
+        %(actor)s)
+RETURNING id
+
+-- name: insert_retry
+-- A retry takes the lines quarantined before it started (`up_to`), not those it puts back.
+INSERT INTO usage_imports (kind, source, actor)
+VALUES ('retry', %(source)s, %(actor)s)
+RETURNING id, (SELECT coalesce(max(id), 0) FROM usage_quarantine) AS up_to
+
+-- name: finish_import
+UPDATE usage_imports
+SET finished_at = clock_timestamp(), received = %(received)s, accepted = %(accepted)s,
+    filtered = %(filtered)s, duplicates = %(duplicates)s, quarantined = %(quarantined)s
+WHERE id = %(id)s
+
+-- name: get_import
+SELECT * FROM usage_imports WHERE id = %(id)s
+
+-- name: load_chunk
+-- Classify and store one staged chunk, set-based. Each staged line ends in exactly one of:
+--   quarantine   - it could not be parsed (`reason` from Python), or its event is in the
+--                  future, or no account held its identifier at the event time;
+--   duplicate    - its line is in quarantine already, or its (source, record id) is stored
+--                  already (from an earlier import or earlier in this file);
+--   accepted / filtered - stored in usage_records ('pending' / 'filtered') with its key.
+-- A bad line whose record id is stored already counts as a duplicate: the record was taken
+-- in before (that look-up is made for bad lines only; good ones meet the key on insert).
+WITH resolved AS MATERIALIZED (
+    SELECT st.line, st.line_hash, st.raw, st.record_id, st.service, st.unit, st.destination,
+           st.started_at, st.usage, st.billable, st.disposition,
+           u.id AS identifier_id, u.account_id, u.subscription_id, c.external_id AS subject,
+           CASE
+               WHEN st.reason IS NOT NULL THEN st.reason
+               WHEN st.started_at > now() THEN
+                   'the event time ' || st.started_at || ' is in the future'
+               WHEN u.id IS NULL THEN
+                   'no account holds ' || st.id_kind || ' ' || st.id_value || ' at '
+                   || st.started_at
+           END AS problem
+    FROM usage_staging st
+    LEFT JOIN usage_identifiers u
+        ON st.reason IS NULL AND u.kind = st.id_kind AND u.value = st.id_value
+           AND u.validity @> st.started_at
+    LEFT JOIN customers c ON c.id = u.account_id
+),
+classified AS MATERIALIZED (
+    SELECT r.*,
+           CASE
+               WHEN r.problem IS NULL THEN 'good'
+               WHEN r.record_id IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM usage_record_keys k
+                   WHERE k.source = %(source)s AND k.record_id = r.record_id) THEN 'seen'
+               ELSE 'bad'
+           END AS verdict,
+           CASE WHEN r.problem IS NULL THEN nextval('usage_records_id_seq') END AS new_id
+    FROM resolved r
+),
+quarantined AS (
+    INSERT INTO usage_quarantine (source, line_hash, import_id, account_id, line, raw, reason,
+                                  retryable)
+    SELECT %(source)s, coalesce(line_hash, md5(raw)), %(quarantine_import_id)s, account_id,
+           line, raw, problem, record_id IS NOT NULL
+    FROM classified
+    WHERE verdict = 'bad'
+    ON CONFLICT (source, line_hash) DO NOTHING
+    RETURNING 1
+),
+keys AS (
+    INSERT INTO usage_record_keys (source, record_id, usage_id, account_id, started_at)
+    SELECT %(source)s, record_id, new_id, account_id, started_at
+    FROM classified
+    WHERE verdict = 'good'
+    ON CONFLICT (source, record_id) DO NOTHING
+    RETURNING usage_id
+),
+stored AS (
+    INSERT INTO usage_records (id, import_id, account_id, subscription_id, usage_identifier_id,
+                               source, record_id, service, unit, category, subject, tenant,
+                               destination, started_at, usage, status, disposition, line, raw)
+    SELECT c.new_id, %(import_id)s, c.account_id, c.subscription_id, c.identifier_id,
+           %(source)s, c.record_id, c.service, c.unit,
+           CASE c.service WHEN 'voice' THEN 'call' ELSE c.service END,
+           c.subject, %(tenant)s, c.destination, c.started_at, c.usage,
+           CASE WHEN c.billable THEN 'pending' ELSE 'filtered' END,
+           c.disposition, c.line, c.raw
+    FROM classified c
+    JOIN keys k ON k.usage_id = c.new_id
+    RETURNING status
+)
+SELECT
+    (SELECT count(*) FROM classified) AS received,
+    (SELECT count(*) FROM stored WHERE status = 'pending') AS accepted,
+    (SELECT count(*) FROM stored WHERE status = 'filtered') AS filtered,
+    (SELECT count(*) FROM quarantined) AS quarantined,
+    (SELECT count(*) FROM classified WHERE verdict = 'seen')
+    + (SELECT count(*) FROM classified WHERE verdict = 'bad')
+    - (SELECT count(*) FROM quarantined)
+    + (SELECT count(*) FROM classified WHERE verdict = 'good')
+    - (SELECT count(*) FROM keys) AS duplicates
+
+-- name: quarantine_list
+SELECT q.id, q.source, q.line, q.reason, q.raw, q.import_id, i.file, q.quarantined_at
+FROM usage_quarantine q
+JOIN usage_imports i ON i.id = q.import_id
+WHERE (%(source)s::text IS NULL OR q.source = %(source)s::text)
+  AND q.id > %(after_id)s
+ORDER BY q.id
+LIMIT %(limit)s
+
+-- name: quarantine_count
+SELECT count(*) AS count
+FROM usage_quarantine
+WHERE %(source)s::text IS NULL OR source = %(source)s::text
+
+-- name: quarantine_imports
+-- The imports whose lines wait in quarantine, with the settings that read them.
+SELECT i.id, i.source, i.format, i.file, i.tenant, i.time_zone, i.settings
+FROM usage_imports i
+WHERE i.id IN (SELECT DISTINCT import_id FROM usage_quarantine
+               WHERE retryable AND (%(source)s::text IS NULL OR source = %(source)s::text))
+ORDER BY i.id
+
+-- name: quarantine_take
+-- The next lines of one import to retry, removed from quarantine: those still bad are
+-- quarantined again by load_chunk, with their reason as it is now.
+DELETE FROM usage_quarantine
+WHERE id IN (SELECT id FROM usage_quarantine
+             WHERE import_id = %(import_id)s AND retryable AND id <= %(up_to)s
+               AND (%(source)s::text IS NULL OR source = %(source)s::text)
+               AND id > %(after_id)s
+             ORDER BY id
+             LIMIT %(limit)s)
+RETURNING id, source, line, line_hash, raw
+
+-- name: records_of_import
+SELECT id, account_id, source, record_id, service, unit, category, subject, tenant,
+       destination, started_at, usage, status, disposition, line, raw
+FROM usage_records
+WHERE import_id = %(import_id)s
+ORDER BY line, id

@@ -1,0 +1,348 @@
+"""Bulk intake of usage files: parse in Python, load with COPY, validate and store set-based.
+
+How it runs: the calling thread reads the file in blocks and turns each line into a staging
+row (:mod:`tarifa.usage.readers`); every :data:`CHUNK_ROWS` rows go to a worker thread that
+COPYs them into a temporary staging table and stores them with one statement
+(`load_chunk` in sql/queries/usage.sql: account resolution by event time, quarantine,
+duplicates, usage records and their keys), while the calling thread parses the next chunk.
+At most two chunks wait, so memory stays bounded whatever the file's size.
+
+The whole import is one transaction with one audit row (``usage.imported``) and one
+``usage_imports`` row holding the counts; imports of one source take turns.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from psycopg import errors as pg
+from psycopg.types.json import Jsonb
+
+from tarifa.audit import record
+from tarifa.db import queries
+from tarifa.db.connection import Connection, Database
+from tarifa.errors import DatabaseError, FieldError, ValidationError
+from tarifa.usage import lines
+from tarifa.usage.mapping import JSONL_DEFAULT, Mapping, load, to_settings
+from tarifa.usage.model import Format
+from tarifa.usage.readers import AsteriskReader, MappedReader, records
+from tarifa.usage.times import is_local_format
+
+_SQL = queries.load("usage")
+#: Lines per COPY chunk: large enough that the per-chunk joins and statements do not count,
+#: small enough that two waiting chunks stay a few dozen MB.
+CHUNK_ROWS = 50_000
+MAX_SOURCE = 100
+COUNTS = ("received", "accepted", "filtered", "duplicates", "quarantined")
+Reader = AsteriskReader | MappedReader
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Progress:
+    """Where an import is: `stage` "reading" (done/total in bytes of the file) or
+    "loading" (the last chunks after reading)."""
+
+    stage: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportReport:
+    """What an import did: ``received == accepted + filtered + duplicates + quarantined``."""
+
+    import_id: int
+    file: str
+    source: str
+    format: str
+    tenant: str
+    received: int
+    accepted: int
+    filtered: int
+    duplicates: int
+    quarantined: int
+    audit_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """How one import reads its lines (kept with the import, for retries)."""
+
+    source: str
+    format: Format
+    tenant: str
+    time_zone: str | None
+    mapping: Mapping | None
+    header: tuple[str, ...] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        settings: dict[str, Any] = {}
+        if self.mapping is not None:
+            settings["mapping"] = to_settings(self.mapping)
+        if self.header is not None:
+            settings["header"] = list(self.header)
+        return settings
+
+
+def check_settings(
+    *,
+    format: str,
+    source: str,
+    mapping: Path | str | dict[str, Any] | Mapping | None,
+    timezone: str | None,
+    tenant: str,
+) -> Settings:
+    """The import's options, checked; ValidationError lists every problem."""
+    problems: list[FieldError] = []
+    try:
+        fmt = Format(str(format).lower())
+    except ValueError:
+        problems.append(FieldError("format", "must be asterisk, csv or jsonl"))
+        fmt = None
+    if not isinstance(source, str) or not 1 <= len(source.strip()) <= MAX_SOURCE:
+        problems.append(FieldError("source", f"must be a name of 1 to {MAX_SOURCE} characters"))
+    if not isinstance(tenant, str) or not 1 <= len(tenant.strip()) <= MAX_SOURCE:
+        problems.append(FieldError("tenant", f"must be a name of 1 to {MAX_SOURCE} characters"))
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(FieldError("timezone", f"{timezone!r} is not an IANA time zone"))
+    parsed: Mapping | None = None
+    if mapping is not None and fmt is Format.ASTERISK:
+        problems.append(FieldError("mapping", "Asterisk files have fixed columns: no mapping"))
+    elif mapping is not None:
+        try:
+            parsed = mapping if isinstance(mapping, Mapping) else load(mapping)
+        except ValidationError as err:
+            problems.extend(err.errors)
+    elif fmt is Format.CSV:
+        problems.append(FieldError("mapping", "a CSV file needs a column mapping (--mapping)"))
+    elif fmt is Format.JSONL:
+        parsed = JSONL_DEFAULT
+    if timezone is None and fmt is Format.ASTERISK:
+        reason = "Asterisk CDR times have no UTC offset: give the switch's time zone"
+        problems.append(FieldError("timezone", reason + " (--timezone)"))
+    if timezone is None and parsed is not None and is_local_format(parsed.start.format):
+        reason = f"start times in the format {parsed.start.format!r} have no UTC offset"
+        problems.append(FieldError("timezone", reason + ": give their time zone (--timezone)"))
+    if problems or fmt is None:
+        raise ValidationError(problems)
+    return Settings(source=source.strip(), format=fmt, tenant=tenant.strip(),
+                    time_zone=timezone, mapping=parsed)  # fmt: skip
+
+
+def make_reader_for(fmt: Format | None, mapping: Mapping | None, timezone: str | None) -> Reader:
+    if fmt is Format.ASTERISK or mapping is None:
+        return AsteriskReader(timezone=timezone)
+    return MappedReader(mapping, json_lines=fmt is Format.JSONL, timezone=timezone)
+
+
+def make_reader(settings: Settings) -> Reader:
+    reader = make_reader_for(settings.format, settings.mapping, settings.time_zone)
+    if isinstance(reader, MappedReader) and settings.header is not None:
+        reader.bind_header(settings.header)
+    return reader
+
+
+def import_file(
+    db: Database,
+    source: Path | str | IO[bytes],
+    settings: Settings,
+    *,
+    actor: str,
+    name: str | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> ImportReport:
+    """Import the usage file `source` (a path, or a binary file object named `name`).
+
+    ValidationError when the file cannot be read at all (missing, or a CSV header that does
+    not have the mapping's columns); problems of single lines are quarantined instead.
+    """
+    notify = progress or (lambda _: None)
+    file_name = name or (Path(source).name if isinstance(source, Path | str) else "<stream>")
+    reader = make_reader(settings)
+    with _opened(source) as (handle, size), db.transaction() as conn:
+        conn.execute(_SQL["lock_source"], {"source": settings.source})
+        conn.execute(_SQL["share_all_sources"])
+        prepare_session(conn, settings.time_zone)
+        rows = records(reader, lines.physical_lines(handle))
+        first = next(rows, None)  # a CSV reader has taken its header by now
+        if isinstance(reader, MappedReader) and reader.header is not None:
+            settings = replace(settings, header=reader.header)
+        import_id = _insert_import(conn, settings, actor=actor, file=file_name, kind="import")
+        with _Loader(conn, settings, import_id=import_id) as loader:
+            _feed(_prepend(first, rows), loader, lambda: (handle.tell(), size), notify)
+            counts = loader.finish()
+        notify(Progress(stage="loading", done=1, total=2))
+        conn.execute(_SQL["finish_import"], {"id": import_id, **counts})
+        audit_id = record(
+            conn,
+            actor=actor,
+            action="usage.imported",
+            entity_type="usage_import",
+            entity_id=import_id,
+            data={
+                "file": file_name,
+                "source": settings.source,
+                "format": settings.format.value,
+                "tenant": settings.tenant,
+                "time_zone": settings.time_zone,
+                **counts,
+            },
+        )
+    notify(Progress(stage="loading", done=2, total=2))
+    return ImportReport(import_id=import_id, file=file_name, source=settings.source,
+                        format=settings.format.value, tenant=settings.tenant,
+                        audit_id=audit_id, **counts)  # fmt: skip
+
+
+def prepare_session(conn: Connection, time_zone: str | None) -> None:
+    """Settings of the import's transaction, and its staging table."""
+    conn.execute(_SQL["set_work_mem"])
+    set_time_zone(conn, time_zone)
+    conn.execute(_SQL["create_staging"])
+
+
+def set_time_zone(conn: Connection, time_zone: str | None) -> None:
+    try:
+        with conn.transaction():
+            conn.execute(_SQL["set_time_zone"], {"time_zone": time_zone or "UTC"})
+    except pg.InvalidParameterValue:
+        raise ValidationError.single(
+            "timezone", f"{time_zone!r} is not a time zone the database knows"
+        ) from None
+
+
+def _insert_import(
+    conn: Connection, settings: Settings, *, actor: str, file: str | None, kind: str
+) -> int:
+    params = {"kind": kind, "source": settings.source, "format": settings.format.value,
+              "file": file, "tenant": settings.tenant, "time_zone": settings.time_zone,
+              "settings": Jsonb(settings.as_json()), "actor": actor}  # fmt: skip
+    row = conn.execute(_SQL["insert_import"], params).fetchone()
+    if row is None:
+        raise DatabaseError("insert_import returned no row")
+    return int(str(row["id"]))
+
+
+def _prepend(first: str | None, rows: Iterator[str]) -> Iterator[str]:
+    if first is not None:
+        yield first
+        yield from rows
+
+
+def _feed(
+    rows: Iterator[str],
+    loader: _Loader,
+    position: Callable[[], tuple[int, int]],
+    notify: Callable[[Progress], None],
+) -> None:
+    """Hand the staging rows to the loader a chunk at a time."""
+    chunk: list[str] = []
+    append = chunk.append
+    for row in rows:
+        append(row)
+        if len(chunk) == CHUNK_ROWS:
+            loader.submit(chunk)
+            chunk = []
+            append = chunk.append
+            done, total = position()
+            notify(Progress(stage="reading", done=done, total=max(total, done)))
+    if chunk:
+        loader.submit(chunk)
+    done, total = position()
+    notify(Progress(stage="reading", done=total, total=total))
+
+
+class _Loader:
+    """Loads chunks on one worker thread, in order, while the caller parses the next.
+
+    The worker uses the caller's connection and transaction; the caller touches neither
+    until :meth:`finish` returns.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        settings: Settings,
+        *,
+        import_id: int,
+        quarantine_import_id: int | None = None,
+    ) -> None:
+        self.conn = conn
+        self.params = {
+            "source": settings.source,
+            "tenant": settings.tenant,
+            "import_id": import_id,
+            "quarantine_import_id": quarantine_import_id or import_id,
+        }
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tarifa-usage")
+        self.pending: deque[Future[dict[str, int]]] = deque()
+        self.counts = dict.fromkeys(COUNTS, 0)
+
+    def __enter__(self) -> _Loader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for future in self.pending:
+            future.cancel()
+        self.pool.shutdown(wait=True)  # never leave the worker using the connection
+
+    def submit(self, rows: list[str]) -> None:
+        while len(self.pending) >= 2:
+            self._add(self.pending.popleft().result())
+        self.pending.append(self.pool.submit(self._load, rows))
+
+    def finish(self) -> dict[str, int]:
+        while self.pending:
+            self._add(self.pending.popleft().result())
+        return dict(self.counts)
+
+    def _add(self, counts: dict[str, int]) -> None:
+        for name in COUNTS:
+            self.counts[name] += counts[name]
+
+    def _load(self, rows: list[str]) -> dict[str, int]:
+        conn = self.conn
+        with conn.cursor().copy(_SQL["copy_staging"]) as copy:
+            copy.write("".join(rows))
+        conn.execute(_SQL["ensure_partitions"])
+        row = conn.execute(_SQL["load_chunk"], self.params).fetchone()
+        conn.execute(_SQL["clear_staging"])
+        if row is None:
+            raise DatabaseError("load_chunk returned no row")
+        counts = {name: int(str(row[name])) for name in COUNTS}
+        # Every line handed over is counted once; anything else is a bug, never a loss.
+        if counts["received"] != len(rows) or counts["received"] != sum(
+            counts[name] for name in COUNTS[1:]
+        ):
+            raise DatabaseError(f"usage chunk counts do not add up: {counts}, {len(rows)} rows")
+        return counts
+
+
+@contextmanager
+def _opened(source: Path | str | IO[bytes]) -> Iterator[tuple[IO[bytes], int]]:
+    """A path opened for reading (or a caller's binary file, left open), with its size."""
+    if not isinstance(source, Path | str):
+        try:
+            size = source.seek(0, io.SEEK_END) - source.seek(0, io.SEEK_SET)
+        except (OSError, ValueError):
+            size = 0
+        yield source, size
+        return
+    path = Path(source)
+    try:
+        handle = path.open("rb")
+    except OSError as err:
+        raise ValidationError.single("file", f"cannot read {path}: {err.strerror}") from None
+    with handle:
+        yield handle, path.stat().st_size

@@ -1,0 +1,69 @@
+"""Rows of the import's staging table, in COPY text format.
+
+A reader turns each physical line into one staging row: a good line with its parsed fields,
+a bad one with its reason (and the hash of its bytes, the key of a quarantined line). The
+database does the rest set-based (sql/queries/usage.sql, `load_chunk`). The columns are
+those of the `copy_staging` query:
+
+    line, line_hash, raw, reason, record_id, id_kind, id_value, service, unit, destination,
+    started_at, usage, billable, disposition
+"""
+
+from __future__ import annotations
+
+from tarifa.usage import lines
+
+NULL = "\\N"
+
+
+def needs_escape(text: str) -> bool:
+    return "\\" in text or "\t" in text or "\r" in text or "\n" in text
+
+
+def escape(text: str) -> str:
+    """`text` as a COPY text-format field."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+
+
+def good(
+    number: int,
+    line: str,
+    record_id: str,
+    id_kind: str,
+    id_value: str,
+    service: str,
+    unit: str,
+    destination: str,
+    started_at: str,
+    usage: str,
+    billable: bool,
+    disposition: str | None,
+    line_hash: str | None = None,
+) -> str:
+    """The staging row of a line that parsed. `line` is clean (valid UTF-8, no NUL).
+
+    Every field is a part of the line, or decoded from it (a JSON string), or a fixed word:
+    when the line holds no backslash, tab or CR, no field does, and nothing needs escaping.
+    """
+    if "\\" in line or "\t" in line or "\r" in line:
+        line, record_id, id_value, destination = (
+            escape(line),
+            escape(record_id),
+            escape(id_value),
+            escape(destination),
+        )
+        disposition = None if disposition is None else escape(disposition)
+    return (
+        f"{number}\t{line_hash or NULL}\t{line}\t{NULL}\t{record_id}\t{id_kind}\t{id_value}\t"
+        f"{service}\t{unit}\t{destination}\t{started_at}\t{usage}\t{'t' if billable else 'f'}\t"
+        f"{NULL if disposition is None else disposition}\n"
+    )
+
+
+def bad(number: int, line: str, reason: str, line_hash: str | None = None) -> str:
+    """The staging row of a line that cannot be taken in, and why."""
+    return (
+        f"{number}\t{line_hash or lines.line_hash(line)}\t{escape(lines.printable(line))}\t"
+        f"{escape(reason)}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t"
+        f"{NULL}\t{NULL}\n"
+    )
