@@ -8,6 +8,8 @@ from tarifa's YAML format (:mod:`.document`) or imported from CGRateS tariff-pla
 it is asked to read.
 """
 
+from tarifa.rating.cgrates import read_cgrates
+from tarifa.rating.document import read_tariff, tariff_to_document, tariff_to_yaml
 from tarifa.rating.model import (
     ANY,
     Destination,
@@ -51,5 +53,9 @@ __all__ = [
     "UsageEvent",
     "UsageUnit",
     "rate_event",
+    "read_cgrates",
+    "read_tariff",
     "tariff_problems",
+    "tariff_to_document",
+    "tariff_to_yaml",
 ]

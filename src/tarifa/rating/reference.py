@@ -177,6 +177,8 @@ def _parts(
         return _no_band(event, start)
     if event.unit is not UsageUnit.SECONDS or event.usage == 0:
         return [(_ZERO, event.usage, winner)]
+    if all(c.band.code == ANY for c in candidates):  # always active: nothing can change
+        return [(_ZERO, event.usage, winner)]
     end = start + _delta(event.usage, ceiling=True)
     times = {c.band.start_time for c in candidates if c.band.code != ANY}
     parts: list[Part] = []
