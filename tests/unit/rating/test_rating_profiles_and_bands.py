@@ -185,6 +185,24 @@ def test_a_time_no_band_covers_is_an_unauthorized_destination() -> None:
     assert rated(t, call("60", "2024-03-08T23:58:30+00:00")).cost == D("1.0000")
 
 
+def test_a_call_across_midnight_in_one_weekend_band_is_one_part() -> None:
+    t = tariff(
+        destinations={"DE": ("49",)},
+        rates=(rate("W", ("0", "0.60", "60", "60")),),
+        bindings=(group("DR", binding("DE", "W")),),
+        bands=(band("WEEKEND", "00:00:00", weekdays=(6, 0)),),
+        plans=(plan("RP", ("DR", "WEEKEND", "10")),),
+        profiles=(profile("RP"),),
+    )
+    # Saturday 23:59:30 for 60 s: not cut at midnight, so ceil(60/60) = 1 minute, not 2
+    result = rated(t, call("60", "2024-03-09T23:59:30+00:00"))
+    assert (len(result.spans), result.cost) == (1, D("0.6000"))
+
+
+def test_a_zero_usage_event_still_needs_a_rate() -> None:
+    assert error(PROFILES, call("0", destination="3314")) == "unauthorized_destination"
+
+
 # -- the tariff's wall clock ----------------------------------------------------------------
 
 
