@@ -268,7 +268,7 @@ def _no_band(event: UsageEvent, instant: dt.datetime) -> RatingError:
 
 def _position(start: dt.datetime, instant: dt.datetime) -> Decimal:
     micros = (instant - start) // dt.timedelta(microseconds=1)
-    return Decimal(micros) * _MICRO
+    return _tidy(Decimal(micros) * _MICRO)
 
 
 def _delta(seconds: Decimal, *, ceiling: bool = False) -> dt.timedelta:
