@@ -11,6 +11,7 @@ from tarifa.customers.service import Customers
 from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
+from tarifa.usage import Usage
 
 
 class Billing:
@@ -22,6 +23,7 @@ class Billing:
         self.audit = AuditLog(db)
         self.customers = Customers(db, actor=actor)
         self.catalog = CatalogService(db, actor=actor)
+        self.usage = Usage(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)
