@@ -1160,13 +1160,6 @@ CREATE INDEX usage_quarantine_import ON public.usage_quarantine USING btree (imp
 
 
 --
--- Name: usage_records_account; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX usage_records_account ON ONLY public.usage_records USING btree (account_id, started_at);
-
-
---
 -- Name: audit_log audit_log_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 

@@ -39,7 +39,7 @@ from tarifa.usage.times import is_local_format
 _SQL = queries.load("usage")
 #: Lines per COPY chunk: large enough that the per-chunk joins and statements do not count,
 #: small enough that two waiting chunks stay a few dozen MB.
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 100_000
 MAX_SOURCE = 100
 COUNTS = ("received", "accepted", "filtered", "duplicates", "quarantined")
 Reader = AsteriskReader | MappedReader
@@ -208,6 +208,11 @@ def import_file(
 def prepare_session(conn: Connection, time_zone: str | None) -> None:
     """Settings of the import's transaction, and its staging table."""
     conn.execute(_SQL["set_work_mem"])
+    try:
+        with conn.transaction():
+            conn.execute(_SQL["set_temp_buffers"])
+    except pg.InvalidParameterValue:
+        pass  # this session used temporary tables already: their buffers stay as they are
     set_time_zone(conn, time_zone)
     conn.execute(_SQL["create_staging"])
 

@@ -67,3 +67,36 @@ def bad(number: int, line: str, reason: str, line_hash: str | None = None) -> st
         f"{escape(reason)}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t"
         f"{NULL}\t{NULL}\n"
     )
+
+
+COLUMNS = (
+    "line", "line_hash", "raw", "reason", "record_id", "id_kind", "id_value", "service", "unit",
+    "destination", "started_at", "usage", "billable", "disposition",
+)  # fmt: skip
+_UNESCAPE = {"\\\\": "\\", "\\t": "\t", "\\r": "\r", "\\n": "\n"}
+
+
+def decode(row: str) -> dict[str, str | None]:
+    """A staging row back as named fields (NULL as None): for tests and troubleshooting."""
+    cells = row.rstrip("\n").split("\t")
+    if len(cells) != len(COLUMNS):
+        raise ValueError(f"a staging row has {len(COLUMNS)} fields, not {len(cells)}")
+    return {
+        name: None if cell == NULL else _unescape(cell)
+        for name, cell in zip(COLUMNS, cells, strict=True)
+    }
+
+
+def _unescape(cell: str) -> str:
+    if "\\" not in cell:
+        return cell
+    out, i = [], 0
+    while i < len(cell):
+        pair = cell[i : i + 2]
+        if pair in _UNESCAPE:
+            out.append(_UNESCAPE[pair])
+            i += 2
+        else:
+            out.append(cell[i])
+            i += 1
+    return "".join(out)

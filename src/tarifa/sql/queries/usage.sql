@@ -17,7 +17,12 @@ SELECT set_config('TimeZone', %(time_zone)s, true)
 
 -- name: set_work_mem
 -- A chunk's rows are joined and sorted in memory rather than in temporary files.
-SELECT set_config('work_mem', '128MB', true)
+SELECT set_config('work_mem', '256MB', true)
+
+-- name: set_temp_buffers
+-- The staging table in memory (possible only before the session first used a temporary
+-- table; later imports on the same pooled connection keep what the first one set).
+SET temp_buffers = '128MB'
 
 -- name: create_staging
 -- One chunk of parsed lines at a time, private to the import's session and transaction.
@@ -81,35 +86,36 @@ SELECT * FROM usage_imports WHERE id = %(id)s
 --   accepted / filtered - stored in usage_records ('pending' / 'filtered') with its key.
 -- A bad line whose record id is stored already counts as a duplicate: the record was taken
 -- in before (that look-up is made for bad lines only; good ones meet the key on insert).
-WITH resolved AS MATERIALIZED (
+-- Keys go in in record-id order: neighbouring keys share index pages, which makes the
+-- insert several times faster than in file order.
+WITH classified AS MATERIALIZED (
     SELECT st.line, st.line_hash, st.raw, st.record_id, st.service, st.unit, st.destination,
            st.started_at, st.usage, st.billable, st.disposition,
            u.id AS identifier_id, u.account_id, u.subscription_id, c.external_id AS subject,
+           v.problem,
            CASE
-               WHEN st.reason IS NOT NULL THEN st.reason
-               WHEN st.started_at > now() THEN
-                   'the event time ' || st.started_at || ' is in the future'
-               WHEN u.id IS NULL THEN
-                   'no account holds ' || st.id_kind || ' ' || st.id_value || ' at '
-                   || st.started_at
-           END AS problem
+               WHEN v.problem IS NULL THEN 'good'
+               WHEN st.record_id IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM usage_record_keys k
+                   WHERE k.source = %(source)s AND k.record_id = st.record_id) THEN 'seen'
+               ELSE 'bad'
+           END AS verdict,
+           CASE WHEN v.problem IS NULL THEN nextval('usage_records_id_seq') END AS new_id
     FROM usage_staging st
     LEFT JOIN usage_identifiers u
         ON st.reason IS NULL AND u.kind = st.id_kind AND u.value = st.id_value
            AND u.validity @> st.started_at
     LEFT JOIN customers c ON c.id = u.account_id
-),
-classified AS MATERIALIZED (
-    SELECT r.*,
-           CASE
-               WHEN r.problem IS NULL THEN 'good'
-               WHEN r.record_id IS NOT NULL AND EXISTS (
-                   SELECT 1 FROM usage_record_keys k
-                   WHERE k.source = %(source)s AND k.record_id = r.record_id) THEN 'seen'
-               ELSE 'bad'
-           END AS verdict,
-           CASE WHEN r.problem IS NULL THEN nextval('usage_records_id_seq') END AS new_id
-    FROM resolved r
+    CROSS JOIN LATERAL (
+        SELECT CASE
+                   WHEN st.reason IS NOT NULL THEN st.reason
+                   WHEN st.started_at > now() THEN
+                       'the event time ' || st.started_at || ' is in the future'
+                   WHEN u.id IS NULL THEN
+                       'no account holds ' || st.id_kind || ' ' || st.id_value || ' at '
+                       || st.started_at
+               END AS problem
+    ) v
 ),
 quarantined AS (
     INSERT INTO usage_quarantine (source, line_hash, import_id, account_id, line, raw, reason,
@@ -126,6 +132,7 @@ keys AS (
     SELECT %(source)s, record_id, new_id, account_id, started_at
     FROM classified
     WHERE verdict = 'good'
+    ORDER BY record_id
     ON CONFLICT (source, record_id) DO NOTHING
     RETURNING usage_id
 ),
@@ -142,17 +149,24 @@ stored AS (
     FROM classified c
     JOIN keys k ON k.usage_id = c.new_id
     RETURNING status
+),
+verdicts AS (
+    SELECT count(*) AS received,
+           count(*) FILTER (WHERE verdict = 'good') AS good,
+           count(*) FILTER (WHERE verdict = 'bad') AS bad,
+           count(*) FILTER (WHERE verdict = 'seen') AS seen
+    FROM classified
+),
+outcomes AS (
+    SELECT count(*) FILTER (WHERE status = 'pending') AS accepted,
+           count(*) FILTER (WHERE status = 'filtered') AS filtered
+    FROM stored
 )
-SELECT
-    (SELECT count(*) FROM classified) AS received,
-    (SELECT count(*) FROM stored WHERE status = 'pending') AS accepted,
-    (SELECT count(*) FROM stored WHERE status = 'filtered') AS filtered,
-    (SELECT count(*) FROM quarantined) AS quarantined,
-    (SELECT count(*) FROM classified WHERE verdict = 'seen')
-    + (SELECT count(*) FROM classified WHERE verdict = 'bad')
-    - (SELECT count(*) FROM quarantined)
-    + (SELECT count(*) FROM classified WHERE verdict = 'good')
-    - (SELECT count(*) FROM keys) AS duplicates
+-- Duplicates: bad lines already quarantined or whose record is stored, and good lines
+-- whose key was there (from before, or earlier in the chunk).
+SELECT v.received, o.accepted, o.filtered, q.quarantined,
+       v.seen + (v.bad - q.quarantined) + (v.good - o.accepted - o.filtered) AS duplicates
+FROM verdicts v, outcomes o, (SELECT count(*) AS quarantined FROM quarantined) q
 
 -- name: quarantine_list
 SELECT q.id, q.source, q.line, q.reason, q.raw, q.import_id, i.file, q.quarantined_at
