@@ -174,3 +174,63 @@ def test_a_path_is_read_too(billing: Billing, tmp_path: Path) -> None:
     report = billing.usage.import_file(path, format="asterisk", source="pbx1",
                                        timezone="Europe/Berlin")  # fmt: skip
     assert (report.file, report.accepted) == ("Master.csv", 1)
+
+
+def test_retry_reads_a_csv_line_again_with_its_import_header_and_mapping(
+    billing: Billing, conn: Any
+) -> None:
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "usage"
+    first = billing.usage.import_file(
+        fixtures / "mediation.csv", format="csv", source="mediation",
+        mapping=fixtures / "mediation.yaml", timezone="Europe/Berlin", tenant="brand-y",
+    )  # fmt: skip
+    # Nobody holds the number yet; the last line repeats the first exactly: the same line
+    # is quarantined once.
+    assert counts(first) == (9, 0, 0, 1, 8)
+    customer(billing, "ACME", "+4930901820")
+    retried = billing.usage.retry_quarantine()
+    # 6 retryable lines (a 31st of February and a fax never will be): 5 accepted, 1 busy
+    # call filtered.
+    assert counts(retried) == (6, 5, 1, 0, 0)
+    rows = conn.execute(
+        "SELECT record_id, tenant, import_id, started_at FROM usage_records ORDER BY line"
+    ).fetchall()
+    assert {(r["tenant"], r["import_id"]) for r in rows} == {("brand-y", retried.retry_id)}
+    assert rows[0]["started_at"] == datetime(2026, 3, 2, 8, 15, tzinfo=UTC)
+    assert sorted(q.line for q in billing.usage.quarantine()) == [8, 9]
+
+
+def test_a_quarantined_line_whose_record_arrived_from_another_file_is_a_duplicate(
+    billing: Billing, conn: Any
+) -> None:
+    text = cdr(uniqueid="1") + "\n"
+    assert counts(asterisk(billing, text)) == (1, 0, 0, 0, 1)
+    customer(billing, "ACME", "+4930901820")
+    # The same call again, in a line written differently (another clid): a new line, the
+    # same record id.
+    other = text.replace('"""Test User"" <1001>"', '"Test User <1001>"')
+    assert counts(asterisk(billing, other)) == (1, 1, 0, 0, 0)
+    assert counts(billing.usage.retry_quarantine(source="pbx1")) == (1, 0, 0, 1, 0)
+    assert billing.usage.quarantine() == []
+    assert len(stored(conn)) == 1
+
+
+def test_a_line_still_refused_on_retry_stays_with_its_import(billing: Billing) -> None:
+    asterisk(billing, cdr(uniqueid="1") + "\n")
+    (before,) = billing.usage.quarantine()
+    retried = billing.usage.retry_quarantine(source="pbx1")
+    assert counts(retried) == (1, 0, 0, 0, 1)
+    (after,) = billing.usage.quarantine()
+    assert (after.import_id, after.line, after.raw, after.reason) == (
+        before.import_id, before.line, before.raw, before.reason)  # fmt: skip
+    assert billing.usage.quarantine_count(source="pbx1") == 1
+    assert billing.usage.quarantine_count(source="other") == 0
+
+
+def test_the_quarantine_pages_by_id(billing: Billing) -> None:
+    asterisk(billing, "".join(f"junk {i}\n" for i in range(5)))
+    first = billing.usage.quarantine(limit=2)
+    rest = billing.usage.quarantine(limit=10, after_id=first[-1].id)
+    assert [q.line for q in first + rest] == [1, 2, 3, 4, 5]
+    with pytest.raises(ValidationError):
+        billing.usage.quarantine(limit=0)

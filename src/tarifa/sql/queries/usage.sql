@@ -124,6 +124,7 @@ quarantined AS (
            line, raw, problem, record_id IS NOT NULL
     FROM classified
     WHERE verdict = 'bad'
+    ORDER BY line
     ON CONFLICT (source, line_hash) DO NOTHING
     RETURNING 1
 ),
