@@ -293,6 +293,9 @@ class _Loader:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tarifa-usage")
         self.pending: deque[Future[dict[str, int]]] = deque()
         self.counts = dict.fromkeys(COUNTS, 0)
+        # Chunks are loaded as all new (load_chunk_new) until one holds a record seen before;
+        # from then on, this import's chunks take load_chunk, which skips duplicates.
+        self.expect_duplicates = False
 
     def __enter__(self) -> _Loader:
         return self
@@ -321,7 +324,17 @@ class _Loader:
         with conn.cursor().copy(_SQL["copy_staging"]) as copy:
             copy.write("".join(rows))
         conn.execute(_SQL["ensure_partitions"])
-        row = conn.execute(_SQL["load_chunk"], self.params).fetchone()
+        row = None
+        if not self.expect_duplicates:
+            try:
+                with conn.transaction():
+                    row = conn.execute(_SQL["load_chunk_new"], self.params).fetchone()
+            except pg.UniqueViolation as err:
+                if err.diag.constraint_name != "usage_record_keys_pkey":
+                    raise
+                self.expect_duplicates = True
+        if self.expect_duplicates:
+            row = conn.execute(_SQL["load_chunk"], self.params).fetchone()
         conn.execute(_SQL["clear_staging"])
         if row is None:
             raise DatabaseError("load_chunk returned no row")

@@ -169,6 +169,88 @@ SELECT v.received, o.accepted, o.filtered, q.quarantined,
        v.seen + (v.bad - q.quarantined) + (v.good - o.accepted - o.filtered) AS duplicates
 FROM verdicts v, outcomes o, (SELECT count(*) AS quarantined FROM quarantined) q
 
+-- name: load_chunk_new
+-- load_chunk for a chunk whose records are all new, the common case of a first import: the
+-- keys go in with a plain INSERT (one index descent each instead of ON CONFLICT's two) and
+-- the usage records straight from `classified`. A key that is there already makes the
+-- statement fail with a unique violation; the importer then rolls it back to its savepoint
+-- and loads the chunk (and the rest of the file) with load_chunk.
+WITH classified AS MATERIALIZED (
+    SELECT st.line, st.line_hash, st.raw, st.record_id, st.service, st.unit, st.destination,
+           st.started_at, st.usage, st.billable, st.disposition,
+           u.id AS identifier_id, u.account_id, u.subscription_id, c.external_id AS subject,
+           v.problem,
+           CASE
+               WHEN v.problem IS NULL THEN 'good'
+               WHEN st.record_id IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM usage_record_keys k
+                   WHERE k.source = %(source)s AND k.record_id = st.record_id) THEN 'seen'
+               ELSE 'bad'
+           END AS verdict,
+           CASE WHEN v.problem IS NULL THEN nextval('usage_records_id_seq') END AS new_id
+    FROM usage_staging st
+    LEFT JOIN usage_identifiers u
+        ON st.reason IS NULL AND u.kind = st.id_kind AND u.value = st.id_value
+           AND u.validity @> st.started_at
+    LEFT JOIN customers c ON c.id = u.account_id
+    CROSS JOIN LATERAL (
+        SELECT CASE
+                   WHEN st.reason IS NOT NULL THEN st.reason
+                   WHEN st.started_at > now() THEN
+                       'the event time ' || st.started_at || ' is in the future'
+                   WHEN u.id IS NULL THEN
+                       'no account holds ' || st.id_kind || ' ' || st.id_value || ' at '
+                       || st.started_at
+               END AS problem
+    ) v
+),
+quarantined AS (
+    INSERT INTO usage_quarantine (source, line_hash, import_id, account_id, line, raw, reason,
+                                  retryable)
+    SELECT %(source)s, coalesce(line_hash, md5(raw)), %(quarantine_import_id)s, account_id,
+           line, raw, problem, record_id IS NOT NULL
+    FROM classified
+    WHERE verdict = 'bad'
+    ORDER BY line
+    ON CONFLICT (source, line_hash) DO NOTHING
+    RETURNING 1
+),
+keys AS (
+    INSERT INTO usage_record_keys (source, record_id, usage_id, account_id, started_at)
+    SELECT %(source)s, record_id, new_id, account_id, started_at
+    FROM classified
+    WHERE verdict = 'good'
+    ORDER BY record_id
+),
+stored AS (
+    INSERT INTO usage_records (id, import_id, account_id, subscription_id, usage_identifier_id,
+                               source, record_id, service, unit, category, subject, tenant,
+                               destination, started_at, usage, status, disposition, line, raw)
+    SELECT new_id, %(import_id)s, account_id, subscription_id, identifier_id,
+           %(source)s, record_id, service, unit,
+           CASE service WHEN 'voice' THEN 'call' ELSE service END,
+           subject, %(tenant)s, destination, started_at, usage,
+           CASE WHEN billable THEN 'pending' ELSE 'filtered' END,
+           disposition, line, raw
+    FROM classified
+    WHERE verdict = 'good'
+    RETURNING status
+),
+verdicts AS (
+    SELECT count(*) AS received,
+           count(*) FILTER (WHERE verdict = 'bad') AS bad,
+           count(*) FILTER (WHERE verdict = 'seen') AS seen
+    FROM classified
+),
+outcomes AS (
+    SELECT count(*) FILTER (WHERE status = 'pending') AS accepted,
+           count(*) FILTER (WHERE status = 'filtered') AS filtered
+    FROM stored
+)
+SELECT v.received, o.accepted, o.filtered, q.quarantined,
+       v.seen + (v.bad - q.quarantined) AS duplicates
+FROM verdicts v, outcomes o, (SELECT count(*) AS quarantined FROM quarantined) q
+
 -- name: quarantine_list
 SELECT q.id, q.source, q.line, q.reason, q.raw, q.import_id, i.file, q.quarantined_at
 FROM usage_quarantine q
