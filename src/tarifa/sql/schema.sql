@@ -267,6 +267,447 @@ $$;
 
 
 --
+-- Name: rating_day_matches(integer[], integer[], integer[], integer[], date); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_day_matches(p_years integer[], p_months integer[], p_month_days integer[], p_weekdays integer[], p_day date) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (((cardinality(p_years) = 0) OR ((EXTRACT(year FROM p_day))::integer = ANY (p_years))) AND ((cardinality(p_months) = 0) OR ((EXTRACT(month FROM p_day))::integer = ANY (p_months))) AND ((cardinality(p_month_days) = 0) OR ((EXTRACT(day FROM p_day))::integer = ANY (p_month_days))) AND ((cardinality(p_weekdays) = 0) OR ((EXTRACT(isodow FROM p_day))::integer = ANY (p_weekdays)) OR ((EXTRACT(isodow FROM p_day) = (7)::numeric) AND (0 = ANY (p_weekdays)))));
+
+
+--
+-- Name: rating_ensure_partitions(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_ensure_partitions() RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    part record;
+    name text;
+    created integer := 0;
+BEGIN
+    FOR part IN
+        SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound
+        FROM pg_inherits i
+        JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'usage_records'::regclass
+    LOOP
+        name := 'rated_usage' || substr(part.relname, length('usage_records') + 1);
+        CONTINUE WHEN to_regclass(name) IS NOT NULL;
+        PERFORM pg_advisory_xact_lock(7402118570);
+        CONTINUE WHEN to_regclass(name) IS NOT NULL;
+        EXECUTE format(
+            'CREATE TABLE %I (LIKE rated_usage INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
+        EXECUTE format('ALTER TABLE rated_usage ATTACH PARTITION %I %s', name, part.bound);
+        created := created + 1;
+    END LOOP;
+    RETURN created;
+END;
+$$;
+
+
+--
+-- Name: rating_half_up(numeric, numeric, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_half_up(p_numerator numeric, p_denominator numeric, p_decimals integer) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (div(((((2)::numeric * p_numerator) * power((10)::numeric, (p_decimals)::numeric)) + p_denominator), ((2)::numeric * p_denominator)) * power((10)::numeric, ((- p_decimals))::numeric));
+
+
+--
+-- Name: rating_increments(numeric, numeric); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_increments(p_usage numeric, p_step numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (div(p_usage, p_step) + (CASE WHEN (mod(p_usage, p_step) = (0)::numeric) THEN 0 ELSE 1 END)::numeric);
+
+
+--
+-- Name: rating_number(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_number(p_destination text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN ("left"(btrim(p_destination, ' 	
+
+
+
+'::text), 1) = '+'::text) THEN substr(btrim(p_destination, ' 	
+
+
+
+'::text), 2) ELSE btrim(p_destination, ' 	
+
+
+
+'::text) END;
+
+
+--
+-- Name: rating_offset(text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_offset(p_zone text, p_at timestamp with time zone) RETURNS interval
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN ((p_at AT TIME ZONE p_zone) - (p_at AT TIME ZONE 'UTC'::text));
+
+
+--
+-- Name: rating_rate_range(bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_rate_range(p_run bigint, p_first bigint, p_last bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric)
+    LANGUAGE plpgsql
+    AS $_$
+BEGIN
+    -- EXECUTE: planned for these values every time, never from a generic plan.
+    RETURN QUERY EXECUTE $sql$
+    WITH
+    recs AS MATERIALIZED (
+        SELECT u.id, u.started_at, u.account_id, u.tenant, u.category, u.subject, u.unit,
+               u.usage, rating_number(u.destination) AS number,
+               u.started_at + ceil(u.usage * 1000000)::bigint * interval '1 microsecond'
+                   AS ended_at
+        FROM usage_records u
+        WHERE u.id BETWEEN $2 AND $3 AND u.status = 'pending'
+    ),
+    profiles AS MATERIALIZED (
+        SELECT p.id, p.tariff_id, p.tenant, p.category, p.subject, p.activation, p.plan_id,
+               p.fallback_subjects,
+               lead(p.activation) OVER (PARTITION BY p.tenant, p.category, p.subject
+                                        ORDER BY p.activation) AS until,
+               lead(p.activation) OVER (PARTITION BY p.tariff_id, p.tenant, p.category,
+                                        p.subject ORDER BY p.activation) AS until_in_tariff
+        FROM rating_profiles p
+        WHERE p.active
+    ),
+    -- 1. The profile that routes each record (NULL: none).
+    routed AS MATERIALIZED (
+        SELECT r.id, coalesce(s.id, a.id) AS profile_id
+        FROM recs r
+        LEFT JOIN profiles s
+            ON s.tenant = r.tenant AND s.category = r.category AND s.subject = r.subject
+           AND s.activation <= r.started_at AND (s.until IS NULL OR r.started_at < s.until)
+        LEFT JOIN profiles a
+            ON a.tenant = r.tenant AND a.category = r.category AND a.subject = '*any'
+           AND a.activation <= r.started_at AND (a.until IS NULL OR r.started_at < a.until)
+    ),
+    -- The profiles tried in order: the routing one (pos 0), then its fallback subjects'.
+    chain AS MATERIALIZED (
+        SELECT ro.id, 0::bigint AS pos, p.id AS profile_id, p.tariff_id, p.plan_id, p.subject,
+               r.number
+        FROM routed ro
+        JOIN recs r ON r.id = ro.id
+        JOIN profiles p ON p.id = ro.profile_id
+        UNION ALL
+        SELECT ro.id, f.pos, fp.id, fp.tariff_id, fp.plan_id, fp.subject, r.number
+        FROM routed ro
+        JOIN recs r ON r.id = ro.id
+        JOIN profiles p ON p.id = ro.profile_id AND cardinality(p.fallback_subjects) > 0
+        CROSS JOIN LATERAL unnest(p.fallback_subjects) WITH ORDINALITY AS f (subject, pos)
+        JOIN profiles fp
+            ON fp.tariff_id = p.tariff_id AND fp.tenant = p.tenant
+           AND fp.category = p.category AND fp.subject = f.subject
+           AND fp.activation <= r.started_at
+           AND (fp.until_in_tariff IS NULL OR r.started_at < fp.until_in_tariff)
+    ),
+    -- 2. Every prefix of the plan that starts the number, and the plan's *any rates.
+    hits AS (
+        SELECT c.id, c.pos, l.len, pp.prefix, pp.candidate_set_id
+        FROM chain c
+        JOIN rating_plans pl ON pl.id = c.plan_id
+        CROSS JOIN LATERAL unnest(pl.prefix_lengths) AS l (len)
+        JOIN rating_plan_prefixes pp
+            ON pp.plan_id = c.plan_id AND pp.prefix = left(c.number, l.len)
+        WHERE l.len <= length(c.number)
+        UNION ALL
+        SELECT c.id, c.pos, 0, '', pl.any_candidates
+        FROM chain c
+        JOIN rating_plans pl ON pl.id = c.plan_id
+        WHERE pl.any_candidates IS NOT NULL
+    ),
+    best AS MATERIALIZED (
+        SELECT DISTINCT ON (h.id) h.id, h.pos, h.prefix, h.candidate_set_id
+        FROM hits h
+        ORDER BY h.id, h.pos, h.len DESC
+    ),
+    matched AS MATERIALIZED (
+        SELECT r.id, r.started_at, r.ended_at, r.usage, c.profile_id, c.tariff_id,
+               c.plan_id, c.subject, b.prefix, b.candidate_set_id AS cset, t.time_zone,
+               t.increment_decimals, t.currency, cs.times,
+               r.started_at AT TIME ZONE t.time_zone AS ls,
+               r.ended_at AT TIME ZONE t.time_zone AS le,
+               r.unit = 'seconds' AND r.usage > 0 AS timed
+        FROM best b
+        JOIN recs r ON r.id = b.id
+        JOIN chain c ON c.id = b.id AND c.pos = b.pos
+        JOIN rating_tariffs t ON t.id = c.tariff_id
+        JOIN rating_candidate_sets cs ON cs.id = b.candidate_set_id
+    ),
+    -- 3. A record is in one part when it is not a call, or when no instant at which the
+    -- bands can change lies strictly inside it: the same local date, no band start between
+    -- its local start and end, no change of UTC offset.
+    shaped AS MATERIALIZED (
+        SELECT m.*,
+               NOT m.timed OR (
+                   m.le::date = m.ls::date
+                   AND m.le - m.ls = m.ended_at - m.started_at
+                   AND NOT EXISTS (SELECT 1 FROM unnest(m.times) AS t
+                                   WHERE t > m.ls::time AND t < m.le::time)) AS single
+        FROM matched m
+    ),
+    -- Calls in several parts: cut at the offset changes into segments of one UTC offset, each
+    -- read as a range of wall-clock time.
+    multi AS MATERIALIZED (
+        SELECT * FROM shaped WHERE NOT single
+    ),
+    bounds AS (
+        SELECT id, started_at AS at FROM multi
+        UNION ALL
+        SELECT m.id, tr.at
+        FROM multi m
+        CROSS JOIN LATERAL rating_transitions(m.time_zone, m.started_at, m.ended_at) AS tr (at)
+    ),
+    segments AS MATERIALIZED (
+        SELECT m.id, m.cset, m.started_at, m.usage,
+               b.at AT TIME ZONE m.time_zone AS wall_from,
+               rating_offset(m.time_zone, b.at) AS utc_offset,
+               coalesce(lead(b.at) OVER (PARTITION BY b.id ORDER BY b.at), m.ended_at)
+                   AT TIME ZONE 'UTC' + rating_offset(m.time_zone, b.at) AS wall_to
+        FROM bounds b
+        JOIN multi m ON m.id = b.id
+    ),
+    segment_days AS MATERIALIZED (
+        SELECT s.*, d::date AS day
+        FROM segments s
+        CROSS JOIN LATERAL generate_series(
+            s.wall_from::date::timestamp,
+            (s.wall_to - interval '1 microsecond')::date::timestamp,
+            interval '1 day') AS d
+    ),
+    -- The winner of each candidate set on each local date needed, from each time on.
+    days AS (
+        SELECT DISTINCT cset, ls::date AS day FROM shaped WHERE single
+        UNION
+        SELECT DISTINCT cset, day FROM segment_days
+    ),
+    schedule AS MATERIALIZED (
+        SELECT d.cset, d.day, x.from_t,
+               lead(x.from_t) OVER (PARTITION BY d.cset, d.day ORDER BY x.from_t) AS to_t,
+               (SELECT min(c.ord)
+                FROM rating_candidates c
+                LEFT JOIN rating_time_bands tb ON tb.id = c.time_band_id
+                WHERE c.candidate_set_id = d.cset
+                  AND (c.time_band_id IS NULL
+                       OR (tb.start_time <= x.from_t
+                           AND rating_day_matches(tb.years, tb.months, tb.month_days,
+                                                  tb.weekdays, d.day)))) AS ord
+        FROM days d
+        JOIN rating_candidate_sets cs ON cs.id = d.cset
+        CROSS JOIN LATERAL unnest(cs.times) AS x (from_t)
+    ),
+    single_parts AS (
+        SELECT s.id, 1::bigint AS part, 0::numeric AS since, s.usage AS until, sc.ord
+        FROM shaped s
+        JOIN schedule sc
+            ON sc.cset = s.cset AND sc.day = s.ls::date AND sc.from_t <= s.ls::time
+           AND (sc.to_t IS NULL OR s.ls::time < sc.to_t)
+        WHERE s.single
+    ),
+    pieces AS (
+        SELECT sd.id,
+               (greatest(sd.day + sc.from_t, sd.wall_from) - sd.utc_offset) AT TIME ZONE 'UTC'
+                   AS at,
+               sc.ord
+        FROM segment_days sd
+        JOIN schedule sc ON sc.cset = sd.cset AND sc.day = sd.day
+        WHERE sd.day + sc.from_t < sd.wall_to
+          AND (sc.to_t IS NULL OR sd.day + sc.to_t > sd.wall_from)
+    ),
+    changes AS (
+        SELECT p.id, p.at, p.ord,
+               row_number() OVER w = 1 OR p.ord IS DISTINCT FROM lag(p.ord) OVER w AS starts
+        FROM pieces p
+        WINDOW w AS (PARTITION BY p.id ORDER BY p.at)
+    ),
+    multi_parts AS (
+        SELECT ch.id, row_number() OVER w AS part,
+               extract(epoch FROM ch.at - m.started_at) AS since,
+               coalesce(extract(epoch FROM lead(ch.at) OVER w - m.started_at), m.usage) AS until,
+               ch.ord
+        FROM changes ch
+        JOIN multi m ON m.id = ch.id
+        WHERE ch.starts
+        WINDOW w AS (PARTITION BY ch.id ORDER BY ch.at)
+    ),
+    parts AS MATERIALIZED (
+        SELECT p.id, p.part, p.since, p.until, p.ord, c.time_band, e.destination, e.rate_id,
+               e.rounding_method, e.rounding_decimals, e.max_cost, e.max_cost_strategy,
+               m.increment_decimals
+        FROM (SELECT * FROM single_parts UNION ALL SELECT * FROM multi_parts) AS p
+        JOIN matched m ON m.id = p.id
+        LEFT JOIN rating_candidates c ON c.candidate_set_id = m.cset AND c.ord = p.ord
+        LEFT JOIN rating_destination_rate_entries e ON e.id = c.entry_id
+    ),
+    -- 4. Spans: each part where it meets each rate group, priced.
+    spans AS (
+        SELECT p.id, g.step,
+               rating_increments(least(p.until, coalesce(g.next_start, p.until))
+                                 - greatest(p.since, g.interval_start), g.step) AS increments,
+               g.price, g.unit, g.increment_cost, p.increment_decimals
+        FROM parts p
+        JOIN rating_rate_groups g
+            ON g.rate_id = p.rate_id AND g.interval_start < p.until
+           AND (g.next_start IS NULL OR g.next_start > p.since)
+        WHERE p.ord IS NOT NULL
+    ),
+    span_totals AS (
+        SELECT s.id,
+               sum(CASE WHEN s.increment_decimals IS NULL
+                        THEN rating_half_up(s.increments * s.price * s.step, s.unit, 12)
+                        ELSE s.increments * s.increment_cost END) AS cost,
+               sum(s.increments * s.step) AS billed
+        FROM spans s
+        GROUP BY s.id
+    ),
+    -- 5. The event: its first part, its rounding, its bands.
+    part_summary AS (
+        SELECT p.id, bool_or(p.ord IS NULL) AS uncovered, max(p.rounding_decimals) AS decimals,
+               -- the method of the first part among those with the most decimals
+               (array_agg(p.rounding_method
+                          ORDER BY p.rounding_decimals DESC, p.part))[1] AS method,
+               array_agg(p.time_band ORDER BY p.part) AS bands
+        FROM parts p
+        GROUP BY p.id
+    ),
+    events AS MATERIALIZED (
+        SELECT m.id, m.started_at, m.tariff_id, m.profile_id, m.plan_id, m.subject, m.prefix,
+               m.currency, m.usage, ps.uncovered, ps.decimals,
+               CASE WHEN cardinality(ps.bands) = 1 THEN ps.bands
+                    ELSE ARRAY(SELECT b FROM unnest(ps.bands) WITH ORDINALITY AS x (b, n)
+                               GROUP BY b ORDER BY min(n)) END AS time_bands,
+               first.destination, first.max_cost, first.max_cost_strategy, ps.method,
+               coalesce(st.cost, 0)
+                   + CASE WHEN m.usage > 0 THEN rt.connect_fee ELSE 0 END AS uncapped,
+               coalesce(st.billed, 0) AS billed
+        FROM matched m
+        JOIN part_summary ps ON ps.id = m.id
+        JOIN parts first ON first.id = m.id AND first.part = 1
+        LEFT JOIN rating_rates rt ON rt.id = first.rate_id
+        LEFT JOIN span_totals st ON st.id = m.id
+    ),
+    priced AS MATERIALIZED (
+        SELECT e.*,
+               CASE WHEN e.max_cost_strategy = 'free' THEN least(e.uncapped, e.max_cost)
+                    ELSE e.uncapped END AS precise
+        FROM events e
+        WHERE NOT e.uncovered
+    ),
+    outcome AS MATERIALIZED (
+        SELECT r.id, r.started_at, r.account_id,
+               CASE WHEN ro.profile_id IS NULL THEN 'no_rating_profile'
+                    WHEN cu.currency IS NOT NULL AND cu.currency <> rp_t.currency
+                        THEN 'currency_mismatch'
+                    WHEN pr.id IS NULL THEN 'unauthorized_destination'
+               END AS error,
+               CASE WHEN ro.profile_id IS NULL THEN
+                        format('no rating profile for %s/%s/%s (nor for subject *any) active '
+                               'at %s', r.tenant, r.category, r.subject, r.started_at)
+                    WHEN cu.currency IS NOT NULL AND cu.currency <> rp_t.currency THEN
+                        format('tariff %s is in %s, the account in %s', rp_t.code,
+                               rp_t.currency, cu.currency)
+                    WHEN e.id IS NULL THEN
+                        format('rating plan %s (subject %s and its fallbacks) has no rate for '
+                               '%L', rp_plan.code, rp.subject, r.number)
+                    WHEN pr.id IS NULL THEN
+                        format('no time band of the plan prices %L at some time of the event',
+                               r.number)
+               END AS message
+        FROM recs r
+        LEFT JOIN routed ro ON ro.id = r.id
+        LEFT JOIN profiles rp ON rp.id = ro.profile_id
+        LEFT JOIN rating_tariffs rp_t ON rp_t.id = rp.tariff_id
+        LEFT JOIN rating_plans rp_plan ON rp_plan.id = rp.plan_id
+        LEFT JOIN customers cu ON cu.id = r.account_id
+        LEFT JOIN events e ON e.id = r.id
+        LEFT JOIN priced pr ON pr.id = r.id
+    ),
+    stored AS (
+        INSERT INTO rated_usage (usage_id, started_at, account_id, tariff_id, profile_id,
+                                 plan_id, subject, destination, prefix, time_bands,
+                                 billed_usage, cost, precise_cost, rounding_decimals, currency,
+                                 run_id)
+        SELECT pr.id, pr.started_at, o.account_id, pr.tariff_id, pr.profile_id, pr.plan_id,
+               pr.subject, pr.destination, pr.prefix, pr.time_bands, pr.billed,
+               rating_round(pr.precise, pr.decimals, pr.method), pr.precise, pr.decimals,
+               pr.currency, $1
+        FROM outcome o
+        JOIN priced pr ON pr.id = o.id
+        WHERE o.error IS NULL
+        RETURNING cost
+    ),
+    refused AS (
+        INSERT INTO rating_errors (usage_id, started_at, account_id, code, message, run_id)
+        SELECT o.id, o.started_at, o.account_id, o.error, o.message, $1
+        FROM outcome o
+        WHERE o.error IS NOT NULL
+        RETURNING 1
+    ),
+    moved AS (
+        UPDATE usage_records u
+        SET status = CASE WHEN o.error IS NULL THEN 'rated' ELSE 'error' END
+        FROM outcome o
+        WHERE u.id = o.id AND u.started_at = o.started_at AND u.id BETWEEN $2 AND $3
+          AND u.status = 'pending'
+    )
+    SELECT (SELECT count(*) FROM stored), (SELECT count(*) FROM refused),
+           (SELECT coalesce(sum(stored.cost), 0) FROM stored)
+    $sql$ USING p_run, p_first, p_last;
+END;
+$_$;
+
+
+--
+-- Name: rating_round(numeric, integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_round(p_cost numeric, p_decimals integer, p_method text) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE p_method WHEN 'half_up'::text THEN round(p_cost, p_decimals) WHEN 'down'::text THEN trunc(p_cost, p_decimals) ELSE (trunc(p_cost, p_decimals) + CASE WHEN (trunc(p_cost, p_decimals) = p_cost) THEN (0)::numeric ELSE power((10)::numeric, ((- p_decimals))::numeric) END) END;
+
+
+--
+-- Name: rating_transitions(text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_transitions(p_zone text, p_from timestamp with time zone, p_to timestamp with time zone) RETURNS SETOF timestamp with time zone
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    WITH RECURSIVE samples AS (
+        SELECT s AS at FROM generate_series(p_from, p_to, interval '24 hours') AS s
+        UNION
+        SELECT p_to
+    ),
+    steps AS (
+        SELECT at AS lo, lead(at) OVER (ORDER BY at) AS hi FROM samples
+    ),
+    search (lo, hi) AS (
+        SELECT lo, hi FROM steps
+        WHERE hi IS NOT NULL AND rating_offset(p_zone, lo) <> rating_offset(p_zone, hi)
+        UNION ALL
+        SELECT CASE WHEN same THEN lo ELSE mid END, CASE WHEN same THEN mid ELSE hi END
+        FROM (SELECT lo, hi, mid, rating_offset(p_zone, mid) = rating_offset(p_zone, hi) AS same
+              FROM (SELECT lo, hi, lo + (hi - lo) / 2 AS mid FROM search
+                    WHERE hi - lo > interval '1 microsecond') AS halves) AS tested
+    )
+    SELECT hi FROM search WHERE hi - lo <= interval '1 microsecond' AND hi < p_to
+$$;
+
+
+--
 -- Name: usage_ensure_partitions(timestamp with time zone[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -700,6 +1141,466 @@ ALTER TABLE public.customers ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTIT
 
 
 --
+-- Name: rated_usage; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rated_usage (
+    usage_id bigint NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    account_id bigint NOT NULL,
+    tariff_id bigint NOT NULL,
+    profile_id bigint NOT NULL,
+    plan_id bigint NOT NULL,
+    subject text NOT NULL,
+    destination text NOT NULL,
+    prefix text NOT NULL,
+    time_bands text[] NOT NULL,
+    billed_usage numeric NOT NULL,
+    cost numeric(30,12) NOT NULL,
+    precise_cost numeric NOT NULL,
+    rounding_decimals smallint NOT NULL,
+    currency character(3) NOT NULL,
+    run_id bigint NOT NULL,
+    rated_at timestamp with time zone DEFAULT now() NOT NULL,
+    invoice_id bigint,
+    CONSTRAINT rated_usage_cost_check CHECK (((cost >= (0)::numeric) AND (precise_cost >= (0)::numeric)))
+)
+PARTITION BY RANGE (started_at);
+
+
+--
+-- Name: rating_batches; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_batches (
+    id bigint NOT NULL,
+    first_id bigint NOT NULL,
+    last_id bigint NOT NULL,
+    planned_at timestamp with time zone DEFAULT now() NOT NULL,
+    run_id bigint,
+    done_at timestamp with time zone,
+    rated bigint,
+    errors bigint,
+    CONSTRAINT rating_batches_range_check CHECK ((first_id <= last_id))
+);
+
+
+--
+-- Name: rating_batches_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_batches ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_batches_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: rating_candidate_sets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_candidate_sets (
+    id bigint NOT NULL,
+    plan_id bigint NOT NULL,
+    times time without time zone[] NOT NULL
+);
+
+
+--
+-- Name: rating_candidate_sets_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_candidate_sets ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_candidate_sets_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: rating_candidates; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_candidates (
+    candidate_set_id bigint NOT NULL,
+    ord integer NOT NULL,
+    entry_id bigint NOT NULL,
+    time_band_id bigint,
+    time_band text NOT NULL
+);
+
+
+--
+-- Name: rating_destination_prefixes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_destination_prefixes (
+    destination_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    prefix text NOT NULL,
+    CONSTRAINT rating_destination_prefixes_prefix_check CHECK (((prefix <> ''::text) AND (prefix <> '*any'::text) AND ("left"(prefix, 1) <> '+'::text)))
+);
+
+
+--
+-- Name: rating_destination_rate_entries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_destination_rate_entries (
+    id bigint NOT NULL,
+    destination_rates_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    destination text NOT NULL,
+    destination_id bigint,
+    rate_id bigint NOT NULL,
+    rounding_method text NOT NULL,
+    rounding_decimals smallint NOT NULL,
+    max_cost numeric,
+    max_cost_strategy text,
+    CONSTRAINT rating_destination_rate_entries_decimals_check CHECK (((rounding_decimals >= 0) AND (rounding_decimals <= 12))),
+    CONSTRAINT rating_destination_rate_entries_destination_check CHECK (((destination = '*any'::text) = (destination_id IS NULL))),
+    CONSTRAINT rating_destination_rate_entries_max_cost_check CHECK ((((max_cost IS NULL) = (max_cost_strategy IS NULL)) AND (max_cost >= (0)::numeric) AND (max_cost_strategy = ANY (ARRAY['free'::text, 'disconnect'::text])))),
+    CONSTRAINT rating_destination_rate_entries_method_check CHECK ((rounding_method = ANY (ARRAY['up'::text, 'half_up'::text, 'down'::text])))
+);
+
+
+--
+-- Name: rating_destination_rate_entries_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_destination_rate_entries ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_destination_rate_entries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: rating_destination_rates; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_destination_rates (
+    id bigint NOT NULL,
+    tariff_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    code text NOT NULL
+);
+
+
+--
+-- Name: rating_destination_rates_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_destination_rates ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_destination_rates_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: rating_destinations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_destinations (
+    id bigint NOT NULL,
+    tariff_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    code text NOT NULL,
+    CONSTRAINT rating_destinations_code_check CHECK ((code <> '*any'::text))
+);
+
+
+--
+-- Name: rating_destinations_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_destinations ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_destinations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: rating_errors; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_errors (
+    usage_id bigint NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    account_id bigint NOT NULL,
+    code text NOT NULL,
+    message text NOT NULL,
+    run_id bigint NOT NULL,
+    failed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT rating_errors_code_check CHECK ((code = ANY (ARRAY['no_rating_profile'::text, 'unauthorized_destination'::text, 'currency_mismatch'::text])))
+);
+
+
+--
+-- Name: rating_plan_entries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_plan_entries (
+    plan_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    destination_rates_id bigint NOT NULL,
+    time_band text NOT NULL,
+    time_band_id bigint,
+    weight numeric NOT NULL
+);
+
+
+--
+-- Name: rating_plan_prefixes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_plan_prefixes (
+    plan_id bigint NOT NULL,
+    prefix text NOT NULL,
+    candidate_set_id bigint NOT NULL
+);
+
+
+--
+-- Name: rating_plans; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_plans (
+    id bigint NOT NULL,
+    tariff_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    code text NOT NULL,
+    prefix_lengths integer[] DEFAULT '{}'::integer[] NOT NULL,
+    any_candidates bigint
+);
+
+
+--
+-- Name: rating_plans_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_plans ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_plans_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: rating_profiles; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_profiles (
+    id bigint NOT NULL,
+    tariff_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    tenant text NOT NULL,
+    category text NOT NULL,
+    subject text NOT NULL,
+    activation timestamp with time zone NOT NULL,
+    plan_id bigint NOT NULL,
+    fallback_subjects text[] NOT NULL,
+    active boolean DEFAULT true NOT NULL
+);
+
+
+--
+-- Name: rating_profiles_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_profiles ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_profiles_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: rating_rate_groups; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_rate_groups (
+    rate_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    interval_start numeric NOT NULL,
+    price numeric NOT NULL,
+    rate_unit numeric NOT NULL,
+    increment numeric NOT NULL,
+    next_start numeric,
+    step numeric GENERATED ALWAYS AS (
+CASE
+    WHEN (increment = (0)::numeric) THEN (1)::numeric
+    ELSE increment
+END) STORED NOT NULL,
+    unit numeric GENERATED ALWAYS AS (
+CASE
+    WHEN (rate_unit = (0)::numeric) THEN (1)::numeric
+    ELSE rate_unit
+END) STORED NOT NULL,
+    increment_cost numeric,
+    CONSTRAINT rating_rate_groups_order_check CHECK ((next_start > interval_start)),
+    CONSTRAINT rating_rate_groups_values_check CHECK (((interval_start >= (0)::numeric) AND (price >= (0)::numeric) AND (rate_unit >= (0)::numeric) AND (increment >= (0)::numeric)))
+);
+
+
+--
+-- Name: rating_rates; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_rates (
+    id bigint NOT NULL,
+    tariff_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    code text NOT NULL,
+    connect_fee numeric NOT NULL,
+    CONSTRAINT rating_rates_connect_fee_check CHECK ((connect_fee >= (0)::numeric))
+);
+
+
+--
+-- Name: rating_rates_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_rates ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_rates_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: rating_runs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_runs (
+    id bigint NOT NULL,
+    kind text DEFAULT 'rate'::text NOT NULL,
+    actor text NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    rated bigint DEFAULT 0 NOT NULL,
+    errors bigint DEFAULT 0 NOT NULL,
+    cost numeric DEFAULT 0 NOT NULL,
+    period_from timestamp with time zone,
+    period_to timestamp with time zone,
+    account_id bigint,
+    cost_before numeric,
+    CONSTRAINT rating_runs_kind_check CHECK ((kind = ANY (ARRAY['rate'::text, 'rerate'::text])))
+);
+
+
+--
+-- Name: rating_runs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_runs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: rating_tariffs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_tariffs (
+    id bigint NOT NULL,
+    code text NOT NULL,
+    revision integer NOT NULL,
+    current boolean DEFAULT true NOT NULL,
+    currency character(3) NOT NULL,
+    time_zone text NOT NULL,
+    increment_decimals smallint,
+    content_hash text NOT NULL,
+    source text NOT NULL,
+    loaded_by text NOT NULL,
+    loaded_at timestamp with time zone DEFAULT now() NOT NULL,
+    replaced_at timestamp with time zone,
+    CONSTRAINT rating_tariffs_code_check CHECK (((length(code) >= 1) AND (length(code) <= 100))),
+    CONSTRAINT rating_tariffs_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT rating_tariffs_current_check CHECK ((current = (replaced_at IS NULL))),
+    CONSTRAINT rating_tariffs_increment_decimals_check CHECK (((increment_decimals >= 0) AND (increment_decimals <= 12))),
+    CONSTRAINT rating_tariffs_revision_check CHECK ((revision >= 1))
+);
+
+
+--
+-- Name: rating_tariffs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_tariffs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_tariffs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: rating_time_bands; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_time_bands (
+    id bigint NOT NULL,
+    tariff_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    code text NOT NULL,
+    years integer[] NOT NULL,
+    months integer[] NOT NULL,
+    month_days integer[] NOT NULL,
+    weekdays integer[] NOT NULL,
+    start_time time without time zone NOT NULL
+);
+
+
+--
+-- Name: rating_time_bands_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_time_bands ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_time_bands_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: usage_identifiers; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1062,6 +1963,214 @@ ALTER TABLE ONLY public.customers
 
 
 --
+-- Name: rated_usage rated_usage_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rated_usage
+    ADD CONSTRAINT rated_usage_pkey PRIMARY KEY (usage_id, started_at);
+
+
+--
+-- Name: rating_batches rating_batches_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_batches
+    ADD CONSTRAINT rating_batches_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_candidate_sets rating_candidate_sets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_candidate_sets
+    ADD CONSTRAINT rating_candidate_sets_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_candidates rating_candidates_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_candidates
+    ADD CONSTRAINT rating_candidates_pkey PRIMARY KEY (candidate_set_id, ord);
+
+
+--
+-- Name: rating_destination_prefixes rating_destination_prefixes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destination_prefixes
+    ADD CONSTRAINT rating_destination_prefixes_pkey PRIMARY KEY (destination_id, "position");
+
+
+--
+-- Name: rating_destination_rate_entries rating_destination_rate_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destination_rate_entries
+    ADD CONSTRAINT rating_destination_rate_entries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_destination_rate_entries rating_destination_rate_entries_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destination_rate_entries
+    ADD CONSTRAINT rating_destination_rate_entries_position_key UNIQUE (destination_rates_id, "position");
+
+
+--
+-- Name: rating_destination_rates rating_destination_rates_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destination_rates
+    ADD CONSTRAINT rating_destination_rates_code_key UNIQUE (tariff_id, code);
+
+
+--
+-- Name: rating_destination_rates rating_destination_rates_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destination_rates
+    ADD CONSTRAINT rating_destination_rates_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_destinations rating_destinations_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destinations
+    ADD CONSTRAINT rating_destinations_code_key UNIQUE (tariff_id, code);
+
+
+--
+-- Name: rating_destinations rating_destinations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destinations
+    ADD CONSTRAINT rating_destinations_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_errors rating_errors_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_errors
+    ADD CONSTRAINT rating_errors_pkey PRIMARY KEY (usage_id, started_at);
+
+
+--
+-- Name: rating_plan_entries rating_plan_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plan_entries
+    ADD CONSTRAINT rating_plan_entries_pkey PRIMARY KEY (plan_id, "position");
+
+
+--
+-- Name: rating_plan_prefixes rating_plan_prefixes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plan_prefixes
+    ADD CONSTRAINT rating_plan_prefixes_pkey PRIMARY KEY (plan_id, prefix);
+
+
+--
+-- Name: rating_plans rating_plans_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plans
+    ADD CONSTRAINT rating_plans_code_key UNIQUE (tariff_id, code);
+
+
+--
+-- Name: rating_plans rating_plans_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plans
+    ADD CONSTRAINT rating_plans_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_profiles rating_profiles_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_profiles
+    ADD CONSTRAINT rating_profiles_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_profiles rating_profiles_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_profiles
+    ADD CONSTRAINT rating_profiles_position_key UNIQUE (tariff_id, "position");
+
+
+--
+-- Name: rating_rate_groups rating_rate_groups_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_rate_groups
+    ADD CONSTRAINT rating_rate_groups_pkey PRIMARY KEY (rate_id, "position");
+
+
+--
+-- Name: rating_rates rating_rates_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_rates
+    ADD CONSTRAINT rating_rates_code_key UNIQUE (tariff_id, code);
+
+
+--
+-- Name: rating_rates rating_rates_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_rates
+    ADD CONSTRAINT rating_rates_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_runs rating_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_runs
+    ADD CONSTRAINT rating_runs_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_tariffs rating_tariffs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_tariffs
+    ADD CONSTRAINT rating_tariffs_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_tariffs rating_tariffs_revision_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_tariffs
+    ADD CONSTRAINT rating_tariffs_revision_key UNIQUE (code, revision);
+
+
+--
+-- Name: rating_time_bands rating_time_bands_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_time_bands
+    ADD CONSTRAINT rating_time_bands_code_key UNIQUE (tariff_id, code);
+
+
+--
+-- Name: rating_time_bands rating_time_bands_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_time_bands
+    ADD CONSTRAINT rating_time_bands_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: usage_identifiers usage_identifiers_no_overlap; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1146,6 +2255,34 @@ CREATE INDEX customers_parent_id ON public.customers USING btree (parent_id) WHE
 
 
 --
+-- Name: rating_batches_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX rating_batches_open ON public.rating_batches USING btree (id) WHERE (done_at IS NULL);
+
+
+--
+-- Name: rating_errors_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX rating_errors_account ON public.rating_errors USING btree (account_id, started_at);
+
+
+--
+-- Name: rating_profiles_namespace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX rating_profiles_namespace ON public.rating_profiles USING btree (tenant, category, subject, activation) WHERE active;
+
+
+--
+-- Name: rating_tariffs_current_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX rating_tariffs_current_key ON public.rating_tariffs USING btree (code) WHERE current;
+
+
+--
 -- Name: usage_identifiers_account_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1157,6 +2294,13 @@ CREATE INDEX usage_identifiers_account_id ON public.usage_identifiers USING btre
 --
 
 CREATE INDEX usage_quarantine_import ON public.usage_quarantine USING btree (import_id);
+
+
+--
+-- Name: usage_records_pending; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX usage_records_pending ON ONLY public.usage_records USING btree (id) WHERE (status = 'pending'::text);
 
 
 --
@@ -1353,6 +2497,190 @@ ALTER TABLE ONLY public.catalog_promotions
 
 ALTER TABLE ONLY public.customers
     ADD CONSTRAINT customers_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: rating_batches rating_batches_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_batches
+    ADD CONSTRAINT rating_batches_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.rating_runs(id);
+
+
+--
+-- Name: rating_candidate_sets rating_candidate_sets_plan_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_candidate_sets
+    ADD CONSTRAINT rating_candidate_sets_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES public.rating_plans(id);
+
+
+--
+-- Name: rating_candidates rating_candidates_candidate_set_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_candidates
+    ADD CONSTRAINT rating_candidates_candidate_set_id_fkey FOREIGN KEY (candidate_set_id) REFERENCES public.rating_candidate_sets(id);
+
+
+--
+-- Name: rating_candidates rating_candidates_entry_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_candidates
+    ADD CONSTRAINT rating_candidates_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES public.rating_destination_rate_entries(id);
+
+
+--
+-- Name: rating_candidates rating_candidates_time_band_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_candidates
+    ADD CONSTRAINT rating_candidates_time_band_id_fkey FOREIGN KEY (time_band_id) REFERENCES public.rating_time_bands(id);
+
+
+--
+-- Name: rating_destination_prefixes rating_destination_prefixes_destination_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destination_prefixes
+    ADD CONSTRAINT rating_destination_prefixes_destination_id_fkey FOREIGN KEY (destination_id) REFERENCES public.rating_destinations(id);
+
+
+--
+-- Name: rating_destination_rate_entries rating_destination_rate_entries_destination_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destination_rate_entries
+    ADD CONSTRAINT rating_destination_rate_entries_destination_id_fkey FOREIGN KEY (destination_id) REFERENCES public.rating_destinations(id);
+
+
+--
+-- Name: rating_destination_rate_entries rating_destination_rate_entries_destination_rates_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destination_rate_entries
+    ADD CONSTRAINT rating_destination_rate_entries_destination_rates_id_fkey FOREIGN KEY (destination_rates_id) REFERENCES public.rating_destination_rates(id);
+
+
+--
+-- Name: rating_destination_rate_entries rating_destination_rate_entries_rate_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destination_rate_entries
+    ADD CONSTRAINT rating_destination_rate_entries_rate_id_fkey FOREIGN KEY (rate_id) REFERENCES public.rating_rates(id);
+
+
+--
+-- Name: rating_destination_rates rating_destination_rates_tariff_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destination_rates
+    ADD CONSTRAINT rating_destination_rates_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
+
+
+--
+-- Name: rating_destinations rating_destinations_tariff_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_destinations
+    ADD CONSTRAINT rating_destinations_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
+
+
+--
+-- Name: rating_plan_entries rating_plan_entries_destination_rates_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plan_entries
+    ADD CONSTRAINT rating_plan_entries_destination_rates_id_fkey FOREIGN KEY (destination_rates_id) REFERENCES public.rating_destination_rates(id);
+
+
+--
+-- Name: rating_plan_entries rating_plan_entries_plan_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plan_entries
+    ADD CONSTRAINT rating_plan_entries_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES public.rating_plans(id);
+
+
+--
+-- Name: rating_plan_entries rating_plan_entries_time_band_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plan_entries
+    ADD CONSTRAINT rating_plan_entries_time_band_id_fkey FOREIGN KEY (time_band_id) REFERENCES public.rating_time_bands(id);
+
+
+--
+-- Name: rating_plan_prefixes rating_plan_prefixes_candidate_set_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plan_prefixes
+    ADD CONSTRAINT rating_plan_prefixes_candidate_set_id_fkey FOREIGN KEY (candidate_set_id) REFERENCES public.rating_candidate_sets(id);
+
+
+--
+-- Name: rating_plan_prefixes rating_plan_prefixes_plan_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plan_prefixes
+    ADD CONSTRAINT rating_plan_prefixes_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES public.rating_plans(id);
+
+
+--
+-- Name: rating_plans rating_plans_any_candidates_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plans
+    ADD CONSTRAINT rating_plans_any_candidates_fkey FOREIGN KEY (any_candidates) REFERENCES public.rating_candidate_sets(id);
+
+
+--
+-- Name: rating_plans rating_plans_tariff_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plans
+    ADD CONSTRAINT rating_plans_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
+
+
+--
+-- Name: rating_profiles rating_profiles_plan_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_profiles
+    ADD CONSTRAINT rating_profiles_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES public.rating_plans(id);
+
+
+--
+-- Name: rating_profiles rating_profiles_tariff_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_profiles
+    ADD CONSTRAINT rating_profiles_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
+
+
+--
+-- Name: rating_rate_groups rating_rate_groups_rate_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_rate_groups
+    ADD CONSTRAINT rating_rate_groups_rate_id_fkey FOREIGN KEY (rate_id) REFERENCES public.rating_rates(id);
+
+
+--
+-- Name: rating_rates rating_rates_tariff_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_rates
+    ADD CONSTRAINT rating_rates_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
+
+
+--
+-- Name: rating_time_bands rating_time_bands_tariff_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_time_bands
+    ADD CONSTRAINT rating_time_bands_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
 
 
 --

@@ -1,0 +1,340 @@
+"""The rating service (`tarifa.connect().rating`): store tariffs, quote, rate, rerate.
+
+The orchestrator around the pure rater and the SQL batch rater: it reads files, takes the
+locks, calls :mod:`tarifa.rating.store` and the stored procedures of sql/functions/rating.sql,
+and writes one audit row per change (a tariff load, a rating run, a rerate).
+
+- :meth:`Rating.run` rates every pending usage record. The pending records are cut into
+  batches of :data:`BATCH_IDS` record ids; each batch is claimed with ``FOR UPDATE SKIP
+  LOCKED``, rated by one ``rating_rate_range`` statement and committed, so several sessions
+  (one per core) can run at once and none rates a record another one rates.
+- :meth:`Rating.quote` prices one event with the reference rater on the stored tariff its
+  profile routes it to: the same cost the batch rater gives the same record.
+- :meth:`Rating.rerate` rates again, after a tariff correction, the records of a period not
+  on a finalized invoice, replacing their rating, and reports the difference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+from tarifa.audit import record
+from tarifa.db import queries
+from tarifa.db.connection import Connection, Database
+from tarifa.errors import DatabaseError, FieldError, NotFoundError, ValidationError
+from tarifa.rating import store
+from tarifa.rating.cgrates import read_cgrates
+from tarifa.rating.document import read_tariff
+from tarifa.rating.model import (
+    RatedEvent,
+    RatingError,
+    Tariff,
+    UsageEvent,
+    UsageUnit,
+)
+from tarifa.rating.reference import rate_event
+
+_SQL = queries.load("rating")
+#: Record ids per batch: one statement rates at most this many records.
+BATCH_IDS = 100_000
+#: The currency of a CGRateS deck when none is given (decks do not say theirs).
+DEFAULT_CURRENCY = os.environ.get("TARIFA_DEFAULT_CURRENCY", "EUR")
+#: The unit of a category's usage when a quote does not say.
+CATEGORY_UNITS = {
+    "call": UsageUnit.SECONDS,
+    "video": UsageUnit.SECONDS,
+    "data": UsageUnit.BYTES,
+    "sms": UsageUnit.EVENTS,
+    "mms": UsageUnit.EVENTS,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TariffSummary:
+    id: int
+    code: str
+    revision: int
+    current: bool
+    currency: str
+    time_zone: str
+    loaded_at: dt.datetime
+    source: str
+    destinations: int
+    prefixes: int
+    rates: int
+    plans: int
+    profiles: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunReport:
+    """What one rating session did: records rated, refused (rating errors), their cost."""
+
+    run_id: int
+    batches: int
+    rated: int
+    errors: int
+    cost: Decimal
+    audit_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RerateReport:
+    """A rerate: `records` rated again; `cost_before` what those rated had cost, `cost_after`
+    what the rated ones cost now; `difference` = after - before."""
+
+    run_id: int
+    records: int
+    rated: int
+    errors: int
+    cost_before: Decimal
+    cost_after: Decimal
+    audit_id: int
+
+    @property
+    def difference(self) -> Decimal:
+        return self.cost_after - self.cost_before
+
+
+class Rating:
+    """Tariffs and rating; `actor` is who the audit log names."""
+
+    def __init__(self, db: Database, *, actor: str) -> None:
+        self.db = db
+        self.actor = actor
+        self._tariffs: dict[int, Tariff] = {}
+
+    # -- tariffs ---------------------------------------------------------------------------
+
+    def load(self, path: Path | str) -> store.SaveReport:
+        """Store the tariff file at `path` (tarifa's YAML format) as the current revision of
+        its code; a file already current stores nothing."""
+        return self.save(read_tariff(Path(path)), source=Path(path).name)
+
+    def import_cgrates(
+        self,
+        folder: Path | str,
+        *,
+        tenant: str = "default",
+        timezone: str = "UTC",
+        currency: str | None = None,
+        code: str | None = None,
+    ) -> store.SaveReport:
+        """Store a CGRateS tariff-plan folder as a tariff (profiles go to `tenant`, bands are
+        read in `timezone`, prices are in `currency`)."""
+        tariff = read_cgrates(
+            folder,
+            currency=currency or DEFAULT_CURRENCY,
+            tenant=tenant,
+            time_zone=timezone,
+            code=code,
+        )
+        return self.save(tariff, source=f"cgrates:{Path(folder).resolve().name}")
+
+    def save(self, tariff: Tariff, *, source: str = "<python>") -> store.SaveReport:
+        with self.db.transaction() as conn:
+            return store.save(conn, tariff, source=source, actor=self.actor)
+
+    def tariffs(self, *, current_only: bool = True) -> list[TariffSummary]:
+        with self.db.transaction() as conn:
+            rows = conn.execute(_SQL["tariffs"], {"current_only": current_only}).fetchall()
+        return [TariffSummary(**cast(dict[str, Any], row)) for row in rows]
+
+    def tariff(self, tariff_id: int) -> Tariff:
+        """A stored revision as the model (revisions never change: kept once read)."""
+        if tariff_id not in self._tariffs:
+            with self.db.transaction() as conn:
+                self._tariffs[tariff_id] = store.load(conn, tariff_id)
+        return self._tariffs[tariff_id]
+
+    # -- quotes ----------------------------------------------------------------------------
+
+    def quote(
+        self,
+        category: str,
+        subject: str,
+        destination: str,
+        start: dt.datetime,
+        usage: Decimal,
+        *,
+        tenant: str = "default",
+        unit: UsageUnit | None = None,
+    ) -> RatedEvent | RatingError:
+        """Price one event on the stored tariffs, as the batch rater prices the same record.
+
+        The event goes to the tariff of its subject's latest profile (else *any's) and is
+        rated there by the reference rater. `unit` defaults to the category's (call and video:
+        seconds, data: bytes, sms and mms: events).
+        """
+        if start.utcoffset() is None:
+            raise ValidationError.single("start", "must carry a UTC offset")
+        event = UsageEvent(
+            tenant=tenant,
+            category=category,
+            subject=subject,
+            destination=destination,
+            start=start,
+            usage=usage,
+            unit=unit or CATEGORY_UNITS.get(category, UsageUnit.SECONDS),
+        )
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                _SQL["route"],
+                {"tenant": tenant, "category": category, "subject": subject, "at": start},
+            ).fetchone()
+        if row is None:
+            return RatingError(
+                code="no_rating_profile",
+                message=f"no rating profile for {tenant}/{category}/{subject} (nor for subject "
+                f"*any) active at {start.isoformat()}",
+            )
+        return rate_event(self.tariff(int(str(row["tariff_id"]))), event)
+
+    # -- batch rating ----------------------------------------------------------------------
+
+    def run(self) -> RunReport:
+        """Rate every pending usage record (with other sessions doing the same at once)."""
+        with self.db.transaction() as conn:
+            run_id = _begin(conn, kind="rate", actor=self.actor)
+            conn.execute(_SQL["lock_planning"])
+            conn.execute(_SQL["ensure_partitions"])
+            conn.execute(_SQL["plan_batches"], {"size": BATCH_IDS})
+        batches, rated, errors, cost = 0, 0, 0, Decimal(0)
+        while True:
+            with self.db.transaction() as conn:
+                batch = conn.execute(_SQL["claim_batch"]).fetchone()
+                if batch is None:
+                    break
+                first, last = int(str(batch["first_id"])), int(str(batch["last_id"]))
+                done = _rate_range(conn, run_id, first, last)
+                conn.execute(
+                    _SQL["finish_batch"],
+                    {"id": batch["id"], "run_id": run_id, "rated": done[0], "errors": done[1]},
+                )
+            batches += 1
+            rated, errors, cost = rated + done[0], errors + done[1], cost + done[2]
+        with self.db.transaction() as conn:
+            conn.execute(
+                _SQL["finish_run"],
+                {"id": run_id, "rated": rated, "errors": errors, "cost": cost, "cost_before": None},
+            )
+            audit_id = record(
+                conn,
+                actor=self.actor,
+                action="usage.rated",
+                entity_type="rating_run",
+                entity_id=run_id,
+                data={"batches": batches, "rated": rated, "errors": errors, "cost": cost},
+            )
+        return RunReport(
+            run_id=run_id, batches=batches, rated=rated, errors=errors, cost=cost, audit_id=audit_id
+        )
+
+    def rerate(
+        self, start: dt.datetime, end: dt.datetime, *, account_id: int | None = None
+    ) -> RerateReport:
+        """Rate again the records of [start, end) (of one account) not on a finalized
+        invoice, with the current tariffs: each record's rating (or rating error) is replaced,
+        never added to. One transaction: all of the period or nothing."""
+        problems = [
+            FieldError(name, "must carry a UTC offset")
+            for name, value in (("from", start), ("to", end))
+            if value.utcoffset() is None
+        ]
+        if not problems and end <= start:
+            problems.append(FieldError("to", "must be after from"))
+        if problems:
+            raise ValidationError(problems)
+        with self.db.transaction() as conn:
+            run_id = _begin(
+                conn,
+                kind="rerate",
+                actor=self.actor,
+                period_from=start,
+                period_to=end,
+                account_id=account_id,
+            )
+            conn.execute(_SQL["ensure_partitions"])
+            chosen = conn.execute(
+                _SQL["rerate_select"], {"from": start, "to": end, "account_id": account_id}
+            ).fetchone()
+            if chosen is None:
+                raise DatabaseError("rerate_select returned no row")
+            rated, errors, cost = 0, 0, Decimal(0)
+            if chosen["records"]:
+                low, high = int(str(chosen["first_id"])), int(str(chosen["last_id"]))
+                for first in range(low, high + 1, BATCH_IDS):
+                    done = _rate_range(conn, run_id, first, min(first + BATCH_IDS - 1, high))
+                    rated, errors, cost = rated + done[0], errors + done[1], cost + done[2]
+            before = Decimal(str(chosen["cost_before"]))
+            conn.execute(
+                _SQL["finish_run"],
+                {
+                    "id": run_id,
+                    "rated": rated,
+                    "errors": errors,
+                    "cost": cost,
+                    "cost_before": before,
+                },
+            )
+            audit_id = record(
+                conn,
+                actor=self.actor,
+                action="usage.rerated",
+                entity_type="rating_run",
+                entity_id=run_id,
+                data={
+                    "from": start,
+                    "to": end,
+                    "account_id": account_id,
+                    "records": chosen["records"],
+                    "rated": rated,
+                    "errors": errors,
+                    "cost_before": before,
+                    "cost_after": cost,
+                    "difference": cost - before,
+                },
+            )
+        return RerateReport(
+            run_id=run_id,
+            records=int(str(chosen["records"])),
+            rated=rated,
+            errors=errors,
+            cost_before=before,
+            cost_after=cost,
+            audit_id=audit_id,
+        )
+
+
+def _begin(conn: Connection, *, kind: str, actor: str, **period: Any) -> int:
+    params = {
+        "kind": kind,
+        "actor": actor,
+        "period_from": None,
+        "period_to": None,
+        "account_id": None,
+        **period,
+    }
+    row = conn.execute(_SQL["begin_run"], params).fetchone()
+    if row is None:
+        raise DatabaseError("begin_run returned no row")
+    return int(str(row["id"]))
+
+
+def _rate_range(conn: Connection, run_id: int, first: int, last: int) -> tuple[int, int, Decimal]:
+    """Rate the pending records with ids in [first, last] (one statement); what it did."""
+    conn.execute(_SQL["set_work_mem"])
+    row = conn.execute(
+        _SQL["rate_range"], {"run_id": run_id, "first_id": first, "last_id": last}
+    ).fetchone()
+    if row is None:
+        raise DatabaseError("rating_rate_range returned no row")
+    return int(str(row["rated"])), int(str(row["errors"])), Decimal(str(row["cost"]))
+
+
+__all__ = ["BATCH_IDS", "NotFoundError", "Rating", "RerateReport", "RunReport", "TariffSummary"]
