@@ -725,7 +725,7 @@ BEGIN
     LOOP
         name := format('usage_records_p%s', to_char(month_start, 'YYYYMM'));
         CONTINUE WHEN to_regclass(name) IS NOT NULL;
-        PERFORM pg_advisory_xact_lock(7402118560);
+        LOCK TABLE usage_records IN SHARE UPDATE EXCLUSIVE MODE;
         CONTINUE WHEN to_regclass(name) IS NOT NULL;
         EXECUTE format(
             'CREATE TABLE %I (LIKE usage_records INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',

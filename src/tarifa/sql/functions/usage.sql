@@ -6,7 +6,8 @@
 -- SHARE UPDATE EXCLUSIVE lock on usage_records, which reads and writes of other sessions
 -- (the rater, another import) do not wait for, whereas CREATE TABLE ... PARTITION OF would
 -- hold an ACCESS EXCLUSIVE lock until the import commits. Two imports adding months take
--- turns (the advisory lock), and the second finds the month there.
+-- turns: the lock is taken before looking again (taking a table lock also brings this
+-- session's view of the catalog up to date), so the second finds the month the first made.
 CREATE OR REPLACE FUNCTION usage_ensure_partitions(p_at timestamptz[]) RETURNS integer
 LANGUAGE plpgsql
 AS $$
@@ -21,7 +22,7 @@ BEGIN
     LOOP
         name := format('usage_records_p%s', to_char(month_start, 'YYYYMM'));
         CONTINUE WHEN to_regclass(name) IS NOT NULL;
-        PERFORM pg_advisory_xact_lock(7402118560);
+        LOCK TABLE usage_records IN SHARE UPDATE EXCLUSIVE MODE;
         CONTINUE WHEN to_regclass(name) IS NOT NULL;
         EXECUTE format(
             'CREATE TABLE %I (LIKE usage_records INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
