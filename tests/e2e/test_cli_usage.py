@@ -122,3 +122,11 @@ def test_the_audit_log_verifies_after_imports_and_retries(tarifa_cli, fresh_db: 
     tarifa_cli("usage", "quarantine", "retry")
     result = json.loads(tarifa_cli("audit", "verify", "--json").stdout)
     assert result["ok"] is True
+
+
+def test_lines_that_look_like_markup_are_shown_as_they_are(tarifa_cli, tmp_path: Path) -> None:
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text("[/bold] not json [red]\n", encoding="utf-8")
+    tarifa_cli("usage", "import", str(odd), "--format", "jsonl", "--source", "[x]")
+    out = tarifa_cli("usage", "quarantine", "list").stdout
+    assert "[/bold] not json [red]" in out

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
@@ -118,9 +119,10 @@ def _counts_table(title: str, report: ImportReport | RetryReport) -> Table:
 
 def _render_import(report: ImportReport) -> None:
     title = f"import {report.import_id} of {report.file} ({report.format}, source {report.source})"
-    console.print(_counts_table(title, report))
+    console.print(_counts_table(escape(title), report))
     if report.quarantined:
-        console.print(f"see them with: tarifa usage quarantine list --source {report.source}")
+        hint = f"see them with: tarifa usage quarantine list --source {report.source}"
+        console.print(escape(hint))
 
 
 def _render_retry(report: RetryReport) -> None:
@@ -132,6 +134,8 @@ def _render_quarantine(found: list[QuarantinedLine], total: int) -> None:
     for column in ("id", "source", "file", "line", "reason", "original line"):
         table.add_column(column, overflow="fold")
     for q in found:
-        table.add_row(str(q.id), q.source, q.file or "", str(q.line), q.reason, q.raw[:200])
+        # Lines and reasons are the files' text, never Rich markup.
+        table.add_row(str(q.id), escape(q.source), escape(q.file or ""), str(q.line),
+                      escape(q.reason), escape(q.raw[:200]))  # fmt: skip
     console.print(table)
     console.print(f"{len(found)} of {total} quarantined lines")
