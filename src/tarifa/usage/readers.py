@@ -209,6 +209,8 @@ class MappedReader:
         self._zone_given = timezone is not None
         self._time = times.parser(mapping.start.format, zone_given=self._zone_given)
         self._split = _LineSplitter(mapping.delimiter, mapping.quotechar).split
+        # Fractions as written (never through a float); one decoder for the whole file.
+        self._json = json.JSONDecoder(parse_float=str).decode
         self.header: tuple[str, ...] | None = None
         self._width: int | None = None
         self._index: dict[Column, int] = {}
@@ -270,6 +272,10 @@ class MappedReader:
             self._disposition = self._getter_of(m.disposition.column)
             self._billable = frozenset(s.strip().upper() for s in m.disposition.billable)
             self._filtered = frozenset(s.strip().upper() for s in m.disposition.filtered)
+        self._getters = (
+            self._record_id, self._account, self._account_kind, self._destination, self._start,
+            self._usage, self._service, self._unit, self._disposition or _constant(None),
+        )  # fmt: skip
 
     def _getter_of(self, column: Column) -> Getter:
         if self.json_lines:
@@ -314,7 +320,7 @@ class MappedReader:
         row: Any
         if self.json_lines:
             try:
-                row = json.loads(line, parse_float=str)
+                row = self._json(line)
             except (ValueError, RecursionError) as err:
                 return staging.bad(number, line, f"not valid JSON: {err}")
             if not isinstance(row, dict):
@@ -329,7 +335,66 @@ class MappedReader:
             if len(row) < self._min_width:
                 reason = f"expected at least {self._min_width} fields, found {len(row)}"
                 return staging.bad(number, line, reason)
-        return self._record(number, line, row)
+        return self._fast(number, line, row) or self._record(number, line, row)
+
+    def _fast(self, number: int, line: str, row: Any) -> str | None:
+        """The staging row of a record whose every field is in its plainest form (text, a
+        `+` number calling digits, a whole usage, a service and unit as tarifa spells them),
+        or None: then :meth:`_record` decides, and words every problem."""
+        (record_id, account, kind, destination, start, usage, service, unit,
+         disposition) = [get(row) for get in self._getters]  # fmt: skip
+        if type(usage) is int and usage >= 0:  # a JSON number (bool is not int here)
+            usage = str(usage)
+        if (
+            type(record_id) is not str
+            or type(account) is not str
+            or type(destination) is not str
+            or type(start) is not str
+            or type(usage) is not str
+            or type(service) is not str
+            or type(unit) is not str
+            or kind != "e164"
+            or not record_id
+            or len(record_id) > model.MAX_RECORD_ID
+            or record_id[0] == " "
+            or record_id[-1] == " "
+            or not (account[:1] == "+" and account[1:2] != "0" and 3 <= len(account) <= 16)
+            or not (account[1:].isdigit() and account.isascii())
+            or not (usage.isdigit() and usage.isascii())
+            or "\\" in line
+            or "\t" in line
+            or "\r" in line
+        ):
+            return None
+        units = model.UNITS.get(service)
+        if units is None or (unit and unit not in units):
+            return None
+        if destination:
+            if not (destination.isdigit() and destination.isascii()) or destination[:2] == "00":
+                return None
+        elif service in model.NEEDS_DESTINATION:
+            return None
+        billable = "t"
+        if disposition is not None:
+            if type(disposition) is not str:
+                return None
+            status = disposition.strip().upper()
+            if status and status not in self._billable:
+                if status not in self._filtered:
+                    return None
+                billable = "f"
+            if disposition != disposition.strip():
+                return None
+            disposition = disposition or None
+        started_at, problem = self._time(start)
+        if problem:
+            return None
+        outcome = staging.NULL if disposition is None else disposition
+        return (
+            f"{number}\t\\N\t{line}\t\\N\t{record_id}\te164\t{account}\t{service}\t"
+            f"{unit or units[0]}\t{destination}\t{started_at}\t{usage}\t{billable}\t"
+            f"{outcome}\n"
+        )
 
     def _record(self, number: int, line: str, row: Any) -> str:
         problems: list[str] = []
@@ -410,7 +475,7 @@ def _id_part(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _constant(value: str) -> Getter:
+def _constant(value: str | None) -> Getter:
     return lambda _row: value
 
 

@@ -152,3 +152,29 @@ def test_json_escapes_survive_into_the_staging_row() -> None:
     )
     (row,) = rows([line], json_lines=True)
     assert (row["record_id"], row["destination"], row["raw"]) == ("tab\there", "voice\\mail", line)
+
+
+def test_the_fast_path_and_the_general_path_agree() -> None:
+    spec = {"record_id": {"column": "id"}, "account": {"column": "account"},
+            "destination": {"column": "destination"}, "start": {"column": "start"},
+            "usage": {"column": "usage"}, "service": {"column": "service"},
+            "disposition": {"column": "outcome"}}  # fmt: skip
+    csv_reader = readers.MappedReader(mapping.load(spec), json_lines=False, timezone="UTC")
+    csv_reader.bind_header(("id", "account", "destination", "start", "usage", "service",
+                            "outcome"))  # fmt: skip
+    json_reader = readers.MappedReader(mapping.JSONL_DEFAULT, json_lines=True, timezone="UTC")
+    cases = [
+        (csv_reader, "r1,+4930901820,4989123456,2026-03-02 09:15:00,65,voice,ANSWERED"),
+        (csv_reader, "r2,+4930901820,,2026-03-02T09:15:00Z,1000,data,"),
+        (csv_reader, "r3,+4930901820,4917012345,2026-03-02 09:15:00,1,sms,busy"),
+        (json_reader, '{"id": "j1", "account": "+4930901820", "service": "voice",'
+                      ' "destination": "4989", "start": "2026-03-02T09:15:00+01:00", "usage": 7}'),
+        (json_reader, '{"id": "j2", "account": "+4930901820", "service": "video",'
+                      ' "start": "2026-03-02T09:15:00", "usage": "70", "unit": "bytes",'
+                      ' "disposition": "ANSWERED"}'),
+    ]  # fmt: skip
+    for reader, line in cases:
+        row = reader._split(line) if not reader.json_lines else reader._json(line)
+        fast = reader._fast(1, line, row)
+        assert fast is not None, line
+        assert fast == reader._record(1, line, row), line
