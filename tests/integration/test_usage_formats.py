@@ -163,25 +163,45 @@ def test_times_with_an_offset_ignore_the_time_zone(billing: Billing, conn: Any, 
     assert row["started_at"] == datetime(2026, 7, 1, 16, 0, tzinfo=UTC)
 
 
-def test_records_of_several_months_go_to_their_monthly_partitions(
-    billing: Billing, conn: Any, acme: int
-) -> None:
-    text = "".join(
-        f"r{month};+4930901820;49;2025-{month:02d}-15T10:00:00Z;1;sms\n" for month in range(1, 13)
-    )
-    mapping = PLAIN
-    report = checked(billing.usage.import_file(io.BytesIO(text.encode()), format="csv",
-                                               source="months", mapping=mapping))  # fmt: skip
-    assert report.accepted == 12
-    partitions = conn.execute(
+def partitions(conn: Any) -> dict[str, int]:
+    rows = conn.execute(
         "SELECT c.relname, count(u.*) AS n FROM pg_inherits i"
         " JOIN pg_class c ON c.oid = i.inhrelid"
         " LEFT JOIN usage_records u ON u.tableoid = c.oid"
-        " WHERE i.inhparent = 'usage_records'::regclass AND c.relname LIKE 'usage_records_p2025%%'"
-        " GROUP BY c.relname ORDER BY c.relname"
+        " WHERE i.inhparent = 'usage_records'::regclass GROUP BY c.relname"
     ).fetchall()
-    assert [(p["relname"], p["n"]) for p in partitions] == [
-        (f"usage_records_p2025{m:02d}", 1) for m in range(1, 13)]  # fmt: skip
+    return {r["relname"]: r["n"] for r in rows}
+
+
+def test_records_of_several_months_go_to_their_monthly_partitions(
+    billing: Billing, conn: Any, acme: int
+) -> None:
+    # Berlin time: the first of each month at 00:30 is still the previous month in UTC.
+    text = "".join(
+        f"r{month};+4930901820;49;2025-{month:02d}-01 00:30:00;1;sms\n" for month in range(2, 13)
+    )
+    report = checked(billing.usage.import_file(io.BytesIO(text.encode()), format="csv",
+                                               source="months", mapping=PLAIN,
+                                               timezone="Europe/Berlin"))  # fmt: skip
+    assert report.accepted == 11
+    found = {
+        name: n for name, n in partitions(conn).items() if name.startswith("usage_records_p2025")
+    }
+    assert found == {f"usage_records_p2025{m:02d}": 1 for m in range(1, 12)}
+
+
+def test_a_file_spanning_years_adds_only_the_months_it_has(
+    billing: Billing, conn: Any, acme: int
+) -> None:
+    text = (
+        "old;+4930901820;49;2025-01-15T10:00:00Z;1;sms\n"
+        "new;+4930901820;49;2026-06-15T10:00:00Z;1;sms\n"
+    )
+    before = set(partitions(conn))
+    report = checked(billing.usage.import_file(io.BytesIO(text.encode()), format="csv",
+                                               source="years", mapping=PLAIN))  # fmt: skip
+    assert report.accepted == 2
+    assert set(partitions(conn)) - before == {"usage_records_p202501", "usage_records_p202606"}
 
 
 def test_duplicates_across_chunks_are_caught(

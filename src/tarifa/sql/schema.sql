@@ -2219,14 +2219,6 @@ ALTER TABLE ONLY public.usage_record_keys
 
 
 --
--- Name: usage_records usage_records_pkey; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.usage_records
-    ADD CONSTRAINT usage_records_pkey PRIMARY KEY (id, started_at);
-
-
---
 -- Name: audit_log_entity; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -51,10 +51,27 @@ COPY usage_staging (line, line_hash, raw, reason, record_id, id_kind, id_value, 
 TRUNCATE usage_staging
 
 -- name: ensure_partitions
--- The months of the records that can be stored (not those in the future).
-SELECT usage_ensure_partitions(array_agg(DISTINCT date_trunc('month', started_at, 'UTC')))
-FROM usage_staging
-WHERE reason IS NULL AND started_at <= now()
+-- The months of the records that can be stored (not those in the future). Records of a file
+-- usually span a month or two: every month from the first to the last is made sure of
+-- (min and max cost far less than collecting distinct months); a wider span (a switch whose
+-- clock was wrong) takes only the months that occur.
+WITH span AS (
+    SELECT min(started_at) AS first, max(started_at) AS last
+    FROM usage_staging
+    WHERE reason IS NULL AND started_at <= now()
+)
+SELECT usage_ensure_partitions(
+    CASE
+        WHEN last - first < interval '400 days' THEN ARRAY(
+            SELECT month AT TIME ZONE 'UTC'
+            FROM generate_series(date_trunc('month', first AT TIME ZONE 'UTC'),
+                                 last AT TIME ZONE 'UTC', interval '1 month') AS month)
+        ELSE ARRAY(
+            SELECT DISTINCT date_trunc('month', started_at, 'UTC')
+            FROM usage_staging
+            WHERE reason IS NULL AND started_at <= now())
+    END)
+FROM span
 
 -- name: insert_import
 INSERT INTO usage_imports (kind, source, format, file, tenant, time_zone, settings, actor)
@@ -102,10 +119,9 @@ WITH classified AS MATERIALIZED (
            END AS verdict,
            CASE WHEN v.problem IS NULL THEN nextval('usage_records_id_seq') END AS new_id
     FROM usage_staging st
-    LEFT JOIN usage_identifiers u
+    LEFT JOIN (usage_identifiers u JOIN customers c ON c.id = u.account_id)
         ON st.reason IS NULL AND u.kind = st.id_kind AND u.value = st.id_value
            AND u.validity @> st.started_at
-    LEFT JOIN customers c ON c.id = u.account_id
     CROSS JOIN LATERAL (
         SELECT CASE
                    WHEN st.reason IS NOT NULL THEN st.reason
@@ -189,10 +205,9 @@ WITH classified AS MATERIALIZED (
            END AS verdict,
            CASE WHEN v.problem IS NULL THEN nextval('usage_records_id_seq') END AS new_id
     FROM usage_staging st
-    LEFT JOIN usage_identifiers u
+    LEFT JOIN (usage_identifiers u JOIN customers c ON c.id = u.account_id)
         ON st.reason IS NULL AND u.kind = st.id_kind AND u.value = st.id_value
            AND u.validity @> st.started_at
-    LEFT JOIN customers c ON c.id = u.account_id
     CROSS JOIN LATERAL (
         SELECT CASE
                    WHEN st.reason IS NOT NULL THEN st.reason
