@@ -54,8 +54,14 @@ def iso(text: str, *, zone_given: bool) -> Parsed:
         return value, f"the start time {value!r} is not an ISO 8601 date and time"
     if moment.tzinfo is None and not zone_given:
         return value, f"the start time {value} {NO_ZONE}"
-    # The common shape PostgreSQL reads as it is; any other is written out again by Python.
-    if len(value) == 19 and value[10] in " T":
+    # The common shapes PostgreSQL reads as they are (2026-03-02 09:15:00, with T, with Z or
+    # an offset ±hh:mm); any other is written out again by Python.
+    size = len(value)
+    if value[10:11] in (" ", "T") and (
+        size == 19
+        or (size == 20 and value[19] == "Z")
+        or (size == 25 and value[19] in "+-" and value[22] == ":")
+    ):
         return value, None
     return moment.isoformat(), None
 
