@@ -371,7 +371,7 @@ class MappedReader:
         """The staging row of a record whose every field is in its plainest form (text, a
         `+` number calling digits, a whole usage, a service and unit as tarifa spells them),
         or None: then :meth:`_record` decides, and words every problem."""
-        if self._extract is not None and len(row) == (self._width or len(row)):
+        if self._extract is not None and len(row) == (self._width or self._min_width):
             row.extend(self._constants)
             (record_id, account, kind, destination, start, usage, service, unit,
              disposition) = self._extract(row)  # fmt: skip

@@ -97,6 +97,9 @@ def test_a_file_without_a_header_names_columns_by_number() -> None:
     parts = b"Alice@PBX\x1f4989123456\x1f1772442900"
     expected = hashlib.md5(parts, usedforsecurity=False).hexdigest()
     assert row["record_id"] == expected
+    # Extra columns in a file without a header are ignored.
+    (longer,) = rows(["Alice@PBX,4989123456,1772442900,65,x,y"], spec, timezone=None)
+    assert (longer["id_kind"], longer["service"], longer["usage"]) == ("sip", "voice", "65")
     (short,) = rows(["a,b"], spec, timezone=None)
     assert "expected at least 4 fields, found 2" in (short["reason"] or "")
 
@@ -152,6 +155,21 @@ def test_json_escapes_survive_into_the_staging_row() -> None:
     )
     (row,) = rows([line], json_lines=True)
     assert (row["record_id"], row["destination"], row["raw"]) == ("tab\there", "voice\\mail", line)
+
+
+def test_fixed_values_are_read_beside_columns_with_or_without_extra_columns() -> None:
+    spec = {
+        "header": False, "record_id": {"column": 1}, "account": {"column": 2},
+        "account_kind": {"value": "e164"}, "destination": {"column": 3},
+        "start": {"column": 4}, "usage": {"column": 5}, "service": {"value": "voice"},
+    }  # fmt: skip
+    plain, longer = rows([
+        "r1,+4930901820,49891,2026-03-02T09:15:00Z,65",
+        "r2,+4930901820,49891,2026-03-02T09:15:00Z,66,e164,sms",
+    ], spec)  # fmt: skip
+    assert (plain["record_id"], plain["id_kind"], plain["service"], plain["usage"]) == (
+        "r1", "e164", "voice", "65")  # fmt: skip
+    assert (longer["record_id"], longer["service"], longer["usage"]) == ("r2", "voice", "66")
 
 
 def test_the_fast_path_and_the_general_path_agree() -> None:
