@@ -165,7 +165,7 @@ def test_fixed_values_are_read_beside_columns_with_or_without_extra_columns() ->
     }  # fmt: skip
     plain, longer = rows([
         "r1,+4930901820,49891,2026-03-02T09:15:00Z,65",
-        "r2,+4930901820,49891,2026-03-02T09:15:00Z,66,e164,sms",
+        "r2,+4930901820,49891,2026-03-02T09:15:00Z,66,e164,sms,,",
     ], spec)  # fmt: skip
     assert (plain["record_id"], plain["id_kind"], plain["service"], plain["usage"]) == (
         "r1", "e164", "voice", "65")  # fmt: skip
