@@ -11,6 +11,7 @@ from tarifa.customers.service import Customers
 from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
+from tarifa.rating.service import Rating
 from tarifa.usage import Usage
 
 
@@ -24,6 +25,7 @@ class Billing:
         self.customers = Customers(db, actor=actor)
         self.catalog = CatalogService(db, actor=actor)
         self.usage = Usage(db, actor=actor)
+        self.rating = Rating(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

@@ -119,124 +119,159 @@ $$;
 
 -- Rate the pending records with first_id <= id <= last_id; returns what it wrote.
 --
--- 1. Profile: the latest current profile of (tenant, category, subject) activated at or
---    before the event, else of subject *any; it routes the record to its tariff revision.
--- 2. Destination: in the profile's plan (then in its fallback subjects' plans, first level
---    only, inside the same tariff) the longest prefix of the number, else the *any rates.
--- 3. Bands: the winner (first active candidate in order) at the start, and for calls at
---    every instant the active bands can change (midnight, band starts, daylight-saving
---    changes, read on the tariff's wall clock); the call is cut where the winner changes.
--- 4. Rate groups: each part cut again where a group starts, counted from the event's start;
---    each span rounded up to whole increments on its own.
--- 5. Event: connect fee (usage > 0) + spans, capped by a max cost with strategy free,
---    rounded with the largest rounding_decimals of its parts, by the method of the first
---    part that has them.
+-- Four set-based statements, each over the whole batch (no loop over records); each stage
+-- lands in a temporary table that is analyzed, so the next stage is planned on true row
+-- counts (a chain of CTEs joined on record ids leaves the planner guessing, and its guesses
+-- multiply). The steps are those of the reference rater:
+--
+-- 1. Profile (rating_work_records): the latest current profile of (tenant, category,
+--    subject) activated at or before the event, else of subject *any; it routes the record
+--    to its tariff revision. A tariff in another currency than the account's is an error.
+-- 2. Destination (rating_work_matches): in the profile's plan, then in its fallback subjects'
+--    plans (first level only, inside the same tariff), the longest prefix of the number that
+--    the plan has, else the plan's *any destination rates: a candidate set.
+-- 3. Bands (rating_work_parts): the winner (first active candidate in order) at the start,
+--    and for calls at every instant the active bands can change (midnight, band starts,
+--    clock changes, on the tariff's wall clock); a call is cut where the winner changes.
+-- 4. Rate groups and the event (the final INSERT ... SELECT): each part cut again where a
+--    group starts, counted from the event's start; each span rounded up to whole
+--    increments on its own and priced; connect fee (usage > 0) + spans, capped by a max cost
+--    with strategy free, rounded with the largest rounding_decimals of the parts by the
+--    method of the first part that has them.
 CREATE OR REPLACE FUNCTION rating_rate_range(p_run bigint, p_first bigint, p_last bigint)
 RETURNS TABLE (rated bigint, errors bigint, cost numeric)
 LANGUAGE plpgsql
+SET enable_mergejoin = off
 AS $function$
 BEGIN
-    -- EXECUTE: planned for these values every time, never from a generic plan.
-    RETURN QUERY EXECUTE $sql$
-    WITH
-    recs AS MATERIALIZED (
-        SELECT u.id, u.started_at, u.account_id, u.tenant, u.category, u.subject, u.unit,
-               u.usage, rating_number(u.destination) AS number,
-               u.started_at + ceil(u.usage * 1000000)::bigint * interval '1 microsecond'
-                   AS ended_at
-        FROM usage_records u
-        WHERE u.id BETWEEN $2 AND $3 AND u.status = 'pending'
-    ),
-    profiles AS MATERIALIZED (
+    DROP TABLE IF EXISTS pg_temp.rating_work_records, pg_temp.rating_work_matches,
+                         pg_temp.rating_work_parts;
+    -- 1. The pending records of the range, each with the profile that routes it.
+    EXECUTE $sql$
+    CREATE TEMPORARY TABLE rating_work_records ON COMMIT DROP AS
+    WITH profiles AS MATERIALIZED (
         SELECT p.id, p.tariff_id, p.tenant, p.category, p.subject, p.activation, p.plan_id,
                p.fallback_subjects,
                lead(p.activation) OVER (PARTITION BY p.tenant, p.category, p.subject
-                                        ORDER BY p.activation) AS until,
+                                        ORDER BY p.activation) AS until
+        FROM rating_profiles p
+        WHERE p.active
+    )
+    SELECT r.id, r.started_at, r.account_id, r.tenant, r.category, r.subject AS record_subject,
+           r.unit, r.usage, rating_number(r.destination) AS number,
+           r.started_at + ceil(r.usage * 1000000)::bigint * interval '1 microsecond'
+               AS ended_at,
+           coalesce(s.id, a.id) AS profile_id,
+           coalesce(s.tariff_id, a.tariff_id) AS tariff_id,
+           coalesce(s.plan_id, a.plan_id) AS plan_id,
+           coalesce(s.subject, a.subject) AS subject,
+           coalesce(s.fallback_subjects, a.fallback_subjects) AS fallbacks,
+           t.code AS tariff, t.currency, t.time_zone, t.increment_decimals,
+           cu.currency AS account_currency
+    FROM usage_records r
+    LEFT JOIN profiles s
+        ON s.tenant = r.tenant AND s.category = r.category AND s.subject = r.subject
+       AND s.activation <= r.started_at AND (s.until IS NULL OR r.started_at < s.until)
+    LEFT JOIN profiles a
+        ON a.tenant = r.tenant AND a.category = r.category AND a.subject = '*any'
+       AND a.activation <= r.started_at AND (a.until IS NULL OR r.started_at < a.until)
+    LEFT JOIN rating_tariffs t ON t.id = coalesce(s.tariff_id, a.tariff_id)
+    LEFT JOIN customers cu ON cu.id = r.account_id
+    WHERE r.id BETWEEN $1 AND $2 AND r.status = 'pending'
+    $sql$ USING p_first, p_last;
+    ANALYZE rating_work_records (id);
+
+    -- 2. The destination: the first profile of the chain whose plan has a rate for the
+    -- number, with the longest prefix (or *any) and its candidate set.
+    EXECUTE $sql$
+    CREATE TEMPORARY TABLE rating_work_matches ON COMMIT DROP AS
+    WITH profiles AS (
+        SELECT p.id, p.tariff_id, p.tenant, p.category, p.subject, p.activation, p.plan_id,
                lead(p.activation) OVER (PARTITION BY p.tariff_id, p.tenant, p.category,
-                                        p.subject ORDER BY p.activation) AS until_in_tariff
+                                        p.subject ORDER BY p.activation) AS until
         FROM rating_profiles p
         WHERE p.active
     ),
-    -- 1. The profile that routes each record (NULL: none).
-    routed AS MATERIALIZED (
-        SELECT r.id, coalesce(s.id, a.id) AS profile_id
-        FROM recs r
-        LEFT JOIN profiles s
-            ON s.tenant = r.tenant AND s.category = r.category AND s.subject = r.subject
-           AND s.activation <= r.started_at AND (s.until IS NULL OR r.started_at < s.until)
-        LEFT JOIN profiles a
-            ON a.tenant = r.tenant AND a.category = r.category AND a.subject = '*any'
-           AND a.activation <= r.started_at AND (a.until IS NULL OR r.started_at < a.until)
+    routed AS (
+        SELECT * FROM rating_work_records w
+        WHERE w.profile_id IS NOT NULL
+          AND (w.account_currency IS NULL OR w.account_currency = w.currency)
     ),
-    -- The profiles tried in order: the routing one (pos 0), then its fallback subjects'.
-    chain AS MATERIALIZED (
-        SELECT ro.id, 0::bigint AS pos, p.id AS profile_id, p.tariff_id, p.plan_id, p.subject,
-               r.number
-        FROM routed ro
-        JOIN recs r ON r.id = ro.id
-        JOIN profiles p ON p.id = ro.profile_id
-        UNION ALL
-        SELECT ro.id, f.pos, fp.id, fp.tariff_id, fp.plan_id, fp.subject, r.number
-        FROM routed ro
-        JOIN recs r ON r.id = ro.id
-        JOIN profiles p ON p.id = ro.profile_id AND cardinality(p.fallback_subjects) > 0
-        CROSS JOIN LATERAL unnest(p.fallback_subjects) WITH ORDINALITY AS f (subject, pos)
+    -- The profiles tried after the routing one: its fallback subjects' (few records).
+    fallbacks AS (
+        SELECT w.id, f.pos, fp.id AS profile_id, fp.plan_id, fp.subject, w.number
+        FROM routed w
+        CROSS JOIN LATERAL unnest(w.fallbacks) WITH ORDINALITY AS f (subject, pos)
         JOIN profiles fp
-            ON fp.tariff_id = p.tariff_id AND fp.tenant = p.tenant
-           AND fp.category = p.category AND fp.subject = f.subject
-           AND fp.activation <= r.started_at
-           AND (fp.until_in_tariff IS NULL OR r.started_at < fp.until_in_tariff)
+            ON fp.tariff_id = w.tariff_id AND fp.tenant = w.tenant
+           AND fp.category = w.category AND fp.subject = f.subject
+           AND fp.activation <= w.started_at
+           AND (fp.until IS NULL OR w.started_at < fp.until)
+        WHERE cardinality(w.fallbacks) > 0
     ),
-    -- 2. Every prefix of the plan that starts the number, and the plan's *any rates.
+    -- Every prefix of the plan that starts the number (one probe per prefix length the
+    -- plan has), and the plan's *any rates; position 0 is the routing profile.
     hits AS (
-        SELECT c.id, c.pos, l.len, pp.prefix, pp.candidate_set_id
-        FROM chain c
+        SELECT w.id, 0::bigint AS pos, l.len, pp.prefix, pp.candidate_set_id, w.profile_id,
+               w.plan_id, w.subject
+        FROM routed w
+        JOIN rating_plans pl ON pl.id = w.plan_id
+        CROSS JOIN LATERAL unnest(pl.prefix_lengths) AS l (len)
+        JOIN rating_plan_prefixes pp
+            ON pp.plan_id = w.plan_id AND pp.prefix = left(w.number, l.len)
+        WHERE l.len <= length(w.number)
+        UNION ALL
+        SELECT w.id, 0, 0, '', pl.any_candidates, w.profile_id, w.plan_id, w.subject
+        FROM routed w
+        JOIN rating_plans pl ON pl.id = w.plan_id
+        WHERE pl.any_candidates IS NOT NULL
+        UNION ALL
+        SELECT c.id, c.pos, l.len, pp.prefix, pp.candidate_set_id, c.profile_id, c.plan_id,
+               c.subject
+        FROM fallbacks c
         JOIN rating_plans pl ON pl.id = c.plan_id
         CROSS JOIN LATERAL unnest(pl.prefix_lengths) AS l (len)
         JOIN rating_plan_prefixes pp
             ON pp.plan_id = c.plan_id AND pp.prefix = left(c.number, l.len)
         WHERE l.len <= length(c.number)
         UNION ALL
-        SELECT c.id, c.pos, 0, '', pl.any_candidates
-        FROM chain c
+        SELECT c.id, c.pos, 0, '', pl.any_candidates, c.profile_id, c.plan_id, c.subject
+        FROM fallbacks c
         JOIN rating_plans pl ON pl.id = c.plan_id
         WHERE pl.any_candidates IS NOT NULL
     ),
-    best AS MATERIALIZED (
-        SELECT DISTINCT ON (h.id) h.id, h.pos, h.prefix, h.candidate_set_id
+    best AS (
+        SELECT DISTINCT ON (h.id) h.*
         FROM hits h
         ORDER BY h.id, h.pos, h.len DESC
-    ),
-    matched AS MATERIALIZED (
-        SELECT r.id, r.started_at, r.ended_at, r.usage, c.profile_id, c.tariff_id,
-               c.plan_id, c.subject, b.prefix, b.candidate_set_id AS cset, t.time_zone,
-               t.increment_decimals, t.currency, cs.times,
-               r.started_at AT TIME ZONE t.time_zone AS ls,
-               r.ended_at AT TIME ZONE t.time_zone AS le,
-               r.unit = 'seconds' AND r.usage > 0 AS timed
-        FROM best b
-        JOIN recs r ON r.id = b.id
-        JOIN chain c ON c.id = b.id AND c.pos = b.pos
-        JOIN rating_tariffs t ON t.id = c.tariff_id
-        JOIN rating_candidate_sets cs ON cs.id = b.candidate_set_id
-    ),
-    -- 3. A record is in one part when it is not a call, or when no instant at which the
-    -- bands can change lies strictly inside it: the same local date, no band start between
-    -- its local start and end, no change of UTC offset.
-    shaped AS MATERIALIZED (
-        SELECT m.*,
-               NOT m.timed OR (
-                   m.le::date = m.ls::date
-                   AND m.le - m.ls = m.ended_at - m.started_at
-                   AND NOT EXISTS (SELECT 1 FROM unnest(m.times) AS t
-                                   WHERE t > m.ls::time AND t < m.le::time)) AS single
-        FROM matched m
-    ),
-    -- Calls in several parts: cut at the offset changes into segments of one UTC offset, each
-    -- read as a range of wall-clock time.
+    )
+    SELECT b.id, b.profile_id, b.plan_id, b.subject, b.prefix, b.candidate_set_id AS cset,
+           w.started_at, w.ended_at, w.usage, w.time_zone, w.increment_decimals, x.ls, x.le,
+           -- In one part when not a call, or when no instant at which the bands can change
+           -- lies strictly inside the call: the same local date, no band start between its
+           -- local start and end, no change of UTC offset.
+           w.unit <> 'seconds' OR w.usage = 0 OR (
+               x.le::date = x.ls::date
+               AND x.le - x.ls = w.ended_at - w.started_at
+               AND NOT EXISTS (SELECT 1 FROM unnest(cs.times) AS t
+                               WHERE t > x.ls::time AND t < x.le::time)) AS single
+    FROM best b
+    JOIN rating_work_records w ON w.id = b.id
+    JOIN rating_candidate_sets cs ON cs.id = b.candidate_set_id
+    CROSS JOIN LATERAL (SELECT w.started_at AT TIME ZONE w.time_zone AS ls,
+                               w.ended_at AT TIME ZONE w.time_zone AS le) AS x
+    $sql$;
+    ANALYZE rating_work_matches (id, cset);
+
+    -- 3. The parts of each matched record, each with its winning candidate (NULL: no band).
+    EXECUTE $sql$
+    CREATE TEMPORARY TABLE rating_work_parts ON COMMIT DROP AS
+    WITH
     multi AS MATERIALIZED (
-        SELECT * FROM shaped WHERE NOT single
+        SELECT * FROM rating_work_matches WHERE NOT single
     ),
+    -- Calls in several parts: cut at the clock changes into segments of one UTC offset,
+    -- each read as a range of wall-clock time, and that range cut by local dates.
     bounds AS (
         SELECT id, started_at AS at FROM multi
         UNION ALL
@@ -263,7 +298,7 @@ BEGIN
     ),
     -- The winner of each candidate set on each local date needed, from each time on.
     days AS (
-        SELECT DISTINCT cset, ls::date AS day FROM shaped WHERE single
+        SELECT DISTINCT cset, ls::date AS day FROM rating_work_matches WHERE single
         UNION
         SELECT DISTINCT cset, day FROM segment_days
     ),
@@ -283,12 +318,12 @@ BEGIN
         CROSS JOIN LATERAL unnest(cs.times) AS x (from_t)
     ),
     single_parts AS (
-        SELECT s.id, 1::bigint AS part, 0::numeric AS since, s.usage AS until, sc.ord
-        FROM shaped s
+        SELECT m.id, 1::bigint AS part, 0::numeric AS since, m.usage AS until, sc.ord
+        FROM rating_work_matches m
         JOIN schedule sc
-            ON sc.cset = s.cset AND sc.day = s.ls::date AND sc.from_t <= s.ls::time
-           AND (sc.to_t IS NULL OR s.ls::time < sc.to_t)
-        WHERE s.single
+            ON sc.cset = m.cset AND sc.day = m.ls::date AND sc.from_t <= m.ls::time
+           AND (sc.to_t IS NULL OR m.ls::time < sc.to_t)
+        WHERE m.single
     ),
     pieces AS (
         SELECT sd.id,
@@ -315,110 +350,114 @@ BEGIN
         JOIN multi m ON m.id = ch.id
         WHERE ch.starts
         WINDOW w AS (PARTITION BY ch.id ORDER BY ch.at)
-    ),
-    parts AS MATERIALIZED (
-        SELECT p.id, p.part, p.since, p.until, p.ord, c.time_band, e.destination, e.rate_id,
-               e.rounding_method, e.rounding_decimals, e.max_cost, e.max_cost_strategy,
-               m.increment_decimals
-        FROM (SELECT * FROM single_parts UNION ALL SELECT * FROM multi_parts) AS p
-        JOIN matched m ON m.id = p.id
+    )
+    SELECT * FROM single_parts
+    UNION ALL
+    SELECT * FROM multi_parts
+    $sql$;
+    ANALYZE rating_work_parts (id);
+
+    -- 4. Price, store, refuse, move: the main statement.
+    RETURN QUERY EXECUTE $sql$
+    WITH
+    parts AS (
+        SELECT p.id, p.part, p.ord, c.time_band, e.destination, e.rounding_method,
+               e.rounding_decimals, e.max_cost, e.max_cost_strategy, rt.connect_fee,
+               g.step, g.price, g.unit, g.increment_cost, m.increment_decimals,
+               rating_increments(least(p.until, coalesce(g.next_start, p.until))
+                                 - greatest(p.since, g.interval_start), g.step) AS increments
+        FROM rating_work_parts p
+        JOIN rating_work_matches m ON m.id = p.id
         LEFT JOIN rating_candidates c ON c.candidate_set_id = m.cset AND c.ord = p.ord
         LEFT JOIN rating_destination_rate_entries e ON e.id = c.entry_id
-    ),
-    -- 4. Spans: each part where it meets each rate group, priced.
-    spans AS (
-        SELECT p.id, g.step,
-               rating_increments(least(p.until, coalesce(g.next_start, p.until))
-                                 - greatest(p.since, g.interval_start), g.step) AS increments,
-               g.price, g.unit, g.increment_cost, p.increment_decimals
-        FROM parts p
-        JOIN rating_rate_groups g
-            ON g.rate_id = p.rate_id AND g.interval_start < p.until
+        LEFT JOIN rating_rates rt ON rt.id = e.rate_id
+        -- Each part where it meets each rate group (none for a part of no usage).
+        LEFT JOIN rating_rate_groups g
+            ON g.rate_id = e.rate_id AND g.interval_start < p.until
            AND (g.next_start IS NULL OR g.next_start > p.since)
-        WHERE p.ord IS NOT NULL
     ),
-    span_totals AS (
-        SELECT s.id,
-               sum(CASE WHEN s.increment_decimals IS NULL
-                        THEN rating_half_up(s.increments * s.price * s.step, s.unit, 12)
-                        ELSE s.increments * s.increment_cost END) AS cost,
-               sum(s.increments * s.step) AS billed
-        FROM spans s
-        GROUP BY s.id
-    ),
-    -- 5. The event: its first part, its rounding, its bands.
-    part_summary AS (
-        SELECT p.id, bool_or(p.ord IS NULL) AS uncovered, max(p.rounding_decimals) AS decimals,
-               -- the method of the first part among those with the most decimals
-               (array_agg(p.rounding_method
-                          ORDER BY p.rounding_decimals DESC, p.part))[1] AS method,
-               array_agg(p.time_band ORDER BY p.part) AS bands
+    -- Cheap aggregates for every record; what depends on the order of its parts (the
+    -- rounding method, the bands) is taken apart for the few records in several parts.
+    events AS (
+        SELECT p.id, bool_or(p.ord IS NULL) AS uncovered, max(p.part) AS parts,
+               max(p.rounding_decimals) AS decimals,
+               max(p.rounding_method) FILTER (WHERE p.part = 1) AS first_method,
+               max(p.time_band) FILTER (WHERE p.part = 1) AS first_band,
+               max(p.destination) FILTER (WHERE p.part = 1) AS destination,
+               max(p.connect_fee) FILTER (WHERE p.part = 1) AS connect_fee,
+               max(p.max_cost) FILTER (WHERE p.part = 1) AS max_cost,
+               max(p.max_cost_strategy) FILTER (WHERE p.part = 1) AS max_cost_strategy,
+               coalesce(sum(CASE WHEN p.increment_decimals IS NULL
+                                 THEN rating_half_up(p.increments * p.price * p.step, p.unit, 12)
+                                 ELSE p.increments * p.increment_cost END), 0) AS spans_cost,
+               coalesce(sum(p.increments * p.step), 0) AS billed
         FROM parts p
         GROUP BY p.id
     ),
-    events AS MATERIALIZED (
-        SELECT m.id, m.started_at, m.tariff_id, m.profile_id, m.plan_id, m.subject, m.prefix,
-               m.currency, m.usage, ps.uncovered, ps.decimals,
-               CASE WHEN cardinality(ps.bands) = 1 THEN ps.bands
-                    ELSE ARRAY(SELECT b FROM unnest(ps.bands) WITH ORDINALITY AS x (b, n)
-                               GROUP BY b ORDER BY min(n)) END AS time_bands,
-               first.destination, first.max_cost, first.max_cost_strategy, ps.method,
-               coalesce(st.cost, 0)
-                   + CASE WHEN m.usage > 0 THEN rt.connect_fee ELSE 0 END AS uncapped,
-               coalesce(st.billed, 0) AS billed
-        FROM matched m
-        JOIN part_summary ps ON ps.id = m.id
-        JOIN parts first ON first.id = m.id AND first.part = 1
-        LEFT JOIN rating_rates rt ON rt.id = first.rate_id
-        LEFT JOIN span_totals st ON st.id = m.id
+    several AS (
+        SELECT p.id,
+               -- the method of the first part among those with the most decimals
+               (array_agg(e.rounding_method
+                          ORDER BY e.rounding_decimals DESC, p.part))[1] AS method,
+               ARRAY(SELECT b FROM unnest(array_agg(c.time_band ORDER BY p.part))
+                                   WITH ORDINALITY AS x (b, n)
+                     GROUP BY b ORDER BY min(n)) AS time_bands
+        FROM rating_work_parts p
+        JOIN rating_work_matches m ON m.id = p.id
+        JOIN rating_candidates c ON c.candidate_set_id = m.cset AND c.ord = p.ord
+        JOIN rating_destination_rate_entries e ON e.id = c.entry_id
+        WHERE p.id IN (SELECT q.id FROM rating_work_parts q WHERE q.part > 1)
+        GROUP BY p.id
     ),
-    priced AS MATERIALIZED (
-        SELECT e.*,
-               CASE WHEN e.max_cost_strategy = 'free' THEN least(e.uncapped, e.max_cost)
-                    ELSE e.uncapped END AS precise
+    priced AS (
+        SELECT e.id, e.decimals, e.destination, e.max_cost, e.max_cost_strategy, e.billed,
+               CASE WHEN m.usage > 0 THEN e.spans_cost + e.connect_fee ELSE e.spans_cost END
+                   AS uncapped,
+               coalesce(sv.method, e.first_method) AS method,
+               coalesce(sv.time_bands, ARRAY[e.first_band]) AS time_bands,
+               m.profile_id, m.plan_id, m.subject, m.prefix
         FROM events e
+        JOIN rating_work_matches m ON m.id = e.id
+        LEFT JOIN several sv ON sv.id = e.id
         WHERE NOT e.uncovered
     ),
     outcome AS MATERIALIZED (
-        SELECT r.id, r.started_at, r.account_id,
-               CASE WHEN ro.profile_id IS NULL THEN 'no_rating_profile'
-                    WHEN cu.currency IS NOT NULL AND cu.currency <> rp_t.currency
-                        THEN 'currency_mismatch'
+        SELECT w.id, w.started_at, w.account_id, w.tariff_id, w.currency, pr.profile_id,
+               pr.plan_id, pr.subject, pr.destination, pr.prefix, pr.time_bands, pr.billed,
+               pr.decimals, pr.method,
+               CASE WHEN pr.max_cost_strategy = 'free' THEN least(pr.uncapped, pr.max_cost)
+                    ELSE pr.uncapped END AS precise,
+               CASE WHEN w.profile_id IS NULL THEN 'no_rating_profile'
+                    WHEN w.account_currency <> w.currency THEN 'currency_mismatch'
                     WHEN pr.id IS NULL THEN 'unauthorized_destination'
                END AS error,
-               CASE WHEN ro.profile_id IS NULL THEN
+               CASE WHEN w.profile_id IS NULL THEN
                         format('no rating profile for %s/%s/%s (nor for subject *any) active '
-                               'at %s', r.tenant, r.category, r.subject, r.started_at)
-                    WHEN cu.currency IS NOT NULL AND cu.currency <> rp_t.currency THEN
-                        format('tariff %s is in %s, the account in %s', rp_t.code,
-                               rp_t.currency, cu.currency)
-                    WHEN e.id IS NULL THEN
-                        format('rating plan %s (subject %s and its fallbacks) has no rate for '
-                               '%L', rp_plan.code, rp.subject, r.number)
+                               'at %s', w.tenant, w.category, w.record_subject, w.started_at)
+                    WHEN w.account_currency <> w.currency THEN
+                        format('tariff %s is in %s, the account in %s', w.tariff,
+                               w.currency, w.account_currency)
+                    WHEN m.id IS NULL THEN
+                        format('the rating plan of subject %s (and its fallbacks) has no rate '
+                               'for %L', w.subject, w.number)
                     WHEN pr.id IS NULL THEN
                         format('no time band of the plan prices %L at some time of the event',
-                               r.number)
+                               w.number)
                END AS message
-        FROM recs r
-        LEFT JOIN routed ro ON ro.id = r.id
-        LEFT JOIN profiles rp ON rp.id = ro.profile_id
-        LEFT JOIN rating_tariffs rp_t ON rp_t.id = rp.tariff_id
-        LEFT JOIN rating_plans rp_plan ON rp_plan.id = rp.plan_id
-        LEFT JOIN customers cu ON cu.id = r.account_id
-        LEFT JOIN events e ON e.id = r.id
-        LEFT JOIN priced pr ON pr.id = r.id
+        FROM rating_work_records w
+        LEFT JOIN rating_work_matches m ON m.id = w.id
+        LEFT JOIN priced pr ON pr.id = w.id
     ),
     stored AS (
         INSERT INTO rated_usage (usage_id, started_at, account_id, tariff_id, profile_id,
                                  plan_id, subject, destination, prefix, time_bands,
                                  billed_usage, cost, precise_cost, rounding_decimals, currency,
                                  run_id)
-        SELECT pr.id, pr.started_at, o.account_id, pr.tariff_id, pr.profile_id, pr.plan_id,
-               pr.subject, pr.destination, pr.prefix, pr.time_bands, pr.billed,
-               rating_round(pr.precise, pr.decimals, pr.method), pr.precise, pr.decimals,
-               pr.currency, $1
+        SELECT o.id, o.started_at, o.account_id, o.tariff_id, o.profile_id, o.plan_id,
+               o.subject, o.destination, o.prefix, o.time_bands, o.billed,
+               rating_round(o.precise, o.decimals, o.method), o.precise, o.decimals,
+               o.currency, $1
         FROM outcome o
-        JOIN priced pr ON pr.id = o.id
         WHERE o.error IS NULL
         RETURNING cost
     ),

@@ -1,0 +1,293 @@
+"""Stored tariffs, quotes, batch rating runs and rerating through `Billing.rating`."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import json
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from tarifa.db.connection import ConnectionDatabase, PooledDatabase
+from tarifa.errors import ValidationError
+from tarifa.facade import Billing
+from tarifa.rating import RatedEvent, RatingError, Tariff, UsageUnit, store
+from tarifa.rating.cgrates import read_cgrates
+from tarifa.rating.document import read_tariff
+from tarifa.rating.service import Rating
+
+pytestmark = pytest.mark.db
+
+ROOT = Path(__file__).resolve().parents[2]
+MOBILE = ROOT / "examples" / "tariffs" / "mobile.yaml"
+RETAIL = ROOT / "tests" / "fixtures" / "cgrates" / "retail"
+SINCE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+D = Decimal
+
+
+def customer(billing: Billing, external_id: str, number: str, currency: str = "EUR") -> int:
+    created = billing.customers.create(
+        {
+            "external_id": external_id,
+            "kind": "business",
+            "legal_name": f"{external_id} Ltd",
+            "country": "DE",
+            "currency": currency,
+            "time_zone": "Europe/Berlin",
+            "billing_cycle_day": 1,
+            "locale": "de-DE",
+        }
+    )
+    billing.customers.add_identifier(created.id, "e164", number, SINCE)
+    return created.id
+
+
+def events(billing: Billing, *lines: dict[str, Any]) -> None:
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    report = billing.usage.import_file(
+        io.BytesIO(text.encode()), format="jsonl", source="test", name="events.jsonl"
+    )
+    assert report.accepted == len(lines), report
+
+
+def call(ident: str, number: str, destination: str, start: str, usage: int) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "account": number,
+        "service": "voice",
+        "destination": destination,
+        "start": start,
+        "usage": usage,
+        "disposition": "ANSWERED",
+    }
+
+
+def rated(billing: Billing) -> dict[str, dict[str, Any]]:
+    with billing.db.transaction() as c:  # a savepoint on the test's connection
+        rows = c.execute(
+            "SELECT u.record_id, u.status, r.cost, r.precise_cost, r.tariff_id, e.code"
+            " FROM usage_records u"
+            " LEFT JOIN rated_usage r ON r.usage_id = u.id AND r.started_at = u.started_at"
+            " LEFT JOIN rating_errors e ON e.usage_id = u.id AND e.started_at = u.started_at"
+        ).fetchall()
+    return {str(row["record_id"]): row for row in rows}
+
+
+# -- storage -----------------------------------------------------------------------------------
+
+
+def test_a_stored_tariff_loads_back_equal(billing: Billing) -> None:
+    tariff = read_tariff(MOBILE)
+    report = billing.rating.load(MOBILE)
+    assert (report.changed, report.revision) == (True, 1)
+    assert billing.rating.tariff(report.tariff_id) == tariff
+
+
+def test_a_cgrates_deck_is_stored_and_loads_back_equal(billing: Billing) -> None:
+    report = billing.rating.import_cgrates(RETAIL, tenant="retail", timezone="Europe/Berlin")
+    loaded = billing.rating.tariff(report.tariff_id)
+    assert loaded.increment_decimals == 5
+    assert {p.tenant for p in loaded.profiles} == {"retail"}
+    assert loaded == read_cgrates(
+        RETAIL, currency="EUR", tenant="retail", time_zone="Europe/Berlin", code=loaded.code
+    )
+
+
+def test_loading_the_same_content_again_stores_nothing(billing: Billing) -> None:
+    first = billing.rating.load(MOBILE)
+    again = billing.rating.load(MOBILE)
+    assert (again.changed, again.tariff_id, again.revision) == (False, first.tariff_id, 1)
+
+
+def test_a_corrected_tariff_is_a_new_revision_and_the_old_one_is_kept(billing: Billing) -> None:
+    first = billing.rating.load(MOBILE)
+    tariff = read_tariff(MOBILE)
+    corrected = dataclasses.replace(
+        tariff, rates=tuple(dataclasses.replace(r, connect_fee=D("0.01")) for r in tariff.rates)
+    )
+    second = billing.rating.save(corrected, source="corrected")
+    assert (second.revision, second.replaced_id) == (2, first.tariff_id)
+    summaries = billing.rating.tariffs(current_only=False)
+    assert [(s.revision, s.current) for s in summaries] == [(2, True), (1, False)]
+    assert billing.rating.tariff(first.tariff_id) == tariff  # history stays as it was
+
+
+def test_profiles_of_two_tariffs_share_one_namespace(billing: Billing) -> None:
+    billing.rating.load(MOBILE)
+    other = dataclasses.replace(read_tariff(MOBILE), code="other")
+    with pytest.raises(ValidationError) as caught:
+        billing.rating.save(other)
+    assert caught.value.errors[0].field == "profiles[0].activation"
+    assert "mobila-2026" in caught.value.errors[0].reason
+
+
+def test_every_load_and_run_writes_one_audit_row(billing: Billing) -> None:
+    loaded = billing.rating.load(MOBILE)
+    run = billing.rating.run()
+    with billing.db.transaction() as conn:
+        rows = conn.execute(
+            "SELECT id, action, entity_type FROM audit_log WHERE id = ANY(%s) ORDER BY id",
+            ([loaded.audit_id, run.audit_id],),
+        ).fetchall()
+    assert [(r["action"], r["entity_type"]) for r in rows] == [
+        ("tariff.loaded", "tariff"),
+        ("usage.rated", "rating_run"),
+    ]
+
+
+# -- quotes and batch rating --------------------------------------------------------------------
+
+
+def test_a_quote_gives_the_reference_cost_of_the_stored_tariff(billing: Billing) -> None:
+    billing.rating.load(MOBILE)
+    start = dt.datetime.fromisoformat("2026-03-02T09:15:00+01:00")
+    quote = billing.rating.quote("call", "4711", "+4930123456", start, D(130))
+    assert isinstance(quote, RatedEvent)
+    assert quote.rounding_decimals >= 2
+    assert quote.cost > 0
+    refused = billing.rating.quote("call", "4711", "4930123456", start, D(1), tenant="nobody")
+    assert isinstance(refused, RatingError)
+    assert refused.code == "no_rating_profile"
+    data = billing.rating.quote("data", "4711", "", start, D(10**6))
+    assert isinstance(data, RatedEvent)
+    assert billing.rating.quote("sms", "x", "4917012345", start, D(1), unit=UsageUnit.EVENTS)
+
+
+def test_a_run_rates_every_pending_record_as_the_quote_prices_it(billing: Billing) -> None:
+    billing.rating.load(MOBILE)
+    customer(billing, "ACME", "+4930901820")
+    events(
+        billing,
+        call("c1", "+4930901820", "+4989123456", "2026-03-02T09:15:00+01:00", 65),
+        call("c2", "+4930901820", "+4917612345", "2026-03-07T17:59:30+01:00", 125),
+        call("c3", "+4930901820", "999", "2026-03-03T12:00:00+01:00", 10),
+    )
+    report = billing.rating.run()
+    assert (report.rated, report.errors) == (2, 1)
+    found = rated(billing)
+    assert found["c3"]["status"] == "error"
+    assert found["c3"]["code"] == "unauthorized_destination"
+    for ident, destination, start, usage in (
+        ("c1", "+4989123456", "2026-03-02T09:15:00+01:00", 65),
+        ("c2", "+4917612345", "2026-03-07T17:59:30+01:00", 125),
+    ):
+        quote = billing.rating.quote(
+            "call", "ACME", destination, dt.datetime.fromisoformat(start), D(usage)
+        )
+        assert isinstance(quote, RatedEvent)
+        assert (found[ident]["status"], found[ident]["cost"]) == ("rated", quote.cost)
+    assert report.cost == found["c1"]["cost"] + found["c2"]["cost"]
+    assert billing.rating.run().rated == 0  # nothing is rated twice
+
+
+def test_a_tariff_in_another_currency_than_the_account_is_a_rating_error(
+    billing: Billing,
+) -> None:
+    billing.rating.load(MOBILE)
+    customer(billing, "SWISS", "+41441234567", currency="CHF")
+    events(billing, call("c1", "+41441234567", "+4989123456", "2026-03-02T09:15:00+01:00", 65))
+    assert (billing.rating.run().errors, rated(billing)["c1"]["code"]) == (1, "currency_mismatch")
+
+
+def test_rerating_replaces_the_rating_of_uninvoiced_records_and_reports_the_difference(
+    billing: Billing,
+) -> None:
+    first = billing.rating.load(MOBILE)
+    customer(billing, "ACME", "+4930901820")
+    events(
+        billing,
+        call("c1", "+4930901820", "+4989123456", "2026-03-02T09:15:00+01:00", 65),
+        call("c2", "+4930901820", "+4989123456", "2026-03-03T09:15:00+01:00", 65),
+    )
+    billing.rating.run()
+    before = rated(billing)
+    with billing.db.transaction() as conn:  # c2 is on a finalized invoice
+        conn.execute(
+            "UPDATE rated_usage SET invoice_id = 1 WHERE usage_id = (SELECT id FROM"
+            " usage_records WHERE record_id = 'c2')"
+        )
+    tariff = read_tariff(MOBILE)
+    billing.rating.save(
+        dataclasses.replace(
+            tariff, rates=tuple(dataclasses.replace(r, connect_fee=D("0.10")) for r in tariff.rates)
+        )
+    )
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    end = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+    report = billing.rating.rerate(start, end)
+    after = rated(billing)
+    assert (report.records, report.rated) == (1, 1)
+    assert after["c1"]["cost"] == before["c1"]["cost"] + D("0.10")
+    assert report.difference == D("0.10")
+    assert after["c1"]["tariff_id"] != first.tariff_id
+    assert after["c2"] == before["c2"]  # invoiced: never changed
+    again = billing.rating.rerate(start, end)  # replaces, never adds
+    assert (again.records, again.difference) == (1, D(0))
+    assert rated(billing)["c1"]["cost"] == after["c1"]["cost"]
+
+
+def test_rerating_refuses_a_period_that_ends_before_it_starts(billing: Billing) -> None:
+    with pytest.raises(ValidationError):
+        billing.rating.rerate(SINCE, SINCE)
+
+
+def test_sessions_rating_at_once_never_rate_a_record_twice(fresh_db: str) -> None:
+    with psycopg.connect(fresh_db, autocommit=True, row_factory=dict_row) as conn:
+        setup = Billing(ConnectionDatabase(conn), actor="test:setup")
+        setup.rating.load(MOBILE)
+        customer(setup, "ACME", "+4930901820")
+        events(
+            setup,
+            *(
+                call(
+                    f"c{i}",
+                    "+4930901820",
+                    f"+49891234{i:04d}",
+                    f"2026-03-02T{9 + i % 10:02d}:15:00+01:00",
+                    30 + i,
+                )
+                for i in range(3000)
+            ),
+        )
+    reports = []
+
+    def rate() -> None:
+        db = PooledDatabase(fresh_db, max_size=1)
+        try:
+            reports.append(Rating(db, actor="test:session").run())
+        finally:
+            db.close()
+
+    import tarifa.rating.service as service
+
+    size, service.BATCH_IDS = service.BATCH_IDS, 100  # many small batches to fight over
+    try:
+        threads = [threading.Thread(target=rate) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        service.BATCH_IDS = size
+    assert sum(r.rated for r in reports) == 3000
+    with psycopg.connect(fresh_db, row_factory=dict_row) as conn:
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM rated_usage) AS rated,"
+            " (SELECT count(*) FROM usage_records WHERE status = 'rated')"
+            " AS moved"
+        ).fetchone()
+    assert counts == {"rated": 3000, "moved": 3000}
+
+
+def test_the_model_builds_the_same_lookups_for_equal_tariffs() -> None:
+    tariff: Tariff = read_tariff(MOBILE)
+    first = [store.plan_lookups(tariff, p) for p in tariff.rating_plans]
+    again = [store.plan_lookups(dataclasses.replace(tariff), p) for p in tariff.rating_plans]
+    assert first == again
