@@ -33,7 +33,7 @@ from tarifa.errors import DatabaseError, FieldError, ValidationError
 from tarifa.usage import lines
 from tarifa.usage.mapping import JSONL_DEFAULT, Mapping, load, to_settings
 from tarifa.usage.model import Format
-from tarifa.usage.readers import AsteriskReader, MappedReader, records
+from tarifa.usage.readers import AsteriskReader, MappedReader, Reader, records
 from tarifa.usage.times import is_local_format
 
 _SQL = queries.load("usage")
@@ -42,7 +42,6 @@ _SQL = queries.load("usage")
 CHUNK_ROWS = 100_000
 MAX_SOURCE = 100
 COUNTS = ("received", "accepted", "filtered", "duplicates", "quarantined")
-Reader = AsteriskReader | MappedReader
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,7 +178,7 @@ def import_file(
         if isinstance(reader, MappedReader) and reader.header is not None:
             settings = replace(settings, header=reader.header)
         import_id = _insert_import(conn, settings, actor=actor, file=file_name, kind="import")
-        with _Loader(conn, settings, import_id=import_id) as loader:
+        with ChunkLoader(conn, settings, import_id=import_id) as loader:
             _feed(_prepend(first, rows), loader, lambda: (handle.tell(), size), notify)
             counts = loader.finish()
         notify(Progress(stage="loading", done=1, total=2))
@@ -247,7 +246,7 @@ def _prepend(first: str | None, rows: Iterator[str]) -> Iterator[str]:
 
 def _feed(
     rows: Iterator[str],
-    loader: _Loader,
+    loader: ChunkLoader,
     position: Callable[[], tuple[int, int]],
     notify: Callable[[Progress], None],
 ) -> None:
@@ -268,7 +267,7 @@ def _feed(
     notify(Progress(stage="reading", done=total, total=total))
 
 
-class _Loader:
+class ChunkLoader:
     """Loads chunks on one worker thread, in order, while the caller parses the next.
 
     The worker uses the caller's connection and transaction; the caller touches neither
@@ -297,7 +296,7 @@ class _Loader:
         # from then on, this import's chunks take load_chunk, which skips duplicates.
         self.expect_duplicates = False
 
-    def __enter__(self) -> _Loader:
+    def __enter__(self) -> ChunkLoader:
         return self
 
     def __exit__(self, *exc: object) -> None:

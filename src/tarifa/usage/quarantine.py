@@ -100,7 +100,7 @@ def retry(
             settings = _settings_of(origin)
             reader = importer.make_reader(settings)
             importer.set_time_zone(conn, settings.time_zone)
-            with importer._Loader(
+            with importer.ChunkLoader(
                 conn, settings, import_id=retry_id, quarantine_import_id=int(str(origin["id"]))
             ) as loader:
                 after = 0
