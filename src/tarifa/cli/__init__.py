@@ -10,6 +10,7 @@ from tarifa.cli import audit as audit_commands
 from tarifa.cli import catalog as catalog_commands
 from tarifa.cli import customers as customer_commands
 from tarifa.cli import db as db_commands
+from tarifa.cli import rating as rating_commands
 from tarifa.cli import usage as usage_commands
 from tarifa.cli.output import console, fail
 from tarifa.errors import TarifaError
@@ -26,6 +27,9 @@ app.add_typer(customer_commands.app, name="customers")
 app.add_typer(catalog_commands.app, name="catalog")
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(usage_commands.app, name="usage")
+app.add_typer(rating_commands.tariff_app, name="tariff")
+app.add_typer(rating_commands.rate_app, name="rate")
+app.command("rerate")(rating_commands.rerate)
 
 
 def main() -> None:

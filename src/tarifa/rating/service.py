@@ -30,6 +30,7 @@ from tarifa.errors import DatabaseError, FieldError, NotFoundError, ValidationEr
 from tarifa.rating import store
 from tarifa.rating.cgrates import read_cgrates
 from tarifa.rating.document import read_tariff
+from tarifa.rating.durations import format_number
 from tarifa.rating.model import (
     RatedEvent,
     RatingError,
@@ -98,7 +99,7 @@ class RerateReport:
 
     @property
     def difference(self) -> Decimal:
-        return self.cost_after - self.cost_before
+        return _plain(self.cost_after - self.cost_before)
 
 
 class Rating:
@@ -182,18 +183,26 @@ class Rating:
             usage=usage,
             unit=unit or CATEGORY_UNITS.get(category, UsageUnit.SECONDS),
         )
-        with self.db.transaction() as conn:
-            row = conn.execute(
-                _SQL["route"],
-                {"tenant": tenant, "category": category, "subject": subject, "at": start},
-            ).fetchone()
-        if row is None:
+        tariff = self.route(category, subject, start, tenant=tenant)
+        if tariff is None:
             return RatingError(
                 code="no_rating_profile",
                 message=f"no rating profile for {tenant}/{category}/{subject} (nor for subject "
                 f"*any) active at {start.isoformat()}",
             )
-        return rate_event(self.tariff(int(str(row["tariff_id"]))), event)
+        return rate_event(tariff, event)
+
+    def route(
+        self, category: str, subject: str, start: dt.datetime, *, tenant: str = "default"
+    ) -> Tariff | None:
+        """The stored tariff an event of `subject` at `start` goes to: the one of the latest
+        current profile of the subject activated by then, else of subject *any."""
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                _SQL["route"],
+                {"tenant": tenant, "category": category, "subject": subject, "at": start},
+            ).fetchone()
+        return None if row is None else self.tariff(int(str(row["tariff_id"])))
 
     # -- batch rating ----------------------------------------------------------------------
 
@@ -232,8 +241,21 @@ class Rating:
                 data={"batches": batches, "rated": rated, "errors": errors, "cost": cost},
             )
         return RunReport(
-            run_id=run_id, batches=batches, rated=rated, errors=errors, cost=cost, audit_id=audit_id
+            run_id=run_id,
+            batches=batches,
+            rated=rated,
+            errors=errors,
+            cost=_plain(cost),
+            audit_id=audit_id,
         )
+
+    def account_id(self, external_id: str) -> int:
+        """The id of the account with this external id (NotFoundError if none)."""
+        with self.db.transaction() as conn:
+            row = conn.execute(_SQL["account_id"], {"external_id": external_id}).fetchone()
+        if row is None:
+            raise NotFoundError(f"no account {external_id!r}")
+        return int(str(row["id"]))
 
     def rerate(
         self, start: dt.datetime, end: dt.datetime, *, account_id: int | None = None
@@ -305,10 +327,16 @@ class Rating:
             records=int(str(chosen["records"])),
             rated=rated,
             errors=errors,
-            cost_before=before,
-            cost_after=cost,
+            cost_before=_plain(before),
+            cost_after=_plain(cost),
             audit_id=audit_id,
         )
+
+
+def _plain(amount: Decimal) -> Decimal:
+    """A sum of stored costs without their trailing zeros (0.195, not 0.195000000000; 0, not
+    0E-12), never in exponent form."""
+    return Decimal(format_number(amount))
 
 
 def _begin(conn: Connection, *, kind: str, actor: str, **period: Any) -> int:
@@ -337,4 +365,4 @@ def _rate_range(conn: Connection, run_id: int, first: int, last: int) -> tuple[i
     return int(str(row["rated"])), int(str(row["errors"])), Decimal(str(row["cost"]))
 
 
-__all__ = ["BATCH_IDS", "NotFoundError", "Rating", "RerateReport", "RunReport", "TariffSummary"]
+__all__ = ["BATCH_IDS", "Rating", "RerateReport", "RunReport", "TariffSummary"]

@@ -300,3 +300,6 @@ WHERE usage_id = ANY(%(ids)s::bigint[])
 
 -- name: errors_of_records
 SELECT usage_id, code, message FROM rating_errors WHERE usage_id = ANY(%(ids)s::bigint[])
+
+-- name: account_id
+SELECT id FROM customers WHERE external_id = %(external_id)s
