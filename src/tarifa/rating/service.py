@@ -282,17 +282,22 @@ class Rating:
                 account_id=account_id,
             )
             conn.execute(_SQL["ensure_partitions"])
-            chosen = conn.execute(
-                _SQL["rerate_select"], {"from": start, "to": end, "account_id": account_id}
-            ).fetchone()
+            params = {"from": start, "to": end, "account_id": account_id}
+            conn.execute(_SQL["rerate_forget"])
+            conn.execute(_SQL["rerate_choose"], params)
+            chosen = conn.execute(_SQL["rerate_reopen"]).fetchone()
             if chosen is None:
-                raise DatabaseError("rerate_select returned no row")
+                raise DatabaseError("rerate_reopen returned no row")
             rated, errors, cost = 0, 0, Decimal(0)
             if chosen["records"]:
                 low, high = int(str(chosen["first_id"])), int(str(chosen["last_id"]))
                 for first in range(low, high + 1, BATCH_IDS):
                     done = _rate_range(conn, run_id, first, min(first + BATCH_IDS - 1, high))
                     rated, errors, cost = rated + done[0], errors + done[1], cost + done[2]
+            result = conn.execute(_SQL["rerate_result"]).fetchone()
+            if result is None:
+                raise DatabaseError("rerate_result returned no row")
+            cost = Decimal(str(result["cost_after"]))
             before = Decimal(str(chosen["cost_before"]))
             conn.execute(
                 _SQL["finish_run"],

@@ -256,41 +256,50 @@ UPDATE rating_batches
 SET done_at = clock_timestamp(), run_id = %(run_id)s, rated = %(rated)s, errors = %(errors)s
 WHERE id = %(id)s
 
--- name: rerate_select
--- The records of the period (and account) not on a finalized invoice, rated or refused;
--- their current rating is removed (returned with its cost) and they are pending again.
-WITH chosen AS (
-    SELECT u.id, u.started_at
-    FROM usage_records u
-    WHERE u.started_at >= %(from)s AND u.started_at < %(to)s
-      AND u.status IN ('rated', 'error')
-      AND (%(account_id)s::bigint IS NULL OR u.account_id = %(account_id)s::bigint)
-      AND NOT EXISTS (SELECT 1 FROM rated_usage r
-                      WHERE r.usage_id = u.id AND r.started_at = u.started_at
-                        AND r.invoice_id IS NOT NULL)
-),
-unrated AS (
-    DELETE FROM rated_usage r USING chosen c
+-- name: rerate_forget
+DROP TABLE IF EXISTS pg_temp.rating_rerate_chosen
+
+-- name: rerate_choose
+-- The records of the period (and account) not on a finalized invoice, rated or refused.
+CREATE TEMPORARY TABLE rating_rerate_chosen ON COMMIT DROP AS
+SELECT u.id, u.started_at
+FROM usage_records u
+WHERE u.started_at >= %(from)s AND u.started_at < %(to)s
+  AND u.status IN ('rated', 'error')
+  AND (%(account_id)s::bigint IS NULL OR u.account_id = %(account_id)s::bigint)
+  AND NOT EXISTS (SELECT 1 FROM rated_usage r
+                  WHERE r.usage_id = u.id AND r.started_at = u.started_at
+                    AND r.invoice_id IS NOT NULL)
+
+-- name: rerate_reopen
+-- Their current rating is removed (its cost returned) and they are pending again.
+WITH unrated AS (
+    DELETE FROM rated_usage r USING rating_rerate_chosen c
     WHERE r.usage_id = c.id AND r.started_at = c.started_at
     RETURNING r.cost
 ),
 unrefused AS (
-    DELETE FROM rating_errors e USING chosen c
+    DELETE FROM rating_errors e USING rating_rerate_chosen c
     WHERE e.usage_id = c.id AND e.started_at = c.started_at
     RETURNING 1
 ),
 reopened AS (
     UPDATE usage_records u SET status = 'pending'
-    FROM chosen c
+    FROM rating_rerate_chosen c
     WHERE u.id = c.id AND u.started_at = c.started_at
     RETURNING u.id
 )
 SELECT (SELECT count(*) FROM reopened) AS records,
        (SELECT min(id) FROM reopened) AS first_id,
        (SELECT max(id) FROM reopened) AS last_id,
-       (SELECT coalesce(sum(cost), 0) FROM unrated) AS cost_before,
-       (SELECT count(*) FROM unrated) AS rated_before,
-       (SELECT count(*) FROM unrefused) AS errors_before
+       (SELECT coalesce(sum(cost), 0) FROM unrated) AS cost_before
+
+-- name: rerate_result
+-- What the records rated again cost now (pending records of the same ids range that the
+-- rerate rated on the way are not part of its difference).
+SELECT count(r.usage_id) AS rated, coalesce(sum(r.cost), 0) AS cost_after
+FROM rating_rerate_chosen c
+JOIN rated_usage r ON r.usage_id = c.id AND r.started_at = c.started_at
 
 -- name: rated_of_records
 SELECT usage_id, started_at, cost, precise_cost, billed_usage, destination, prefix, subject,
