@@ -249,22 +249,20 @@ stored AS (
            disposition, line, raw
     FROM classified
     WHERE verdict = 'good'
-    RETURNING status
 ),
+-- Every good row is stored (or the statement fails): the outcomes are counted from
+-- `classified`, without returning the stored rows.
 verdicts AS (
     SELECT count(*) AS received,
+           count(*) FILTER (WHERE verdict = 'good' AND billable) AS accepted,
+           count(*) FILTER (WHERE verdict = 'good' AND NOT billable) AS filtered,
            count(*) FILTER (WHERE verdict = 'bad') AS bad,
            count(*) FILTER (WHERE verdict = 'seen') AS seen
     FROM classified
-),
-outcomes AS (
-    SELECT count(*) FILTER (WHERE status = 'pending') AS accepted,
-           count(*) FILTER (WHERE status = 'filtered') AS filtered
-    FROM stored
 )
-SELECT v.received, o.accepted, o.filtered, q.quarantined,
+SELECT v.received, v.accepted, v.filtered, q.quarantined,
        v.seen + (v.bad - q.quarantined) AS duplicates
-FROM verdicts v, outcomes o, (SELECT count(*) AS quarantined FROM quarantined) q
+FROM verdicts v, (SELECT count(*) AS quarantined FROM quarantined) q
 
 -- name: quarantine_list
 SELECT q.id, q.source, q.line, q.reason, q.raw, q.import_id, i.file, q.quarantined_at
