@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from functools import cache, lru_cache
@@ -34,7 +34,7 @@ _EU_MEMBERS = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL
 EU_VAT_PREFIX: Mapping[str, str] = {cc: "EL" if cc == "GR" else cc for cc in _EU_MEMBERS.split()}
 
 FLOAT_REASON = "floats are never accepted (a binary float is inexact); give text or a whole number"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _VAT_SEPARATORS = re.compile(r"[\s.\-/,]+")
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 _LIST_SEPARATOR = re.compile(r"[,;\s]+")
@@ -141,7 +141,7 @@ def account_code(value: str) -> tuple[str, str | None]:
         return text, "must not be empty"
     if len(text) > MAX_ACCOUNT_CODE:
         return text, f"at most {MAX_ACCOUNT_CODE} characters (Asterisk's limit)"
-    if _CONTROL.search(text):
+    if CONTROL.search(text):
         return text, "contains control characters"
     return text, None
 
@@ -156,6 +156,36 @@ _IDENTIFIER_CHECKS: Mapping[str, Callable[[str], tuple[str, str | None]]] = {
 def identifier(kind: str, value: str) -> tuple[str, str | None]:
     """(canonical value, problem or None) of an identifier of `kind` (an IdentifierKind value)."""
     return _IDENTIFIER_CHECKS[kind](value)
+
+
+def identifier_check(kind: str) -> Callable[[str], tuple[str, str | None]]:
+    """The check :func:`identifier` applies to identifiers of `kind` (an IdentifierKind value)."""
+    return _IDENTIFIER_CHECKS[kind]
+
+
+def addresses(parts: Iterable[str], max_count: int) -> tuple[tuple[str, ...], list[str]]:
+    """(the normalized email addresses among `parts`, problems): each part must be an address;
+    two spellings of one address count once."""
+    found: dict[str, str] = {}
+    problems: list[str] = []
+    for part in parts:
+        match = _EMAIL.fullmatch(part)
+        if match is None or len(part) > 254 or len(match["local"]) > 64:
+            problems.append(f"{part!r} is not an email address")
+            continue
+        # Domains are case-insensitive; local parts, strictly, are not, so they are kept
+        # as given, but two spellings of one address (as mail systems treat them) are one.
+        found.setdefault(part.lower(), f"{match['local']}@{match['domain'].lower()}")
+    if len(found) > max_count:
+        problems.append(f"at most {max_count} addresses")
+    return tuple(found.values()), problems
+
+
+def email_list(text: str, max_count: int) -> tuple[str, ...] | None:
+    """The addresses of a text list (separated by commas, semicolons or spaces), or None when
+    :meth:`Collector.emails` would report a problem."""
+    found, problems = addresses([part for part in _LIST_SEPARATOR.split(text) if part], max_count)
+    return None if problems else found
 
 
 def instant(
@@ -186,7 +216,7 @@ Parsed = tuple[Any, str | None]  # (normalized value or None when empty, problem
 
 
 @lru_cache(maxsize=4096)
-def _country_text(text: str) -> Parsed:
+def country_text(text: str) -> Parsed:
     code = text.strip().upper()
     if not code:
         return None, None
@@ -196,7 +226,7 @@ def _country_text(text: str) -> Parsed:
 
 
 @lru_cache(maxsize=4096)
-def _currency_text(text: str) -> Parsed:
+def currency_text(text: str) -> Parsed:
     code = text.strip()
     if not code:
         return None, None
@@ -207,7 +237,7 @@ def _currency_text(text: str) -> Parsed:
 
 
 @lru_cache(maxsize=4096)
-def _zone_text(text: str) -> Parsed:
+def zone_text(text: str) -> Parsed:
     value = text.strip()
     if not value:
         return None, None
@@ -218,7 +248,7 @@ def _zone_text(text: str) -> Parsed:
 
 
 @lru_cache(maxsize=4096)
-def _locale_text(text: str) -> Parsed:
+def locale_text(text: str) -> Parsed:
     value = text.strip()
     if not value:
         return None, None
@@ -239,7 +269,7 @@ def _locale_text(text: str) -> Parsed:
 
 
 @lru_cache(maxsize=4096)
-def _choice_text(kind: type[StrEnum], text: str) -> Parsed:
+def choice_text(kind: type[StrEnum], text: str) -> Parsed:
     value = text.strip().lower()
     if not value:
         return None, None
@@ -255,7 +285,7 @@ def _allowed(kind: type[StrEnum]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _integer_text(low: int, high: int, text: str) -> Parsed:
+def integer_text(low: int, high: int, text: str) -> Parsed:
     value = text.strip()
     if not value:
         return None, None
@@ -322,7 +352,7 @@ class Collector:
             if len(value) > max_length:
                 self._problem(field, f"at most {max_length} characters")
                 return None
-            if _CONTROL.search(value):
+            if CONTROL.search(value):
                 self._problem(field, "contains control characters")
                 return None
             return value
@@ -334,7 +364,7 @@ class Collector:
         if isinstance(value, kind):
             return value
         if value.__class__ is str:
-            result, problem = _choice_text(kind, value)
+            result, problem = choice_text(kind, value)
             if problem is not None:
                 self._problem(field, problem)
             elif result is None and required:
@@ -354,7 +384,7 @@ class Collector:
         if value.__class__ is int:
             result, problem = _in_range(value, low, high)
         elif value.__class__ is str:
-            result, problem = _integer_text(low, high, value)
+            result, problem = integer_text(low, high, value)
         else:
             self._other(field, value, required, "must be a whole number")
             return None
@@ -372,33 +402,25 @@ class Collector:
             if value is not None:
                 self._other(field, value, False, "must be text or a list of addresses")
             return ()
-        found: dict[str, str] = {}
-        for part in parts:
-            match = _EMAIL.fullmatch(part)
-            if match is None or len(part) > 254 or len(match["local"]) > 64:
-                self._problem(field, f"{part!r} is not an email address")
-                continue
-            # Domains are case-insensitive; local parts, strictly, are not, so they are kept
-            # as given, but two spellings of one address (as mail systems treat them) are one.
-            found.setdefault(part.lower(), f"{match['local']}@{match['domain'].lower()}")
-        if len(found) > max_count:
-            self._problem(field, f"at most {max_count} addresses")
-        return tuple(found.values())
+        found, problems = addresses(parts, max_count)
+        for problem in problems:
+            self._problem(field, problem)
+        return found
 
     def country(self, field: str) -> str | None:
-        result: str | None = self._parsed(field, _country_text, True, "must be text")
+        result: str | None = self._parsed(field, country_text, True, "must be text")
         return result
 
     def currency(self, field: str) -> str | None:
-        result: str | None = self._parsed(field, _currency_text, True, "must be text")
+        result: str | None = self._parsed(field, currency_text, True, "must be text")
         return result
 
     def time_zone(self, field: str) -> str | None:
-        result: str | None = self._parsed(field, _zone_text, True, "must be text")
+        result: str | None = self._parsed(field, zone_text, True, "must be text")
         return result
 
     def locale(self, field: str) -> str | None:
-        result: str | None = self._parsed(field, _locale_text, True, "must be text")
+        result: str | None = self._parsed(field, locale_text, True, "must be text")
         return result
 
     def tax_id(self, field: str, country: str | None, max_length: int) -> str | None:

@@ -30,12 +30,11 @@ with one UPDATE.
 
 from __future__ import annotations
 
-import csv
 import gc
 import io
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,12 +47,15 @@ from tarifa.audit import record
 from tarifa.customers import parents
 from tarifa.customers.csvrows import (
     IDENTIFIER_COLUMNS,
-    GoodRow,
+    Batch,
     Rejection,
     RowChecker,
+    checked_batches,
+    copy_unescape,
     read_header,
     records,
 )
+from tarifa.customers.validator import ValidationProcess
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import FieldError, ValidationError
@@ -89,16 +91,6 @@ class ImportReport:
     audit_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """A good row on its way to the database: its COPY text lacks only the id."""
-
-    line: int
-    external_id: str
-    text: str  # the customer columns after `id`, tab-separated, newline-terminated
-    identifiers: tuple[tuple[str, str], ...]  # (kind, value)
-
-
 @dataclass(slots=True)
 class _Run:
     """The bookkeeping of one import while it runs."""
@@ -129,81 +121,111 @@ def import_customers(
     """
     notify = progress or (lambda _: None)
     file_name = name or (Path(source).name if isinstance(source, Path | str) else "<stream>")
-    with _opened(source) as (handle, size):
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        try:
-            rows = records(text)
-            first = next(rows, None)
-            checker = RowChecker(read_header(None if first is None else first[1]))
-            run = _Run()
-            with db.transaction() as conn, _Loader(conn) as loader:
-                _read(rows, checker, loader, run, lambda: (handle.tell(), size), notify)
-                for result in loader.finish():
-                    _merge(run, result)
-                notify(Progress(stage="loading", done=1, total=_STEPS))
-                _resolve_parents(conn, run)
-                notify(Progress(stage="loading", done=2, total=_STEPS))
-                inserted = sorted(run.inserted.values())
-                rejections = tuple(run.rejections[line] for line in sorted(run.rejections))
-                counts = {
-                    "received": run.received,
-                    "accepted": len(inserted),
-                    "unchanged": run.unchanged,
-                    "rejected": len(rejections),
-                }
-                audit_id = record(
-                    conn,
-                    actor=actor,
-                    action="customers.imported",
-                    entity_type="customer",
-                    entity_id=None,
-                    data={
-                        "file": file_name,
-                        **counts,
-                        "rejected_lines": [r.line for r in rejections],
-                        "inserted_ids": inserted,
-                    },
-                )
-        finally:
-            text.detach()  # a caller's binary file stays open for its owner
+    with (
+        _opened(source) as (handle, size),
+        _reader(handle, isinstance(source, Path | str)) as reader,
+    ):
+        header = reader.header()
+        run = _Run()
+        with db.transaction() as conn, _Loader(conn) as loader:
+            _read(reader.batches(header), loader, run, size, notify)
+            for result in loader.finish():
+                _merge(run, result)
+            notify(Progress(stage="loading", done=1, total=_STEPS))
+            _resolve_parents(conn, run)
+            notify(Progress(stage="loading", done=2, total=_STEPS))
+            inserted = sorted(run.inserted.values())
+            rejections = tuple(run.rejections[line] for line in sorted(run.rejections))
+            counts = {
+                "received": run.received,
+                "accepted": len(inserted),
+                "unchanged": run.unchanged,
+                "rejected": len(rejections),
+            }
+            audit_id = record(
+                conn,
+                actor=actor,
+                action="customers.imported",
+                entity_type="customer",
+                entity_id=None,
+                data={
+                    "file": file_name,
+                    **counts,
+                    "rejected_lines": [r.line for r in rejections],
+                    "inserted_ids": inserted,
+                },
+            )
     notify(Progress(stage="loading", done=_STEPS, total=_STEPS))
     return ImportReport(file=file_name, rejections=rejections, audit_id=audit_id, **counts)
 
 
 def _read(
-    rows: Iterator[tuple[int, list[str] | csv.Error]],
-    checker: RowChecker,
+    batches: Iterator[Batch],
     loader: _Loader,
     run: _Run,
-    position: Callable[[], tuple[int, int]],
+    size: int,
     notify: Callable[[Progress], None],
 ) -> None:
-    """Check every row; hand the good ones to the loader a chunk at a time."""
-    chunk: list[_Row] = []
-    for line, fields in rows:
-        run.received += 1
-        if isinstance(fields, csv.Error):
-            run.reject(line, None, (FieldError("line", f"not valid CSV: {fields}"),))
-            continue
-        checked = checker.check(line, fields)
-        if isinstance(checked, Rejection):
-            run.rejections[line] = checked
-            continue
-        draft = checked.draft
-        run.good[draft.external_id] = (
-            line, draft.kind, draft.currency, draft.parent_external_id
+    """Take the checked rows in; hand the good ones to the loader a batch at a time."""
+    good = run.good
+    for batch in batches:
+        run.received += batch.received
+        for rejection in batch.rejections:
+            run.rejections[rejection.line] = rejection
+        good.update(
+            zip(batch.external_ids,
+                zip(batch.lines, batch.kinds, batch.currencies, batch.parents, strict=True),
+                strict=True)
         )  # fmt: skip
-        identifiers: tuple[tuple[str, str], ...] = checked.identifiers
-        chunk.append(_Row(line, draft.external_id, _copy_text(checked), identifiers))
-        if len(chunk) == CHUNK_ROWS:
-            loader.submit(chunk)
-            chunk = []
-            done, total = position()
-            notify(Progress(stage="reading", done=done, total=total))
-    if chunk:
-        loader.submit(chunk)
-    done, total = position()
-    notify(Progress(stage="reading", done=total, total=total))
+        if batch.lines:
+            loader.submit(batch)
+        notify(Progress(stage="reading", done=batch.position, total=size))
+    notify(Progress(stage="reading", done=size, total=size))
+
+
+class _InlineReader:
+    """Reads and checks the file in this process, as the batches are asked for."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.text = io.TextIOWrapper(
+            handle, encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
+        self.rows = records(self.text)
+
+    def header(self) -> tuple[str, ...]:
+        first = next(self.rows, None)
+        return read_header(None if first is None else first[1])
+
+    def batches(self, header: tuple[str, ...]) -> Iterator[Batch]:
+        return checked_batches(self.rows, RowChecker(header), CHUNK_ROWS, self.handle.tell)
+
+
+class _ProcessReader:
+    """Reads and checks the file in a child process (:mod:`tarifa.customers.validator`)."""
+
+    def __init__(self, process: ValidationProcess) -> None:
+        self.process = process
+
+    def header(self) -> tuple[str, ...]:
+        return self.process.header()
+
+    def batches(self, header: tuple[str, ...]) -> Iterator[Batch]:
+        return self.process.batches()
+
+
+@contextmanager
+def _reader(handle: IO[bytes], own_file: bool) -> Iterator[_InlineReader | _ProcessReader]:
+    """In bulk mode the reading and checking runs in a child process; otherwise in this one."""
+    if _bulk.depth:
+        with ValidationProcess(handle, batch_rows=CHUNK_ROWS, shares_descriptor=own_file) as p:
+            yield _ProcessReader(p)
+        return
+    reader = _InlineReader(handle)
+    try:
+        yield reader
+    finally:
+        reader.text.detach()  # a caller's binary file stays open for its owner
 
 
 def _merge(run: _Run, result: _ChunkResult) -> None:
@@ -287,57 +309,77 @@ class _Loader:
             future.cancel()
         self.pool.shutdown(wait=True)  # never leave the worker using the connection
 
-    def submit(self, rows: list[_Row]) -> None:
+    def submit(self, batch: Batch) -> None:
         while len(self.pending) >= 2:
             self.results.append(self.pending.popleft().result())
-        self.pending.append(self.pool.submit(self._load, rows))
+        self.pending.append(self.pool.submit(self._load, batch))
 
     def finish(self) -> list[_ChunkResult]:
         while self.pending:
             self.results.append(self.pending.popleft().result())
         return self.results
 
-    def _load(self, rows: list[_Row]) -> _ChunkResult:
+    def _load(self, batch: Batch) -> _ChunkResult:
         # Which rows are stored already is asked up front only once the file has shown some:
         # a first import learns it from the unique key instead, without the look-ups.
-        external_ids = [row.external_id for row in rows] if self.expect_existing else []
+        external_ids = batch.external_ids
         (prepared,) = _fetch(
-            self.conn, "import_prepare_chunk", {"external_ids": external_ids, "count": len(rows)}
+            self.conn,
+            "import_prepare_chunk",
+            {
+                "external_ids": external_ids if self.expect_existing else [],
+                "count": len(external_ids),
+            },
         )
         existing = set(prepared["existing"])
         ids: list[int] = prepared["ids"]
         conflicts: dict[int, tuple[str, list[FieldError]]] = {}
-        new = [row for row in rows if row.external_id not in existing]
+        # The rows to insert, by their index in the batch; they take the ids in order.
+        rows = range(len(external_ids))
+        new = [i for i in rows if external_ids[i] not in existing] if existing else rows
         while True:
             try:
-                self._copy(new, ids)
+                self._copy(batch, new, ids)
                 break
             except pg.ExclusionViolation:
-                found = self._conflicts(new)
+                found = self._conflicts(batch, new)
                 if not found:  # not a holder this import can name: let it fail as it is
                     raise
                 conflicts.update(found)
             except pg.UniqueViolation:
-                stored = self._existing(new)
+                stored = [row["external_id"] for row in _fetch(
+                    self.conn, "import_existing", {"external_ids": [external_ids[i] for i in new]}
+                )]  # fmt: skip
                 if not stored:
                     raise
                 existing.update(stored)
                 self.expect_existing = True
-            new = [r for r in new if r.line not in conflicts and r.external_id not in existing]
+            new = [i for i in new if batch.lines[i] not in conflicts
+                   and external_ids[i] not in existing]  # fmt: skip
         return _ChunkResult(
-            inserted={row.external_id: id_ for row, id_ in zip(new, ids, strict=False)},
+            inserted={external_ids[i]: id_ for i, id_ in zip(new, ids, strict=False)},
             existing=tuple(existing),
             conflicts=conflicts,
         )
 
-    def _copy(self, rows: list[_Row], ids: list[int]) -> None:
+    def _copy(self, batch: Batch, new: Sequence[int], ids: list[int]) -> None:
         """Both COPYs in a savepoint: a refused chunk leaves nothing behind."""
-        customers = "".join(f"{id_}\t{row.text}" for row, id_ in zip(rows, ids, strict=False))
-        identifiers = "".join(
-            f"{id_}\t{kind}\t{_escape(value)}\t{self.validity}\n"
-            for row, id_ in zip(rows, ids, strict=False)
-            for kind, value in row.identifiers
-        )
+        validity = self.validity
+        texts = batch.texts
+        if len(new) == len(texts):  # every row of the batch (the usual case)
+            customers = "".join([f"{id_}\t{text}" for id_, text in zip(ids, texts, strict=False)])
+            id_of: Sequence[int | None] = ids
+        else:
+            customers = "".join([f"{id_}\t{texts[i]}" for i, id_ in zip(new, ids, strict=False)])
+            id_of = [None] * len(texts)
+            for i, id_ in zip(new, ids, strict=False):
+                id_of[i] = id_
+        identifiers = "".join([
+            f"{account}\t{kind}\t{value}\t{validity}\n"
+            for row, kind, value in zip(batch.identifier_rows, batch.identifier_kinds,
+                                        batch.identifier_values, strict=True)
+            if (account := id_of[row]) is not None
+        ])  # fmt: skip
         with self.conn.transaction():
             with self.conn.cursor().copy(_SQL["import_copy_customers"]) as copy:
                 copy.write(customers)
@@ -345,17 +387,19 @@ class _Loader:
                 with self.conn.cursor().copy(_SQL["import_copy_identifiers"]) as copy:
                     copy.write(identifiers)
 
-    def _existing(self, rows: list[_Row]) -> list[str]:
-        found = _fetch(
-            self.conn, "import_existing", {"external_ids": [r.external_id for r in rows]}
-        )
-        return [row["external_id"] for row in found]
-
-    def _conflicts(self, rows: list[_Row]) -> dict[int, tuple[str, list[FieldError]]]:
-        wanted = [(row.line, kind, value) for row in rows for kind, value in row.identifiers]
+    def _conflicts(
+        self, batch: Batch, new: Sequence[int]
+    ) -> dict[int, tuple[str, list[FieldError]]]:
+        kept = set(new)
+        wanted = [
+            (batch.lines[row], kind, copy_unescape(value))
+            for row, kind, value in zip(batch.identifier_rows, batch.identifier_kinds,
+                                        batch.identifier_values, strict=True)
+            if row in kept
+        ]  # fmt: skip
         lines, kinds, values = (list(column) for column in zip(*wanted, strict=True))
         params = {"lines": lines, "kinds": kinds, "values": values, "at": self.started_at}
-        external_ids = {row.line: row.external_id for row in rows}
+        external_ids = {batch.lines[i]: batch.external_ids[i] for i in new}
         found: dict[int, tuple[str, list[FieldError]]] = {}
         for row in _fetch(self.conn, "import_conflicts", params):
             holder = f"account {row['holder_id']} ({row['holder']})"
@@ -366,46 +410,11 @@ class _Loader:
         return found
 
 
-def _escape(value: str) -> str:
-    # Validated text holds no control characters (tab, newline, CR are refused), so only the
-    # backslash needs escaping in COPY's text format.
-    return value.replace("\\", "\\\\") if "\\" in value else value
+class _BulkState:
+    depth = 0  # how many bulk_mode() blocks are open
 
 
-def _text(value: str | None) -> str:
-    return "\\N" if value is None else _escape(value)
-
-
-def _copy_text(row: GoodRow) -> str:
-    """The customer columns of `row` after `id`, in COPY text format (see import_copy_customers)."""
-    draft, address = row.draft, row.draft.address
-    # Validated addresses never hold a double quote or a backslash, so each array element
-    # only needs quoting (braces and commas are allowed in an address's local part).
-    emails = "{" + ",".join(f'"{email}"' for email in draft.emails) + "}"
-    return (
-        "\t".join(
-            (
-                _escape(draft.external_id),
-                draft.kind,  # a StrEnum is its value
-                _escape(draft.legal_name),
-                emails,
-                _text(address.line1),
-                _text(address.line2),
-                _text(address.postal_code),
-                _text(address.city),
-                _text(address.region),
-                address.country,
-                draft.currency,
-                draft.time_zone,
-                str(draft.billing_cycle_day),
-                draft.locale,
-                str(draft.payment_terms_days),
-                _text(draft.tax_id),
-                _text(draft.tax_exempt_reason),
-            )
-        )
-        + "\n"
-    )
+_bulk = _BulkState()
 
 
 @contextmanager
@@ -421,13 +430,19 @@ def bulk_mode() -> Iterator[None]:
     number and country tables among them) again and again, costing a fifth of the run. And
     the loader thread, woken by PostgreSQL, should get the interpreter within half a
     millisecond rather than the default five, or the database waits on Python.
+
+    Within it, imports read and check their file in a child process
+    (:mod:`tarifa.customers.validator`, about 0.2 s to start), so that this process only
+    feeds the database and the two run on two cores without sharing the interpreter lock.
     """
     collecting, interval = gc.isenabled(), sys.getswitchinterval()
     gc.disable()
     sys.setswitchinterval(0.0005)
+    _bulk.depth += 1
     try:
         yield
     finally:
+        _bulk.depth -= 1
         sys.setswitchinterval(interval)
         if collecting:
             gc.enable()

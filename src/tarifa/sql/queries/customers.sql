@@ -151,11 +151,15 @@ SELECT now() AS started_at
 
 -- name: import_prepare_chunk
 -- Which of the chunk's external ids are stored already, and ids for the rest taken from the
--- customers identity (numbers of rows that end up not inserted are simply never used).
+-- customers identity (numbers of rows that end up not inserted are simply never used). The
+-- sequence is looked up once (MATERIALIZED), not once per id: that lookup cost 10x the nextval.
+WITH identity AS MATERIALIZED (
+    SELECT pg_get_serial_sequence('customers', 'id')::regclass AS sequence
+)
 SELECT ARRAY(SELECT c.external_id FROM customers c
              WHERE c.external_id = ANY(%(external_ids)s::text[])) AS existing,
-       ARRAY(SELECT nextval(pg_get_serial_sequence('customers', 'id'))
-             FROM generate_series(1, %(count)s)) AS ids
+       ARRAY(SELECT nextval(identity.sequence)
+             FROM identity, generate_series(1, %(count)s)) AS ids
 
 -- name: import_existing
 SELECT external_id FROM customers WHERE external_id = ANY(%(external_ids)s::text[])
@@ -172,14 +176,16 @@ COPY usage_identifiers (account_id, kind, value, validity) FROM STDIN
 -- name: import_conflicts
 -- Which of a chunk's identifiers another account holds from the import time on (asked only
 -- when the chunk hit the exclusion constraint, which is rare).
+-- A row's problems come in the order of its identifiers in the file.
 SELECT x.line, x.kind, x.value, c.id AS holder_id, c.external_id AS holder
-FROM unnest(%(lines)s::integer[], %(kinds)s::text[], %(values)s::text[]) AS x (line, kind, value)
+FROM unnest(%(lines)s::integer[], %(kinds)s::text[], %(values)s::text[])
+     WITH ORDINALITY AS x (line, kind, value, position)
 JOIN usage_identifiers u
   ON hashtextextended(u.value, 0) = hashtextextended(x.value, 0)
  AND u.kind = x.kind AND u.value = x.value
  AND u.validity && tstzrange(%(at)s, NULL, '[)')
 JOIN customers c ON c.id = u.account_id
-ORDER BY x.line
+ORDER BY x.position, lower(u.validity)
 
 -- name: import_stored_parents
 -- Stored accounts named as parents, held FOR SHARE so that none is closed or changes
