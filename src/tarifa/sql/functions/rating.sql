@@ -142,6 +142,7 @@ CREATE OR REPLACE FUNCTION rating_rate_range(p_run bigint, p_first bigint, p_las
 RETURNS TABLE (rated bigint, errors bigint, cost numeric)
 LANGUAGE plpgsql
 SET enable_mergejoin = off
+SET enable_nestloop = off
 AS $function$
 BEGIN
     DROP TABLE IF EXISTS pg_temp.rating_work_records, pg_temp.rating_work_matches,
@@ -296,26 +297,45 @@ BEGIN
             (s.wall_to - interval '1 microsecond')::date::timestamp,
             interval '1 day') AS d
     ),
-    -- The winner of each candidate set on each local date needed, from each time on.
-    days AS (
-        SELECT DISTINCT cset, ls::date AS day FROM rating_work_matches WHERE single
-        UNION
-        SELECT DISTINCT cset, day FROM segment_days
+    -- The winner on each local date needed, from each change time on. Candidate sets
+    -- whose candidates have the same bands in the same order have the same winners (by
+    -- position), so the schedule is worked out once per such band pattern and date.
+    patterns AS MATERIALIZED (
+        SELECT c.candidate_set_id AS cset,
+               array_agg(coalesce(c.time_band_id, 0) ORDER BY c.ord) AS bands
+        FROM rating_candidates c
+        WHERE c.candidate_set_id IN (SELECT cset FROM rating_work_matches)
+        GROUP BY c.candidate_set_id
+    ),
+    needed AS MATERIALIZED (
+        SELECT n.cset, n.day, p.bands
+        FROM (SELECT DISTINCT cset, ls::date AS day FROM rating_work_matches WHERE single
+              UNION
+              SELECT DISTINCT cset, day FROM segment_days) AS n
+        JOIN patterns p ON p.cset = n.cset
+    ),
+    pattern_days AS (
+        SELECT DISTINCT n.bands, cs.times, n.day
+        FROM needed n
+        JOIN rating_candidate_sets cs ON cs.id = n.cset
+    ),
+    pattern_schedule AS MATERIALIZED (
+        SELECT d.bands, d.day, x.from_t,
+               lead(x.from_t) OVER (PARTITION BY d.bands, d.day ORDER BY x.from_t) AS to_t,
+               (SELECT min(b.n)
+                FROM unnest(d.bands) WITH ORDINALITY AS b (band_id, n)
+                LEFT JOIN rating_time_bands tb ON tb.id = b.band_id
+                WHERE b.band_id = 0
+                   OR (tb.start_time <= x.from_t
+                       AND rating_day_matches(tb.years, tb.months, tb.month_days,
+                                              tb.weekdays, d.day)))::integer AS ord
+        FROM pattern_days d
+        CROSS JOIN LATERAL unnest(d.times) AS x (from_t)
     ),
     schedule AS MATERIALIZED (
-        SELECT d.cset, d.day, x.from_t,
-               lead(x.from_t) OVER (PARTITION BY d.cset, d.day ORDER BY x.from_t) AS to_t,
-               (SELECT min(c.ord)
-                FROM rating_candidates c
-                LEFT JOIN rating_time_bands tb ON tb.id = c.time_band_id
-                WHERE c.candidate_set_id = d.cset
-                  AND (c.time_band_id IS NULL
-                       OR (tb.start_time <= x.from_t
-                           AND rating_day_matches(tb.years, tb.months, tb.month_days,
-                                                  tb.weekdays, d.day)))) AS ord
-        FROM days d
-        JOIN rating_candidate_sets cs ON cs.id = d.cset
-        CROSS JOIN LATERAL unnest(cs.times) AS x (from_t)
+        SELECT n.cset, n.day, ps.from_t, ps.to_t, ps.ord
+        FROM needed n
+        JOIN pattern_schedule ps ON ps.bands = n.bands AND ps.day = n.day
     ),
     single_parts AS (
         SELECT m.id, 1::bigint AS part, 0::numeric AS since, m.usage AS until, sc.ord
