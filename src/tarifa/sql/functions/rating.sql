@@ -338,7 +338,8 @@ BEGIN
         JOIN pattern_schedule ps ON ps.bands = n.bands AND ps.day = n.day
     ),
     single_parts AS (
-        SELECT m.id, 1::bigint AS part, 0::numeric AS since, m.usage AS until, sc.ord
+        SELECT m.id, 1::bigint AS part, 0::numeric AS since, m.usage AS until, sc.ord, m.cset,
+               m.increment_decimals
         FROM rating_work_matches m
         JOIN schedule sc
             ON sc.cset = m.cset AND sc.day = m.ls::date AND sc.from_t <= m.ls::time
@@ -365,7 +366,7 @@ BEGIN
         SELECT ch.id, row_number() OVER w AS part,
                extract(epoch FROM ch.at - m.started_at) AS since,
                coalesce(extract(epoch FROM lead(ch.at) OVER w - m.started_at), m.usage) AS until,
-               ch.ord
+               ch.ord, m.cset, m.increment_decimals
         FROM changes ch
         JOIN multi m ON m.id = ch.id
         WHERE ch.starts
@@ -383,12 +384,11 @@ BEGIN
     parts AS (
         SELECT p.id, p.part, p.ord, c.time_band, e.destination, e.rounding_method,
                e.rounding_decimals, e.max_cost, e.max_cost_strategy, rt.connect_fee,
-               g.step, g.price, g.unit, g.increment_cost, m.increment_decimals,
+               g.step, g.price, g.unit, g.increment_cost, p.increment_decimals,
                rating_increments(least(p.until, coalesce(g.next_start, p.until))
                                  - greatest(p.since, g.interval_start), g.step) AS increments
         FROM rating_work_parts p
-        JOIN rating_work_matches m ON m.id = p.id
-        LEFT JOIN rating_candidates c ON c.candidate_set_id = m.cset AND c.ord = p.ord
+        LEFT JOIN rating_candidates c ON c.candidate_set_id = p.cset AND c.ord = p.ord
         LEFT JOIN rating_destination_rate_entries e ON e.id = c.entry_id
         LEFT JOIN rating_rates rt ON rt.id = e.rate_id
         -- Each part where it meets each rate group (none for a part of no usage).
@@ -423,8 +423,7 @@ BEGIN
                                    WITH ORDINALITY AS x (b, n)
                      GROUP BY b ORDER BY min(n)) AS time_bands
         FROM rating_work_parts p
-        JOIN rating_work_matches m ON m.id = p.id
-        JOIN rating_candidates c ON c.candidate_set_id = m.cset AND c.ord = p.ord
+        JOIN rating_candidates c ON c.candidate_set_id = p.cset AND c.ord = p.ord
         JOIN rating_destination_rate_entries e ON e.id = c.entry_id
         WHERE p.id IN (SELECT q.id FROM rating_work_parts q WHERE q.part > 1)
         GROUP BY p.id
