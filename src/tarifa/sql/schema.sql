@@ -727,7 +727,7 @@ $_$;
 
 CREATE FUNCTION public.rating_round(p_cost numeric, p_decimals integer, p_method text) RETURNS numeric
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN CASE p_method WHEN 'half_up'::text THEN round(p_cost, p_decimals) WHEN 'down'::text THEN trunc(p_cost, p_decimals) ELSE (trunc(p_cost, p_decimals) + CASE WHEN (trunc(p_cost, p_decimals) = p_cost) THEN (0)::numeric ELSE power((10)::numeric, ((- p_decimals))::numeric) END) END;
+    RETURN CASE p_method WHEN 'half_up'::text THEN round(p_cost, p_decimals) WHEN 'down'::text THEN trunc(p_cost, p_decimals) ELSE (trunc(p_cost, p_decimals) + CASE WHEN (trunc(p_cost, p_decimals) = p_cost) THEN (0)::numeric ELSE ('{1,0.1,0.01,0.001,0.0001,0.00001,0.000001,0.0000001,0.00000001,0.000000001,0.0000000001,0.00000000001,0.000000000001}'::numeric[])[(p_decimals + 1)] END) END;
 
 
 --

@@ -69,7 +69,10 @@ RETURN CASE p_method
     WHEN 'down' THEN trunc(p_cost, p_decimals)
     ELSE trunc(p_cost, p_decimals)
          + CASE WHEN trunc(p_cost, p_decimals) = p_cost THEN 0
-                ELSE power(10::numeric, -p_decimals) END
+                -- 10^-decimals without numeric power() per record (decimals 0..12)
+                ELSE ('{1, 0.1, 0.01, 0.001, 0.0001, 0.00001, 0.000001, 0.0000001, '
+                      '0.00000001, 0.000000001, 0.0000000001, 0.00000000001, '
+                      '0.000000000001}'::numeric[])[p_decimals + 1] END
 END;
 
 -- Whether a band's date lists (empty: any) hold on the local date p_day. Weekdays are ISO
