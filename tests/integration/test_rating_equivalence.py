@@ -88,7 +88,7 @@ def rates(draw: st.DrawFn, code: str) -> Rate:
         )
         for start in starts
     )
-    fee = D(draw(st.sampled_from(("0", "0", "0.05", "0.1"))))
+    fee = D(draw(st.sampled_from(("0", "0", "0.05", "0.1", "0.0000000000001"))))
     return Rate(code=code, connect_fee=fee, groups=groups)
 
 
@@ -125,7 +125,7 @@ def tariffs(draw: st.DrawFn) -> Tariff:
                     destination=destination,
                     rate=draw(st.sampled_from(rate_list)).code,
                     rounding_method=draw(st.sampled_from(tuple(RoundingMethod))),
-                    rounding_decimals=draw(st.integers(0, 4)),
+                    rounding_decimals=draw(st.sampled_from((0, 1, 2, 2, 3, 4, 4, 12))),
                     max_cost=D(draw(st.sampled_from(("0.5", "1", "2.25")))) if capped else None,
                     max_cost_strategy=draw(st.sampled_from(tuple(MaxCostStrategy)))
                     if capped
@@ -195,7 +195,7 @@ def tariffs(draw: st.DrawFn) -> Tariff:
         code="GEN",
         currency="EUR",
         time_zone=draw(st.sampled_from(ZONES)),
-        increment_decimals=draw(st.sampled_from((None, None, 5, 2, 0))),
+        increment_decimals=draw(st.sampled_from((None, None, 5, 2, 0, 12))),
         destinations=destinations,
         rates=rate_list,
         destination_rates=tuple(groups),
