@@ -45,15 +45,6 @@ RETURN CASE WHEN left(btrim(p_destination, E' \t\n\r\f\v'), 1) = '+'
             THEN substr(btrim(p_destination, E' \t\n\r\f\v'), 2)
             ELSE btrim(p_destination, E' \t\n\r\f\v') END;
 
--- numerator / denominator rounded half-up to p_decimals places, exactly (both >= 0): the
--- quotient of two decimals rarely terminates, and rounding a rounded quotient again could
--- go wrong, so this is floor((2n + d) / 2d) on the scaled numerator, in integers.
-CREATE OR REPLACE FUNCTION rating_half_up(p_numerator numeric, p_denominator numeric,
-                                          p_decimals integer) RETURNS numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN div(2 * p_numerator * power(10::numeric, p_decimals) + p_denominator, 2 * p_denominator)
-       * power(10::numeric, -p_decimals);
-
 -- Whole increments of p_step in p_usage, a started one counting whole.
 CREATE OR REPLACE FUNCTION rating_increments(p_usage numeric, p_step numeric) RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -384,10 +375,20 @@ BEGIN
     -- 4. Price, store, refuse, move: the main statement.
     RETURN QUERY EXECUTE $sql$
     WITH
+    -- Per rate group once, not per span: 2 x price x increment x 10^12 and 2 x rate unit. A
+    -- span's exact cost n / u (n = increments x price x increment, u = rate unit) rounded
+    -- half-up to 12 decimals is then floor((2n x 10^12 + u) / 2u) x 10^-12: one
+    -- multiplication and one integer division, exact (the quotient of two decimals rarely
+    -- terminates, and rounding a rounded quotient again could go wrong).
+    groups AS (
+        SELECT g.rate_id, g.interval_start, g.next_start, g.step, g.unit, g.increment_cost,
+               2 * g.price * g.step * 1000000000000 AS doubled, 2 * g.unit AS unit2
+        FROM rating_rate_groups g
+    ),
     parts AS (
         SELECT p.id, p.part, p.ord, c.time_band, e.destination, e.rounding_method,
                e.rounding_decimals, e.max_cost, e.max_cost_strategy, rt.connect_fee,
-               g.step, g.price, g.unit, g.increment_cost, p.increment_decimals,
+               g.step, g.doubled, g.unit, g.unit2, g.increment_cost, p.increment_decimals,
                rating_increments(least(p.until, coalesce(g.next_start, p.until))
                                  - greatest(p.since, g.interval_start), g.step) AS increments
         FROM rating_work_parts p
@@ -395,7 +396,7 @@ BEGIN
         LEFT JOIN rating_destination_rate_entries e ON e.id = c.entry_id
         LEFT JOIN rating_rates rt ON rt.id = e.rate_id
         -- Each part where it meets each rate group (none for a part of no usage).
-        LEFT JOIN rating_rate_groups g
+        LEFT JOIN groups g
             ON g.rate_id = e.rate_id AND g.interval_start < p.until
            AND (g.next_start IS NULL OR g.next_start > p.since)
     ),
@@ -411,7 +412,8 @@ BEGIN
                max(p.max_cost) FILTER (WHERE p.part = 1) AS max_cost,
                max(p.max_cost_strategy) FILTER (WHERE p.part = 1) AS max_cost_strategy,
                coalesce(sum(CASE WHEN p.increment_decimals IS NULL
-                                 THEN rating_half_up(p.increments * p.price * p.step, p.unit, 12)
+                                 THEN div(p.increments * p.doubled + p.unit, p.unit2)
+                                      * 0.000000000001
                                  ELSE p.increments * p.increment_cost END), 0) AS spans_cost,
                coalesce(sum(p.increments * p.step), 0) AS billed
         FROM parts p
