@@ -5,7 +5,9 @@
 3. show what was accepted and what was rejected, and why;
 4. look a customer up by a phone number at a point in time;
 5. load the example catalogs (mobile operator, fibre ISP, video streaming) and quote a month;
-6. verify the audit log and export its head.
+6. load the example tariff, import a month of Asterisk CDRs (examples/usage/Master.csv) and
+   rate them with the batch rater, showing what was filtered, quarantined and refused;
+7. verify the audit log and export its head.
 
 Running it again is safe: the import recognises every customer and the catalog loads create
 nothing the second time.
@@ -23,6 +25,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 import tarifa
 from tarifa.cli.customers import rejections_table
@@ -36,6 +39,9 @@ from tarifa.facade import Billing
 HERE = Path(__file__).resolve().parent
 CUSTOMERS_CSV = HERE / "customers.csv"
 CATALOGS = HERE / "catalog"
+TARIFF = HERE / "tariffs" / "mobile.yaml"
+CDRS = HERE / "usage" / "Master.csv"
+HISTORY_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 # Under `make` the output is not a terminal; Rich would then assume 80 columns.
 console = Console(width=None if Console().is_terminal else 110)
 
@@ -58,6 +64,7 @@ def main() -> None:
         _lookup_by_phone_number(billing)
         _load_catalogs(billing)
         _quote(billing)
+        _import_and_rate_usage(billing)
         _verify_audit(billing, settings.home)
     console.rule()
     console.print("Try: [bold].venv/bin/tarifa customers list --country FR[/]")
@@ -80,7 +87,11 @@ def _import(billing: Billing) -> ImportReport:
         def advance(step: ImportProgress) -> None:
             bar.update(task, completed=step.done, total=step.total, description=step.stage)
 
-        return billing.customers.import_csv(CUSTOMERS_CSV, progress=advance)
+        # The example accounts come over from a previous system with their history: their
+        # phone numbers and account codes hold usage from the start of the year on.
+        return billing.customers.import_csv(
+            CUSTOMERS_CSV, progress=advance, identifiers_from=HISTORY_FROM
+        )
 
 
 def _show_import(report: ImportReport) -> None:
@@ -178,6 +189,35 @@ def _quote(billing: Billing) -> None:
     console.print(table)
 
 
+def _import_and_rate_usage(billing: Billing) -> None:
+    saved = billing.rating.load(TARIFF)
+    state = f"stored as revision {saved.revision}" if saved.changed else "already current"
+    console.print(f"6. tariff {saved.code} ({TARIFF.name}): {state}")
+    report = billing.usage.import_file(
+        CDRS, format="asterisk", source="pbx-fra1", timezone="Europe/Berlin"
+    )
+    console.print(
+        f"   imported {CDRS.name}: {report.received} records received = "
+        f"[green]{report.accepted} accepted[/] + {report.filtered} filtered (not answered) + "
+        f"{report.duplicates} duplicates + [red]{report.quarantined} quarantined[/]"
+    )
+    if report.accepted == 0 and report.duplicates:
+        console.print("   (every record was already stored: re-importing changes nothing)")
+    quarantined = billing.usage.quarantine(source="pbx-fra1", limit=20)
+    if quarantined:
+        table = Table(title="   quarantined lines, each with its reason", title_justify="left")
+        table.add_column("line", justify="right")
+        table.add_column("reason")
+        for line in quarantined:
+            table.add_row(str(line.line), Text(line.reason))
+        console.print(table)
+    run = billing.rating.run()
+    console.print(
+        f"   rated {run.rated} records, {run.errors} rating errors "
+        "(e.g. no rate for the destination, or an account in another currency than the tariff)"
+    )
+
+
 def _plain(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
@@ -186,7 +226,7 @@ def _verify_audit(billing: Billing, home: Path) -> None:
     result = billing.audit.verify()
     head = billing.audit.head()
     state = "[green]intact[/]" if result.ok else f"[red]broken at row {result.row_id}[/]"
-    console.print(f"6. audit log {state}: {result.rows} rows, hash-chained")
+    console.print(f"7. audit log {state}: {result.rows} rows, hash-chained")
     if head is not None:
         head_file = home / "audit-head.json"
         head_file.parent.mkdir(parents=True, exist_ok=True)

@@ -281,3 +281,23 @@ def test_an_import_reads_from_a_binary_stream_and_reports_progress(billing: Bill
     assert seen[-1] == importer.Progress(stage="loading", done=3, total=3)
     reading = [p for p in seen if p.stage == "reading"]
     assert reading[-1].done == reading[-1].total == len(data)
+
+
+def test_identifiers_can_start_before_the_import_for_accounts_with_history(
+    billing: Billing,
+) -> None:
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    billing.customers.import_csv(FIXTURES / "small.csv", identifiers_from=since)
+    customer = billing.customers.get_by_external_id("FR-1")
+    (first, *_) = billing.customers.identifiers(customer.id)
+    assert first.valid_from == since
+    assert billing.customers.resolve(first.kind, first.value, since) == customer.id
+
+
+def test_identifiers_from_must_be_an_aware_past_instant(billing: Billing) -> None:
+    with pytest.raises(ValidationError, match="UTC offset"):
+        billing.customers.import_csv(FIXTURES / "small.csv", identifiers_from=datetime(2026, 1, 1))  # noqa: DTZ001
+    with pytest.raises(ValidationError, match="future"):
+        billing.customers.import_csv(
+            FIXTURES / "small.csv", identifiers_from=datetime(2999, 1, 1, tzinfo=UTC)
+        )

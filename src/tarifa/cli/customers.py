@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from tarifa.customers.importer import ImportReport, bulk_mode
 from tarifa.customers.importer import Progress as ImportProgress
 from tarifa.customers.model import customer_to_raw
 from tarifa.customers.service import MAX_PAGE
+from tarifa.errors import ValidationError
 from tarifa.facade import connect
 
 app = typer.Typer(help="Customers (accounts): import, list.", no_args_is_help=True)
@@ -25,6 +27,12 @@ def import_(
     # Not checked by Typer (which would exit 2): a file that cannot be read is the
     # importer's ValidationError, exit 1, like a file whose header is unusable.
     file: Path = typer.Argument(..., help="A UTF-8 CSV with a header row (docs/customers.md)."),
+    identifiers_from: str = typer.Option(
+        None,
+        help="Usage identifiers of new accounts are valid from this instant (ISO 8601 with "
+        "offset, e.g. 2026-01-01T00:00:00+01:00) instead of now: for accounts moving over "
+        "with their usage history.",
+    ),
     as_json: bool = JsonOption,
 ) -> None:  # fmt: skip
     """Import customers from CSV: good rows load, bad rows are reported with every reason.
@@ -38,7 +46,9 @@ def import_(
         _ProgressBar(quiet=as_json) as advance,
         bulk_mode(),  # this process does nothing else meanwhile
     ):
-        report = billing.customers.import_csv(file, progress=advance)
+        report = billing.customers.import_csv(
+            file, progress=advance, identifiers_from=_instant(identifiers_from)
+        )
     emit(_report_payload(report), as_json, lambda: _render_report(report))
 
 
@@ -57,6 +67,17 @@ def list_(
             search, status=status, country=country, limit=limit, after_id=after_id
         )
     emit([_customer_payload(c) for c in customers], as_json, lambda: _render_list(customers))
+
+
+def _instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError.single(
+            "identifiers_from", f"{text!r} is not an ISO 8601 instant"
+        ) from None
 
 
 class _ProgressBar:

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -113,12 +114,19 @@ def import_customers(
     actor: str,
     name: str | None = None,
     progress: Callable[[Progress], None] | None = None,
+    identifiers_from: datetime | None = None,
 ) -> ImportReport:
     """Import the CSV file `source` (a path, or a binary file object named `name`).
 
-    ValidationError when the file cannot be read at all (missing, or no usable header);
-    problems of single rows are in the report instead.
+    The usage identifiers of new accounts are valid from the import's transaction time, or
+    from `identifiers_from` (an aware instant, not in the future) when accounts move over
+    from another system with their usage history: usage records from that instant on are
+    then tied to them.
+
+    ValidationError when the file cannot be read at all (missing, or no usable header), or
+    `identifiers_from` is naive or in the future; problems of single rows are in the report.
     """
+    _check_identifiers_from(identifiers_from)
     notify = progress or (lambda _: None)
     file_name = name or (Path(source).name if isinstance(source, Path | str) else "<stream>")
     with (
@@ -127,7 +135,7 @@ def import_customers(
     ):
         header = reader.header()
         run = _Run()
-        with db.transaction() as conn, _Loader(conn) as loader:
+        with db.transaction() as conn, _Loader(conn, identifiers_from) as loader:
             _read(reader.batches(header), loader, run, size, notify)
             for result in loader.finish():
                 _merge(run, result)
@@ -289,8 +297,9 @@ class _Loader:
     :meth:`finish` returns.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, identifiers_from: datetime | None = None) -> None:
         self.conn = conn
+        self.identifiers_from = identifiers_from
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tarifa-import")
         self.pending: deque[Future[_ChunkResult]] = deque()
         self.results: list[_ChunkResult] = []
@@ -300,7 +309,7 @@ class _Loader:
     def __enter__(self) -> _Loader:
         self.conn.execute(_SQL["import_lock"])
         (row,) = _fetch(self.conn, "import_started_at")
-        self.started_at = row["started_at"]
+        self.started_at = self.identifiers_from or row["started_at"]
         self.validity = f"[{self.started_at.isoformat()},)"
         return self
 
@@ -465,3 +474,14 @@ def _opened(source: Path | str | IO[bytes]) -> Iterator[tuple[IO[bytes], int]]:
         raise ValidationError.single("file", f"cannot read {path}: {err.strerror}") from None
     with handle:
         yield handle, path.stat().st_size
+
+
+def _check_identifiers_from(at: datetime | None) -> None:
+    if at is None:
+        return
+    if not isinstance(at, datetime) or at.tzinfo is None:
+        raise ValidationError.single("identifiers_from", "an instant with a UTC offset")
+    if at > datetime.now(UTC):
+        raise ValidationError.single(
+            "identifiers_from", "must not be in the future (identifiers start at the import)"
+        )

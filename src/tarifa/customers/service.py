@@ -309,11 +309,19 @@ class Customers:
         *,
         name: str | None = None,
         progress: Callable[[Progress], None] | None = None,
+        identifiers_from: datetime | None = None,
     ) -> ImportReport:
         """Import customers from a CSV file; see :mod:`tarifa.customers.importer`."""
         from tarifa.customers.importer import import_customers
 
-        return import_customers(self.db, source, actor=self.actor, name=name, progress=progress)
+        return import_customers(
+            self.db,
+            source,
+            actor=self.actor,
+            name=name,
+            progress=progress,
+            identifiers_from=identifiers_from,
+        )
 
     # -- helpers ---------------------------------------------------------------------
 
