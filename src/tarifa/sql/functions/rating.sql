@@ -2,8 +2,9 @@
 -- (src/tarifa/rating/reference.py) does, set-based, a batch of records per statement.
 --
 -- rating_rate_range(run, first_id, last_id) rates the pending records whose id is in the
--- range with one INSERT ... SELECT (no loop over records): it writes rated_usage and
--- rating_errors rows and moves the records' status to 'rated' or 'error'. Sessions rating
+-- range in four set-based statements over the whole range (no loop over records), the last
+-- an INSERT ... SELECT that writes rated_usage and rating_errors rows and moves the
+-- records' status to 'rated' or 'error'. Sessions rating
 -- at once each claim a range (rating_batches) with FOR UPDATE SKIP LOCKED first; the primary
 -- keys of rated_usage and rating_errors refuse a second rating of any record anyway.
 -- The steps are those of the reference rater, numbered as in docs/rating.md.
