@@ -360,8 +360,10 @@ def _begin(conn: Connection, *, kind: str, actor: str, **period: Any) -> int:
 
 
 def _rate_range(conn: Connection, run_id: int, first: int, last: int) -> tuple[int, int, Decimal]:
-    """Rate the pending records with ids in [first, last] (one statement); what it did."""
+    """Rate the pending records with ids in [first, last]; what it did. The months rated
+    usage needs are added first: an import may have added a month since the run planned."""
     conn.execute(_SQL["set_work_mem"])
+    conn.execute(_SQL["ensure_partitions"])
     row = conn.execute(
         _SQL["rate_range"], {"run_id": run_id, "first_id": first, "last_id": last}
     ).fetchone()
