@@ -291,3 +291,28 @@ def test_the_model_builds_the_same_lookups_for_equal_tariffs() -> None:
     first = [store.plan_lookups(tariff, p) for p in tariff.rating_plans]
     again = [store.plan_lookups(dataclasses.replace(tariff), p) for p in tariff.rating_plans]
     assert first == again
+
+
+def test_rerating_one_account_leaves_the_others_alone(billing: Billing) -> None:
+    billing.rating.load(MOBILE)
+    customer(billing, "ACME", "+4930901820")
+    customer(billing, "OTHER", "+4930901821")
+    events(
+        billing,
+        call("a1", "+4930901820", "+4989123456", "2026-03-02T09:15:00+01:00", 65),
+        call("o1", "+4930901821", "+4989123456", "2026-03-02T09:15:00+01:00", 65),
+    )
+    billing.rating.run()
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    end = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+    report = billing.rating.rerate(start, end, account="ACME")
+    assert (report.records, report.rated, report.difference) == (1, 1, D(0))
+    with billing.db.transaction() as conn:
+        runs = conn.execute(
+            "SELECT u.record_id, r.run_id FROM rated_usage r"
+            " JOIN usage_records u ON u.id = r.usage_id ORDER BY 1"
+        ).fetchall()
+    assert [(r["record_id"], r["run_id"] == report.run_id) for r in runs] == [
+        ("a1", True),
+        ("o1", False),
+    ]

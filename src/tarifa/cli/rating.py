@@ -167,8 +167,7 @@ def rerate(
     start = _instant(period_from, "from")
     end = _instant(period_to, "to", end_of_day=True)
     with connect(actor=actor()) as billing:
-        account_id = None if account is None else billing.rating.account_id(account)
-        report = billing.rating.rerate(start, end, account_id=account_id)
+        report = billing.rating.rerate(start, end, account=account)
     payload = {**asdict(report), "difference": report.difference}
     emit(
         payload,

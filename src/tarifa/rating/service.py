@@ -258,11 +258,13 @@ class Rating:
         return int(str(row["id"]))
 
     def rerate(
-        self, start: dt.datetime, end: dt.datetime, *, account_id: int | None = None
+        self, start: dt.datetime, end: dt.datetime, *, account: int | str | None = None
     ) -> RerateReport:
-        """Rate again the records of [start, end) (of one account) not on a finalized
-        invoice, with the current tariffs: each record's rating (or rating error) is replaced,
-        never added to. One transaction: all of the period or nothing."""
+        """Rate again the records of [start, end) (of one `account`: its id, or its external
+        id as text) not on a finalized invoice, with the current tariffs: each record's
+        rating (or rating error) is replaced, never added to. One transaction: all of the
+        period or nothing."""
+        account_id = self.account_id(account) if isinstance(account, str) else account
         problems = [
             FieldError(name, "must carry a UTC offset")
             for name, value in (("from", start), ("to", end))
