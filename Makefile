@@ -18,6 +18,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/pytest --cov --cov-report=term -q
 	$(BIN)/python bench/customers_import.py --smoke
 	$(BIN)/python bench/pricing.py --smoke
+	$(BIN)/python bench/rating.py --smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
@@ -36,6 +37,7 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/customers_import.py
 	$(BIN)/python bench/pricing.py
+	$(BIN)/python bench/rating.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)

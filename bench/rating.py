@@ -384,7 +384,10 @@ def _run(url: str, count: int, sessions: int, *, smoke: bool, profile: bool) -> 
         profiler.disable()
     rated = sum(r.rated for r in reports)
     errors = sum(r.errors for r in reports)
-    cost = sum((r.cost for r in reports), Decimal(0))
+    cost = {
+        currency: sum((r.costs.get(currency, Decimal(0)) for r in reports), Decimal(0))
+        for currency in sorted({c for r in reports for c in r.costs})
+    }
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = intake_seconds + rating_seconds
     print(

@@ -212,8 +212,9 @@ def _import_and_rate_usage(billing: Billing) -> None:
             table.add_row(str(line.line), Text(line.reason))
         console.print(table)
     run = billing.rating.run()
+    costs = ", ".join(f"{currency} {amount}" for currency, amount in run.costs.items())
     console.print(
-        f"   rated {run.rated} records, {run.errors} rating errors "
+        f"   rated {run.rated} records ({costs or 'nothing'}), {run.errors} rating errors "
         "(e.g. no rate for the destination, or an account in another currency than the tariff)"
     )
 

@@ -155,7 +155,7 @@ def test_rate_rates_pending_records_and_rerate_reports_the_difference(
         "130",
         "--json",
     )
-    assert Decimal(run["cost"]) == Decimal(quote["cost"])
+    assert {c: Decimal(a) for c, a in run["costs"].items()} == {"EUR": Decimal(quote["cost"])}
     assert tarifa_cli("rate", "--json")["rated"] == 0
     same = tarifa_cli(
         "rerate", "--from", "2026-03-01", "--to", "2026-03-31", "--account", "ACME", "--json"

@@ -183,7 +183,7 @@ def test_a_run_rates_every_pending_record_as_the_quote_prices_it(billing: Billin
         )
         assert isinstance(quote, RatedEvent)
         assert (found[ident]["status"], found[ident]["cost"]) == ("rated", quote.cost)
-    assert report.cost == found["c1"]["cost"] + found["c2"]["cost"]
+    assert report.costs == {"EUR": found["c1"]["cost"] + found["c2"]["cost"]}
     assert billing.rating.run().rated == 0  # nothing is rated twice
 
 

@@ -118,8 +118,9 @@ def rate(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         payload,
         as_json,
         lambda: console.print(
-            f"rated {report.rated:,} records, {report.errors:,} rating errors, total cost "
-            f"{report.cost} ({report.batches} batches, run {report.run_id})"
+            f"rated {report.rated:,} records, {report.errors:,} rating errors, cost "
+            + (", ".join(f"{c} {a}" for c, a in report.costs.items()) or "0")
+            + f" ({report.batches} batches, run {report.run_id})"
         ),
     )
 

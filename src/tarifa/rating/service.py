@@ -74,13 +74,14 @@ class TariffSummary:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunReport:
-    """What one rating session did: records rated, refused (rating errors), their cost."""
+    """What one rating session did: records rated, refused (rating errors), and what the
+    rated ones cost per currency (tariffs are in different currencies: never summed across)."""
 
     run_id: int
     batches: int
     rated: int
     errors: int
-    cost: Decimal
+    costs: dict[str, Decimal]
     audit_id: int
 
 
@@ -232,20 +233,24 @@ class Rating:
                 _SQL["finish_run"],
                 {"id": run_id, "rated": rated, "errors": errors, "cost": cost, "cost_before": None},
             )
+            costs = {
+                str(row["currency"]): _plain(Decimal(str(row["cost"])))
+                for row in conn.execute(_SQL["run_costs"], {"run_id": run_id})
+            }
             audit_id = record(
                 conn,
                 actor=self.actor,
                 action="usage.rated",
                 entity_type="rating_run",
                 entity_id=run_id,
-                data={"batches": batches, "rated": rated, "errors": errors, "cost": cost},
+                data={"batches": batches, "rated": rated, "errors": errors, "costs": costs},
             )
         return RunReport(
             run_id=run_id,
             batches=batches,
             rated=rated,
             errors=errors,
-            cost=_plain(cost),
+            costs=costs,
             audit_id=audit_id,
         )
 

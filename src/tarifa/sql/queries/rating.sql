@@ -312,3 +312,13 @@ SELECT usage_id, code, message FROM rating_errors WHERE usage_id = ANY(%(ids)s::
 
 -- name: account_id
 SELECT id FROM customers WHERE external_id = %(external_id)s
+
+-- name: run_costs
+-- What a run's rated records cost, per currency (a run may rate tariffs of several). The id
+-- ranges of the run's batches let each partition's primary key (usage_id first) find them.
+SELECT r.currency, sum(r.cost) AS cost
+FROM rating_batches b
+JOIN rated_usage r ON r.usage_id BETWEEN b.first_id AND b.last_id AND r.run_id = b.run_id
+WHERE b.run_id = %(run_id)s
+GROUP BY r.currency
+ORDER BY r.currency
