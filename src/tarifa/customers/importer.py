@@ -20,7 +20,10 @@ Semantics (the CSV columns are described in :mod:`tarifa.customers.csvrows`):
 
 How it runs: the good rows go to the database in chunks. While a worker thread loads one
 chunk, the calling thread reads and validates the next, so Python and PostgreSQL work on the
-two cores at once. Loading a chunk is one query (which external ids are stored already, and
+two cores at once. In :func:`bulk_mode` the reading and validating moves to a child process
+(:mod:`tarifa.customers.validator`, the same code), which keeps the loader thread from
+waiting on the interpreter lock; the batches then arrive column by column, ready to COPY.
+Loading a chunk is one query (which external ids are stored already, and
 ids for the others from the customers identity) and two COPYs straight into `customers` and
 `usage_identifiers`, in a savepoint. An identifier held by another account is rare: the COPY
 then fails on the exclusion constraint, the rows concerned are found, rejected, and the chunk
