@@ -63,6 +63,7 @@ from tarifa.customers.validator import ValidationProcess
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import FieldError, ValidationError
+from tarifa.files import opened
 
 _SQL = queries.load("customers")
 #: Rows per COPY chunk: small enough that the last chunk (which nothing overlaps) is quick,
@@ -133,7 +134,7 @@ def import_customers(
     notify = progress or (lambda _: None)
     file_name = name or (Path(source).name if isinstance(source, Path | str) else "<stream>")
     with (
-        _opened(source) as (handle, size),
+        opened(source) as (handle, size),
         _reader(handle, isinstance(source, Path | str)) as reader,
     ):
         header = reader.header()
@@ -458,25 +459,6 @@ def bulk_mode() -> Iterator[None]:
         sys.setswitchinterval(interval)
         if collecting:
             gc.enable()
-
-
-@contextmanager
-def _opened(source: Path | str | IO[bytes]) -> Iterator[tuple[IO[bytes], int]]:
-    """A path opened for reading (or a caller's binary file, left open), with its size."""
-    if not isinstance(source, Path | str):
-        try:
-            size = source.seek(0, io.SEEK_END) - source.seek(0, io.SEEK_SET)
-        except (OSError, ValueError):
-            size = 0
-        yield source, size
-        return
-    path = Path(source)
-    try:
-        handle = path.open("rb")
-    except OSError as err:
-        raise ValidationError.single("file", f"cannot read {path}: {err.strerror}") from None
-    with handle:
-        yield handle, path.stat().st_size
 
 
 def _check_identifiers_from(at: datetime | None) -> None:

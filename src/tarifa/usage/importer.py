@@ -13,11 +13,9 @@ The whole import is one transaction with one audit row (``usage.imported``) and 
 
 from __future__ import annotations
 
-import io
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +28,7 @@ from tarifa.audit import record
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import DatabaseError, FieldError, ValidationError
+from tarifa.files import opened
 from tarifa.usage import lines
 from tarifa.usage.mapping import JSONL_DEFAULT, Mapping, load, to_settings
 from tarifa.usage.model import Format
@@ -169,7 +168,7 @@ def import_file(
     notify = progress or (lambda _: None)
     file_name = name or (Path(source).name if isinstance(source, Path | str) else "<stream>")
     reader = make_reader(settings)
-    with _opened(source) as (handle, size), db.transaction() as conn:
+    with opened(source) as (handle, size), db.transaction() as conn:
         conn.execute(_SQL["lock_source"], {"source": settings.source})
         conn.execute(_SQL["share_all_sources"])
         prepare_session(conn, settings.time_zone)
@@ -344,22 +343,3 @@ class ChunkLoader:
         ):
             raise DatabaseError(f"usage chunk counts do not add up: {counts}, {len(rows)} rows")
         return counts
-
-
-@contextmanager
-def _opened(source: Path | str | IO[bytes]) -> Iterator[tuple[IO[bytes], int]]:
-    """A path opened for reading (or a caller's binary file, left open), with its size."""
-    if not isinstance(source, Path | str):
-        try:
-            size = source.seek(0, io.SEEK_END) - source.seek(0, io.SEEK_SET)
-        except (OSError, ValueError):
-            size = 0
-        yield source, size
-        return
-    path = Path(source)
-    try:
-        handle = path.open("rb")
-    except OSError as err:
-        raise ValidationError.single("file", f"cannot read {path}: {err.strerror}") from None
-    with handle:
-        yield handle, path.stat().st_size
