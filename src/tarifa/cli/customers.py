@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from tarifa.cli.output import JsonOption, actor, console, emit, errors
+from tarifa.cli.output import JsonOption, ProgressBar, actor, console, emit
 from tarifa.customers import Customer
 from tarifa.customers.importer import ImportReport, bulk_mode
-from tarifa.customers.importer import Progress as ImportProgress
 from tarifa.customers.model import customer_to_raw
 from tarifa.customers.service import MAX_PAGE
 from tarifa.errors import ValidationError
@@ -43,7 +41,7 @@ def import_(
     """
     with (
         connect(actor=actor()) as billing,
-        _ProgressBar(quiet=as_json) as advance,
+        ProgressBar(quiet=as_json) as advance,
         bulk_mode(),  # this process does nothing else meanwhile
     ):
         report = billing.customers.import_csv(
@@ -78,27 +76,6 @@ def _instant(text: str | None) -> datetime | None:
         raise ValidationError.single(
             "identifiers_from", f"{text!r} is not an ISO 8601 instant"
         ) from None
-
-
-class _ProgressBar:
-    """A Rich progress bar fed by the importer's progress callback (silent with --json)."""
-
-    def __init__(self, *, quiet: bool) -> None:
-        self._bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-            DownloadColumn(), console=errors, transient=True, disable=quiet,
-        )  # fmt: skip
-        self._task = self._bar.add_task("reading", total=None)
-
-    def __enter__(self) -> Any:
-        self._bar.__enter__()
-        return self._advance
-
-    def __exit__(self, *exc: object) -> None:
-        self._bar.__exit__(None, None, None)
-
-    def _advance(self, step: ImportProgress) -> None:
-        self._bar.update(self._task, description=step.stage, completed=step.done, total=step.total)
 
 
 def _report_payload(report: ImportReport) -> dict[str, Any]:

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn
 
 from tarifa.errors import TarifaError, ValidationError
 
@@ -50,3 +51,36 @@ def fail(err: TarifaError, exit_code: int = 1) -> NoReturn:
         for problem in err.errors:
             errors.print(f"  • {problem.field}: {problem.reason}")
     raise SystemExit(exit_code)
+
+
+class Step(Protocol):
+    """Where a bulk import is (the customers and usage importers report this shape)."""
+
+    @property
+    def stage(self) -> str: ...
+    @property
+    def done(self) -> int: ...
+    @property
+    def total(self) -> int: ...
+
+
+class ProgressBar:
+    """A Rich progress bar (on stderr) fed by an importer's progress callback; silent with
+    --json. `with ProgressBar(quiet=...) as advance:` gives the callback."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+            DownloadColumn(), console=errors, transient=True, disable=quiet,
+        )  # fmt: skip
+        self._task = self._bar.add_task("reading", total=None)
+
+    def __enter__(self) -> Callable[[Step], None]:
+        self._bar.__enter__()
+        return self._advance
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)
+
+    def _advance(self, step: Step) -> None:
+        self._bar.update(self._task, description=step.stage, completed=step.done, total=step.total)

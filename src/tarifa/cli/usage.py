@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from tarifa.cli.output import JsonOption, actor, console, emit, errors
+from tarifa.cli.output import JsonOption, ProgressBar, actor, console, emit
 from tarifa.customers.importer import bulk_mode
 from tarifa.facade import connect
 from tarifa.usage import ImportReport, QuarantinedLine, RetryReport
-from tarifa.usage import Progress as ImportProgress
 from tarifa.usage.quarantine import MAX_PAGE
 
 app = typer.Typer(help="Usage intake: import usage files, quarantine.", no_args_is_help=True)
@@ -48,7 +45,7 @@ def import_(
     """
     with (
         connect(actor=actor()) as billing,
-        _ProgressBar(quiet=as_json) as advance,
+        ProgressBar(quiet=as_json) as advance,
         bulk_mode(),  # this process does nothing else meanwhile
     ):
         report = billing.usage.import_file(
@@ -82,30 +79,9 @@ def quarantine_retry(
     as_json: bool = JsonOption,
 ) -> None:
     """Read retryable quarantined lines again (e.g. after adding a missing customer)."""
-    with connect(actor=actor()) as billing, _ProgressBar(quiet=as_json) as advance:
+    with connect(actor=actor()) as billing, ProgressBar(quiet=as_json) as advance:
         report = billing.usage.retry_quarantine(source=source, progress=advance)
     emit(asdict(report), as_json, lambda: _render_retry(report))
-
-
-class _ProgressBar:
-    """A Rich progress bar fed by the importer's progress callback (silent with --json)."""
-
-    def __init__(self, *, quiet: bool) -> None:
-        self._bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-            DownloadColumn(), console=errors, transient=True, disable=quiet,
-        )  # fmt: skip
-        self._task = self._bar.add_task("reading", total=None)
-
-    def __enter__(self) -> Any:
-        self._bar.__enter__()
-        return self._advance
-
-    def __exit__(self, *exc: object) -> None:
-        self._bar.__exit__(None, None, None)
-
-    def _advance(self, step: ImportProgress) -> None:
-        self._bar.update(self._task, description=step.stage, completed=step.done, total=step.total)
 
 
 def _counts_table(title: str, report: ImportReport | RetryReport) -> Table:
