@@ -70,12 +70,12 @@ def test_a_mediation_csv_is_read_through_its_mapping(
     rows = records(conn, report.import_id)
     found = [(r["record_id"], r["service"], r["unit"], r["category"], r["status"]) for r in rows]
     assert found == [
-        ("M-1", "voice", "seconds", "call", "pending"),
-        ("M-2", "data", "bytes", "data", "pending"),
-        ("M-3", "sms", "events", "sms", "pending"),
-        ("M-4", "mms", "events", "mms", "pending"),
+        ("M-1", "voice", "seconds", "call", "billable"),
+        ("M-2", "data", "bytes", "data", "billable"),
+        ("M-3", "sms", "events", "sms", "billable"),
+        ("M-4", "mms", "events", "mms", "billable"),
         ("M-5", "voice", "seconds", "call", "filtered"),
-        ("M-6", "video", "seconds", "video", "pending"),
+        ("M-6", "video", "seconds", "video", "billable"),
     ]  # fmt: skip
     assert [r["destination"] for r in rows] == ["4989123456", "", "4917012345", "4917012345",
                                                 "4989123456", "4989123456"]  # fmt: skip

@@ -82,7 +82,7 @@ def test_an_answered_call_is_stored_pending_with_everything_the_rater_reads(
     assert row["destination"] == "4989123456"
     assert row["started_at"] == datetime(2026, 3, 2, 8, 15, tzinfo=UTC)  # CET is UTC+1
     assert row["usage"] == 65
-    assert (row["status"], row["tenant"], row["import_id"]) == ("pending", "brand-x",
+    assert (row["status"], row["tenant"], row["import_id"]) == ("billable", "brand-x",
                                                                 report.import_id)  # fmt: skip
     assert row["raw"] == cdr()
     assert row["source"] == "pbx1"
@@ -113,7 +113,7 @@ def test_unanswered_calls_are_filtered_and_bad_lines_quarantined(
     assert "in the future" in reasons[7]
     assert "'yesterday' is not an ISO 8601" in reasons[8]
     assert "not valid CSV" in reasons[9]
-    assert [r["status"] for r in stored(conn)] == ["pending", "filtered", "filtered"]
+    assert [r["status"] for r in stored(conn)] == ["billable", "filtered", "filtered"]
 
 
 def test_importing_the_same_file_twice_stores_nothing_new(billing: Billing, conn: Any) -> None:

@@ -4,10 +4,11 @@ The orchestrator around the pure rater and the SQL batch rater: it reads files, 
 locks, calls :mod:`tarifa.rating.store` and the stored procedures of sql/functions/rating.sql,
 and writes one audit row per change (a tariff load, a rating run, a rerate).
 
-- :meth:`Rating.run` rates every pending usage record. The pending records are cut into
-  batches of :data:`BATCH_IDS` record ids; each batch is claimed with ``FOR UPDATE SKIP
-  LOCKED``, rated by one ``rating_rate_range`` statement and committed, so several sessions
-  (one per core) can run at once and none rates a record another one rates.
+- :meth:`Rating.run` rates every usage record not rated yet. The records of each import
+  committed since the last run are cut into batches of at most :data:`BATCH_IDS` record
+  ids; each batch is claimed with ``FOR UPDATE SKIP LOCKED``, rated by one
+  ``rating_rate_range`` call and committed, so several sessions (one per core) can run at
+  once and none rates a record another one rates.
 - :meth:`Rating.quote` prices one event with the reference rater on the stored tariff its
   profile routes it to: the same cost the batch rater gives the same record.
 - :meth:`Rating.rerate` rates again, after a tariff correction, the records of a period not
@@ -213,15 +214,23 @@ class Rating:
             run_id = _begin(conn, kind="rate", actor=self.actor)
             conn.execute(_SQL["lock_planning"])
             conn.execute(_SQL["ensure_partitions"])
+            conn.execute(_SQL["prepare_tariffs"])
             conn.execute(_SQL["plan_batches"], {"size": BATCH_IDS})
+            conn.execute(_SQL["ensure_schedule"])
         batches, rated, errors, cost = 0, 0, 0, Decimal(0)
         while True:
             with self.db.transaction() as conn:
                 batch = conn.execute(_SQL["claim_batch"]).fetchone()
                 if batch is None:
                     break
-                first, last = int(str(batch["first_id"])), int(str(batch["last_id"]))
-                done = _rate_range(conn, run_id, first, last)
+                done = _rate(
+                    conn,
+                    "rate_range",
+                    run_id=run_id,
+                    import_id=batch["import_id"],
+                    first_id=batch["first_id"],
+                    last_id=batch["last_id"],
+                )
                 conn.execute(
                     _SQL["finish_batch"],
                     {"id": batch["id"], "run_id": run_id, "rated": done[0], "errors": done[1]},
@@ -297,10 +306,12 @@ class Rating:
                 raise DatabaseError("rerate_reopen returned no row")
             rated, errors, cost = 0, 0, Decimal(0)
             if chosen["records"]:
-                low, high = int(str(chosen["first_id"])), int(str(chosen["last_id"]))
-                for first in range(low, high + 1, BATCH_IDS):
-                    done = _rate_range(conn, run_id, first, min(first + BATCH_IDS - 1, high))
-                    rated, errors, cost = rated + done[0], errors + done[1], cost + done[2]
+                conn.execute(_SQL["prepare_tariffs"])
+                conn.execute(
+                    _SQL["rerate_schedule"],
+                    {"first_at": chosen["first_at"], "last_at": chosen["last_at"]},
+                )
+                rated, errors, cost = _rate(conn, "rate_chosen", run_id=run_id)
             result = conn.execute(_SQL["rerate_result"]).fetchone()
             if result is None:
                 raise DatabaseError("rerate_result returned no row")
@@ -366,16 +377,15 @@ def _begin(conn: Connection, *, kind: str, actor: str, **period: Any) -> int:
     return int(str(row["id"]))
 
 
-def _rate_range(conn: Connection, run_id: int, first: int, last: int) -> tuple[int, int, Decimal]:
-    """Rate the pending records with ids in [first, last]; what it did. The months rated
-    usage needs are added first: an import may have added a month since the run planned."""
+def _rate(conn: Connection, query: str, **params: Any) -> tuple[int, int, Decimal]:
+    """Rate a batch (`rate_range`: the records of an import in a range of ids) or the
+    records a rerate chose (`rate_chosen`); what it did. The months rated usage needs are
+    added first: an import may have added a month since the run planned."""
     conn.execute(_SQL["set_work_mem"])
     conn.execute(_SQL["ensure_partitions"])
-    row = conn.execute(
-        _SQL["rate_range"], {"run_id": run_id, "first_id": first, "last_id": last}
-    ).fetchone()
+    row = conn.execute(_SQL[query], params).fetchone()
     if row is None:
-        raise DatabaseError("rating_rate_range returned no row")
+        raise DatabaseError(f"{query} returned no row")
     return int(str(row["rated"])), int(str(row["errors"])), Decimal(str(row["cost"]))
 
 

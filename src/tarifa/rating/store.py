@@ -114,6 +114,7 @@ def save(conn: Connection, tariff: Tariff, *, source: str, actor: str) -> SaveRe
         raise DatabaseError("insert_tariff returned no row")
     tariff_id = int(str(row["id"]))
     _Writer(conn, tariff, tariff_id).write()
+    conn.execute(_SQL["prepare_tariff"], {"id": tariff_id})
     replaced = None if current is None else int(current["id"])
     audit_id = record(
         conn,

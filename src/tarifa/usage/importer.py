@@ -322,6 +322,7 @@ class ChunkLoader:
         with conn.cursor().copy(_SQL["copy_staging"]) as copy:
             copy.write("".join(rows))
         conn.execute(_SQL["ensure_partitions"])
+        conn.execute(_SQL["widen_import_span"], self.params)
         row = None
         if not self.expect_duplicates:
             try:

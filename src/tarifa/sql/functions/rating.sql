@@ -112,7 +112,9 @@ AS $$
     SELECT hi FROM search WHERE hi - lo <= interval '1 microsecond' AND hi < p_to
 $$;
 
--- Rate the pending records with first_id <= id <= last_id; returns what it wrote.
+-- The general path: rate the records of pg_temp.rating_todo (those the fast path of
+-- rating_rate_source() left: other than one part priced by a rate of at most two groups in
+-- the routing plan, or refused); returns what it wrote.
 --
 -- Four set-based statements, each over the whole batch (no loop over records); each stage
 -- lands in a temporary table that is analyzed, so the next stage is planned on true row
@@ -133,7 +135,7 @@ $$;
 --    increments on its own and priced; connect fee (usage > 0) + spans, capped by a max cost
 --    with strategy free, rounded with the largest rounding_decimals of the parts by the
 --    method of the first part that has them.
-CREATE OR REPLACE FUNCTION rating_rate_range(p_run bigint, p_first bigint, p_last bigint)
+CREATE OR REPLACE FUNCTION rating_rate_general(p_run bigint)
 RETURNS TABLE (rated bigint, errors bigint, cost numeric)
 LANGUAGE plpgsql
 SET enable_mergejoin = off
@@ -155,8 +157,9 @@ BEGIN
     )
     SELECT r.id, r.started_at, r.account_id, r.tenant, r.category, r.subject AS record_subject,
            r.unit, r.usage, rating_number(r.destination) AS number,
-           r.started_at + ceil(r.usage * 1000000)::bigint * interval '1 microsecond'
-               AS ended_at,
+           CASE WHEN r.unit = 'seconds'
+                THEN r.started_at + ceil(r.usage * 1000000)::bigint * interval '1 microsecond'
+                ELSE r.started_at END AS ended_at,
            coalesce(s.id, a.id) AS profile_id,
            coalesce(s.tariff_id, a.tariff_id) AS tariff_id,
            coalesce(s.plan_id, a.plan_id) AS plan_id,
@@ -164,7 +167,7 @@ BEGIN
            coalesce(s.fallback_subjects, a.fallback_subjects) AS fallbacks,
            t.code AS tariff, t.currency, t.time_zone, t.increment_decimals,
            cu.currency AS account_currency
-    FROM usage_records r
+    FROM pg_temp.rating_todo r
     LEFT JOIN profiles s
         ON s.tenant = r.tenant AND s.category = r.category AND s.subject = r.subject
        AND s.activation <= r.started_at AND (s.until IS NULL OR r.started_at < s.until)
@@ -173,8 +176,7 @@ BEGIN
        AND a.activation <= r.started_at AND (a.until IS NULL OR r.started_at < a.until)
     LEFT JOIN rating_tariffs t ON t.id = coalesce(s.tariff_id, a.tariff_id)
     LEFT JOIN customers cu ON cu.id = r.account_id
-    WHERE r.id BETWEEN $1 AND $2 AND r.status = 'pending'
-    $sql$ USING p_first, p_last;
+    $sql$;
     ANALYZE rating_work_records (id);
 
     -- 2. The destination: the first profile of the chain whose plan has a rate for the
@@ -492,16 +494,343 @@ BEGIN
         FROM outcome o
         WHERE o.error IS NOT NULL
         RETURNING 1
-    ),
-    moved AS (
-        UPDATE usage_records u
-        SET status = CASE WHEN o.error IS NULL THEN 'rated' ELSE 'error' END
-        FROM outcome o
-        WHERE u.id = o.id AND u.started_at = o.started_at AND u.id BETWEEN $2 AND $3
-          AND u.status = 'pending'
     )
     SELECT (SELECT count(*) FROM stored), (SELECT count(*) FROM refused),
            (SELECT coalesce(sum(stored.cost), 0) FROM stored)
-    $sql$ USING p_run, p_first, p_last;
+    $sql$ USING p_run;
 END;
 $function$;
+
+-- Derive the fast path's lookups of tariff revision p_tariff (migration 0008) once: band
+-- patterns, each prefix's and *any's pattern, and rating_prices. Returns whether it did.
+CREATE OR REPLACE FUNCTION rating_prepare(p_tariff bigint) RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM 1 FROM rating_tariffs WHERE id = p_tariff AND NOT prepared FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    WITH sets AS (
+        SELECT cs.id, cs.times,
+               array_agg(coalesce(c.time_band_id, 0) ORDER BY c.ord) AS bands
+        FROM rating_candidate_sets cs
+        JOIN rating_plans pl ON pl.id = cs.plan_id
+        JOIN rating_candidates c ON c.candidate_set_id = cs.id
+        WHERE pl.tariff_id = p_tariff
+        GROUP BY cs.id, cs.times
+    ),
+    patterns AS (
+        INSERT INTO rating_band_patterns (tariff_id, bands, times)
+        SELECT DISTINCT p_tariff, bands, times FROM sets
+        ON CONFLICT ON CONSTRAINT rating_band_patterns_key DO UPDATE SET bands = EXCLUDED.bands
+        RETURNING id, bands, times
+    )
+    UPDATE rating_candidate_sets cs
+    SET pattern_id = p.id
+    FROM sets s
+    JOIN patterns p ON p.bands = s.bands AND p.times = s.times
+    WHERE cs.id = s.id;
+
+    UPDATE rating_plan_prefixes pp
+    SET pattern_id = cs.pattern_id
+    FROM rating_candidate_sets cs, rating_plans pl
+    WHERE cs.id = pp.candidate_set_id AND pl.id = pp.plan_id AND pl.tariff_id = p_tariff;
+
+    UPDATE rating_plans pl
+    SET any_pattern_id = cs.pattern_id
+    FROM rating_candidate_sets cs
+    WHERE cs.id = pl.any_candidates AND pl.tariff_id = p_tariff;
+
+    INSERT INTO rating_prices (candidate_set_id, ord, destination, time_band, rounding_decimals,
+                               round_sign, round_half, round_scale, round_unit, cap,
+                               connect_fee, simple, start1, next1, step1, doubled1, unit1,
+                               increment_cost1, start2, step2, doubled2, unit2,
+                               increment_cost2)
+    SELECT c.candidate_set_id, c.ord, e.destination, c.time_band, e.rounding_decimals,
+           CASE e.rounding_method WHEN 'up' THEN -1 ELSE 1 END,
+           CASE e.rounding_method WHEN 'half_up' THEN 0.5 ELSE 0 END,
+           trim_scale(power(10::numeric, e.rounding_decimals)),
+           trim_scale(1 / power(10::numeric, e.rounding_decimals)),
+           CASE WHEN e.max_cost_strategy = 'free' THEN e.max_cost END,
+           rt.connect_fee, g.groups <= 2,
+           g1.interval_start, g1.next_start, g1.step,
+           2 * g1.price * g1.step * 1000000000000, g1.unit, g1.increment_cost,
+           g2.interval_start, g2.step, 2 * g2.price * g2.step * 1000000000000, g2.unit,
+           g2.increment_cost
+    FROM rating_candidates c
+    JOIN rating_candidate_sets cs ON cs.id = c.candidate_set_id
+    JOIN rating_plans pl ON pl.id = cs.plan_id
+    JOIN rating_destination_rate_entries e ON e.id = c.entry_id
+    JOIN rating_rates rt ON rt.id = e.rate_id
+    CROSS JOIN LATERAL (SELECT count(*) AS groups FROM rating_rate_groups WHERE rate_id = rt.id) g
+    JOIN LATERAL (SELECT * FROM rating_rate_groups WHERE rate_id = rt.id
+                  ORDER BY interval_start LIMIT 1) g1 ON true
+    LEFT JOIN LATERAL (SELECT * FROM rating_rate_groups WHERE rate_id = rt.id
+                       ORDER BY interval_start OFFSET 1 LIMIT 1) g2 ON true
+    WHERE pl.tariff_id = p_tariff;
+
+    UPDATE rating_tariffs SET prepared = true WHERE id = p_tariff;
+    RETURN true;
+END;
+$$;
+
+-- Make sure rating_schedule holds the local dates of every instant in [p_from, p_to] for the
+-- band patterns of the current tariffs (each on its own wall clock: a day either side covers
+-- every UTC offset). Idempotent, and safe with other sessions doing the same.
+CREATE OR REPLACE FUNCTION rating_ensure_schedule(p_from timestamptz, p_to timestamptz)
+RETURNS bigint
+LANGUAGE sql
+AS $$
+    WITH wanted AS (
+        SELECT p.id, p.bands, p.times, d::date AS day
+        FROM rating_band_patterns p
+        JOIN rating_tariffs t ON t.id = p.tariff_id AND t.current
+        CROSS JOIN LATERAL generate_series(
+            ((p_from AT TIME ZONE 'UTC') - interval '1 day')::date::timestamp,
+            ((p_to AT TIME ZONE 'UTC') + interval '1 day')::date::timestamp,
+            interval '1 day') AS d
+        WHERE NOT EXISTS (SELECT 1 FROM rating_schedule s
+                          WHERE s.pattern_id = p.id AND s.day = d::date)
+    ),
+    winners AS (
+        SELECT w.id, w.day, x.from_t,
+               (SELECT min(b.n)
+                FROM unnest(w.bands) WITH ORDINALITY AS b (band_id, n)
+                LEFT JOIN rating_time_bands tb ON tb.id = b.band_id
+                WHERE b.band_id = 0
+                   OR (tb.start_time <= x.from_t
+                       AND rating_day_matches(tb.years, tb.months, tb.month_days,
+                                              tb.weekdays, w.day)))::integer AS ord
+        FROM wanted w
+        CROSS JOIN LATERAL unnest(w.times) AS x (from_t)
+    ),
+    changes AS (
+        SELECT *, row_number() OVER w = 1 OR ord IS DISTINCT FROM lag(ord) OVER w AS starts
+        FROM winners
+        WINDOW w AS (PARTITION BY id, day ORDER BY from_t)
+    ),
+    runs AS (
+        SELECT id, day, day + from_t AS wall_from,
+               coalesce(day + lead(from_t) OVER (PARTITION BY id, day ORDER BY from_t),
+                        day + 1) AS wall_to,
+               ord
+        FROM changes
+        WHERE starts
+    ),
+    added AS (
+        INSERT INTO rating_schedule (pattern_id, day, wall_from, wall_to, ord)
+        SELECT id, day, wall_from, wall_to, ord FROM runs
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+    )
+    SELECT count(*) FROM added
+$$;
+
+-- The records a batch rates, as the general path reads them.
+CREATE OR REPLACE FUNCTION rating_create_todo() RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    DROP TABLE IF EXISTS pg_temp.rating_todo;
+    CREATE TEMPORARY TABLE rating_todo (
+        id          bigint      NOT NULL,
+        started_at  timestamptz NOT NULL,
+        account_id  bigint      NOT NULL,
+        tenant      text        NOT NULL,
+        category    text        NOT NULL,
+        subject     text        NOT NULL,
+        unit        text        NOT NULL,
+        usage       numeric     NOT NULL,
+        destination text        NOT NULL
+    ) ON COMMIT DROP;
+END;
+$$;
+
+-- Rate the records that p_source (the FROM clause of a query, aliased r, with the columns of
+-- rating_todo) gives; $2..$4 are bound to p_import, p_first, p_last. Returns what it wrote.
+--
+-- The fast path, one INSERT ... SELECT over the whole batch, prices the common case: a
+-- record routed by its profile (its own subject's, else *any's) to a plan that has a rate
+-- for its number (the longest prefix: one hash probe per prefix length any current plan
+-- has; else the plan's *any), in one part (not a call, or a call inside one run of one
+-- winner on its local date with no change of UTC offset: rating_schedule), by a rate of at
+-- most two groups (rating_prices). Every other record (fallback subjects, calls cut by band
+-- changes, longer rates, rating errors) goes to pg_temp.rating_todo for the general path,
+-- rating_rate_general(), which handles every case.
+CREATE OR REPLACE FUNCTION rating_rate_source(p_run bigint, p_source text, p_import bigint,
+                                              p_first bigint, p_last bigint)
+RETURNS TABLE (rated bigint, errors bigint, cost numeric)
+LANGUAGE plpgsql
+SET enable_mergejoin = off
+SET enable_nestloop = off
+SET join_collapse_limit = 1
+AS $function$
+DECLARE
+    lengths integer[];
+    probes text := '';
+    found_prefix text := '';
+    found_set text := '';
+    found_pattern text := '';
+    len integer;
+    fast_rated bigint;
+    fast_cost numeric;
+    left_over bigint;
+    general record;
+BEGIN
+    SELECT coalesce(array_agg(DISTINCT l ORDER BY l DESC), '{}') INTO lengths
+    FROM rating_plans pl
+    JOIN rating_tariffs t ON t.id = pl.tariff_id AND t.current
+    CROSS JOIN LATERAL unnest(pl.prefix_lengths) AS l;
+    FOREACH len IN ARRAY lengths LOOP
+        probes := probes || format(
+            ' LEFT JOIN rating_plan_prefixes p%1$s ON p%1$s.plan_id = b.plan_id'
+            ' AND p%1$s.prefix = left(b.number, %1$s)', len);
+        found_prefix := found_prefix || format('p%s.prefix, ', len);
+        found_set := found_set || format('p%s.candidate_set_id, ', len);
+        found_pattern := found_pattern || format('p%s.pattern_id, ', len);
+    END LOOP;
+    PERFORM rating_create_todo();
+    EXECUTE format($sql$
+    WITH
+    profiles AS MATERIALIZED (
+        SELECT p.id, p.tariff_id, p.tenant, p.category, p.subject, p.activation, p.plan_id,
+               coalesce(lead(p.activation) OVER (PARTITION BY p.tenant, p.category, p.subject
+                                                 ORDER BY p.activation),
+                        'infinity') AS until,
+               t.currency, t.time_zone, t.increment_decimals
+        FROM rating_profiles p
+        JOIN rating_tariffs t ON t.id = p.tariff_id
+        WHERE p.active
+    ),
+    -- Each record with its route, and its number as matched against prefixes.
+    batch AS (
+        SELECT r.id, r.started_at, r.account_id, r.tenant, r.category, r.subject, r.unit,
+               r.usage, r.destination, rating_number(r.destination) AS number,
+               coalesce(s.id, a.id) AS profile_id, coalesce(s.tariff_id, a.tariff_id) AS tariff_id,
+               coalesce(s.plan_id, a.plan_id) AS plan_id,
+               coalesce(s.subject, a.subject) AS plan_subject,
+               coalesce(s.currency, a.currency) AS currency,
+               coalesce(s.time_zone, a.time_zone) AS time_zone,
+               coalesce(s.increment_decimals, a.increment_decimals) AS increment_decimals,
+               cu.currency AS account_currency
+        FROM %1$s
+        LEFT JOIN profiles s
+            ON s.tenant = r.tenant AND s.category = r.category AND s.subject = r.subject
+           AND s.activation <= r.started_at AND r.started_at < s.until
+        LEFT JOIN profiles a
+            ON a.tenant = r.tenant AND a.category = r.category AND a.subject = '*any'
+           AND a.activation <= r.started_at AND r.started_at < a.until
+        LEFT JOIN customers cu ON cu.id = r.account_id
+        OFFSET 0
+    ),
+    -- The longest prefix of the routing plan that starts the number, else its *any.
+    matched AS (
+        SELECT b.*,
+               coalesce(%2$s CASE WHEN pl.any_candidates IS NOT NULL THEN '' END) AS prefix,
+               coalesce(%3$s pl.any_candidates) AS cset,
+               coalesce(%4$s pl.any_pattern_id) AS pattern_id,
+               b.started_at AT TIME ZONE b.time_zone AS ls,
+               CASE WHEN b.unit = 'seconds' AND b.usage > 0
+                    THEN b.started_at + ceil(b.usage * 1000000)::bigint * interval '1 microsecond'
+               END AS ended_at
+        FROM batch b
+        LEFT JOIN rating_plans pl ON pl.id = b.plan_id
+        %5$s
+        OFFSET 0
+    ),
+    -- The winner at the start, and whether the record is for the fast path.
+    computed AS MATERIALIZED (
+        SELECT m.*, f.destination AS rate_destination, f.time_band, f.rounding_decimals,
+               f.round_sign, f.round_half, f.round_scale, f.round_unit, f.cap,
+               CASE WHEN m.usage > 0 THEN f.connect_fee ELSE 0 END AS fee,
+               f.step1, f.doubled1, f.unit1, f.increment_cost1,
+               f.step2, f.doubled2, f.unit2, f.increment_cost2,
+               CASE WHEN m.usage > f.start1
+                    THEN least(m.usage, coalesce(f.next1, m.usage)) - f.start1 END AS span1,
+               CASE WHEN m.usage > f.start2 THEN m.usage - f.start2 END AS span2,
+               m.profile_id IS NOT NULL
+               AND (m.account_currency IS NULL OR m.account_currency = m.currency)
+               AND f.simple
+               AND (m.ended_at IS NULL
+                    OR ((m.ended_at AT TIME ZONE m.time_zone) <= sc.wall_to
+                        AND (m.ended_at AT TIME ZONE m.time_zone) - m.ls
+                            = m.ended_at - m.started_at)) AS fast
+        FROM matched m
+        LEFT JOIN rating_schedule sc
+            ON sc.pattern_id = m.pattern_id AND sc.day = m.ls::date
+           AND sc.wall_from <= m.ls AND m.ls < sc.wall_to
+        LEFT JOIN rating_prices f ON f.candidate_set_id = m.cset AND f.ord = sc.ord
+    ),
+    -- Whole increments of each group's span (a started one counting whole) and the cost.
+    counted AS (
+        SELECT c.*, rating_increments(c.span1, c.step1) AS n1,
+               rating_increments(c.span2, c.step2) AS n2
+        FROM computed c
+        WHERE c.fast
+        OFFSET 0
+    ),
+    priced AS (
+        SELECT c.*,
+               least(c.fee
+                     + coalesce(CASE WHEN c.increment_decimals IS NULL
+                                     THEN div(c.n1 * c.doubled1 + c.unit1, 2 * c.unit1)
+                                          * 0.000000000001
+                                     ELSE c.n1 * c.increment_cost1 END, 0)
+                     + coalesce(CASE WHEN c.increment_decimals IS NULL
+                                     THEN div(c.n2 * c.doubled2 + c.unit2, 2 * c.unit2)
+                                          * 0.000000000001
+                                     ELSE c.n2 * c.increment_cost2 END, 0),
+                     c.cap) AS precise,
+               coalesce(c.n1 * c.step1, 0) + coalesce(c.n2 * c.step2, 0) AS billed
+        FROM counted c
+        OFFSET 0
+    ),
+    stored AS (
+        INSERT INTO rated_usage (usage_id, started_at, account_id, tariff_id, profile_id,
+                                 plan_id, subject, destination, prefix, time_bands,
+                                 billed_usage, cost, precise_cost, rounding_decimals, currency,
+                                 run_id)
+        SELECT p.id, p.started_at, p.account_id, p.tariff_id, p.profile_id, p.plan_id,
+               p.plan_subject, p.rate_destination, p.prefix, ARRAY[p.time_band], p.billed,
+               p.round_sign * floor(p.round_sign * p.precise * p.round_scale + p.round_half)
+                   * p.round_unit,
+               p.precise, p.rounding_decimals, p.currency, $1
+        FROM priced p
+        RETURNING rated_usage.cost
+    ),
+    left_over AS (
+        INSERT INTO pg_temp.rating_todo (id, started_at, account_id, tenant, category,
+                                         subject, unit, usage, destination)
+        SELECT id, started_at, account_id, tenant, category, subject, unit, usage, destination
+        FROM computed
+        WHERE fast IS NOT true
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM stored), (SELECT coalesce(sum(stored.cost), 0) FROM stored),
+           (SELECT count(*) FROM left_over)
+    $sql$, p_source, found_prefix, found_set, found_pattern, probes)
+    INTO fast_rated, fast_cost, left_over
+    USING p_run, p_import, p_first, p_last;
+    IF left_over = 0 THEN
+        RETURN QUERY SELECT fast_rated, 0::bigint, fast_cost;
+        RETURN;
+    END IF;
+    ANALYZE pg_temp.rating_todo;
+    SELECT * INTO general FROM rating_rate_general(p_run);
+    RETURN QUERY SELECT fast_rated + general.rated, general.errors, fast_cost + general.cost;
+END;
+$function$;
+
+-- Rate the records of import p_import whose id is in [p_first, p_last]: a batch.
+CREATE OR REPLACE FUNCTION rating_rate_range(p_run bigint, p_import bigint, p_first bigint,
+                                             p_last bigint)
+RETURNS TABLE (rated bigint, errors bigint, cost numeric)
+LANGUAGE sql
+AS $$
+    SELECT * FROM rating_rate_source(
+        p_run,
+        '(SELECT * FROM usage_records WHERE import_id = $2 AND id BETWEEN $3 AND $4'
+        ' AND status = ''billable'') AS r',
+        p_import, p_first, p_last)
+$$;

@@ -217,28 +217,43 @@ SELECT pg_advisory_xact_lock(hashtextextended('tarifa.rating.plan', 0))
 -- name: ensure_partitions
 SELECT rating_ensure_partitions()
 
+-- name: prepare_tariff
+-- The fast path's lookups of a revision just stored (sql/functions/rating.sql).
+SELECT rating_prepare(%(id)s)
+
+-- name: prepare_tariffs
+-- The fast path's lookups of current tariffs stored without them (rating_prepare()).
+SELECT count(*) FILTER (WHERE rating_prepare(id)) AS prepared
+FROM rating_tariffs
+WHERE current AND NOT prepared
+
 -- name: plan_batches
--- Cut the pending records not in an open batch into ranges of ids; a range holds at most
--- %(size)s ids, so a batch is one statement of bounded size.
-WITH open AS (
-    SELECT max(last_id) AS last_id FROM rating_batches WHERE done_at IS NULL
-),
-pending AS (
-    SELECT min(id) AS low, max(id) AS high
-    FROM usage_records
-    WHERE status = 'pending' AND id > coalesce((SELECT last_id FROM open), 0)
+-- Cut the imports committed since the last planning into batches: ranges of at most
+-- %(size)s usage ids of one import, so a batch is one statement of bounded size. An import
+-- is one transaction: once it is visible, all of its records are.
+WITH planned AS (
+    UPDATE usage_imports
+    SET rating_planned = true
+    WHERE NOT rating_planned AND finished_at IS NOT NULL
+    RETURNING id, first_usage_id, last_usage_id, first_event_at, last_event_at, accepted
 )
-INSERT INTO rating_batches (first_id, last_id)
-SELECT s, least(s + %(size)s - 1, p.high)
-FROM pending p
-CROSS JOIN LATERAL generate_series(p.low, p.high, %(size)s::bigint) AS s
-WHERE p.low IS NOT NULL
-ORDER BY s
+INSERT INTO rating_batches (import_id, first_id, last_id, first_event_at, last_event_at)
+SELECT p.id, s, least(s + %(size)s - 1, p.last_usage_id), p.first_event_at, p.last_event_at
+FROM planned p
+CROSS JOIN LATERAL generate_series(p.first_usage_id, p.last_usage_id, %(size)s::bigint) AS s
+WHERE p.accepted > 0 AND p.first_usage_id <= p.last_usage_id
+ORDER BY p.id, s
 RETURNING id
+
+-- name: ensure_schedule
+-- The band schedule of the dates the open batches' records need.
+SELECT rating_ensure_schedule(min(first_event_at), max(last_event_at)) AS added
+FROM rating_batches
+WHERE done_at IS NULL
 
 -- name: claim_batch
 -- The next open batch no other session is rating.
-SELECT id, first_id, last_id
+SELECT id, import_id, first_id, last_id
 FROM rating_batches
 WHERE done_at IS NULL
 ORDER BY id
@@ -249,7 +264,12 @@ FOR UPDATE SKIP LOCKED
 SELECT set_config('work_mem', '256MB', true)
 
 -- name: rate_range
-SELECT rated, errors, cost FROM rating_rate_range(%(run_id)s, %(first_id)s, %(last_id)s)
+SELECT rated, errors, cost
+FROM rating_rate_range(%(run_id)s, %(import_id)s, %(first_id)s, %(last_id)s)
+
+-- name: rate_chosen
+SELECT rated, errors, cost
+FROM rating_rate_source(%(run_id)s, 'pg_temp.rating_rerate_chosen AS r', NULL, NULL, NULL)
 
 -- name: finish_batch
 UPDATE rating_batches
@@ -260,19 +280,23 @@ WHERE id = %(id)s
 DROP TABLE IF EXISTS pg_temp.rating_rerate_chosen
 
 -- name: rerate_choose
--- The records of the period (and account) not on a finalized invoice, rated or refused.
+-- The records of the period (and account) rated or refused, not on a finalized invoice.
 CREATE TEMPORARY TABLE rating_rerate_chosen ON COMMIT DROP AS
-SELECT u.id, u.started_at
+SELECT u.id, u.started_at, u.account_id, u.tenant, u.category, u.subject, u.unit, u.usage,
+       u.destination
 FROM usage_records u
+LEFT JOIN rated_usage r
+    ON r.usage_id = u.id AND r.started_at = u.started_at
+   AND r.started_at >= %(from)s AND r.started_at < %(to)s
 WHERE u.started_at >= %(from)s AND u.started_at < %(to)s
-  AND u.status IN ('rated', 'error')
+  AND u.status = 'billable'
   AND (%(account_id)s::bigint IS NULL OR u.account_id = %(account_id)s::bigint)
-  AND NOT EXISTS (SELECT 1 FROM rated_usage r
-                  WHERE r.usage_id = u.id AND r.started_at = u.started_at
-                    AND r.invoice_id IS NOT NULL)
+  AND CASE WHEN r.usage_id IS NOT NULL THEN r.invoice_id IS NULL
+           ELSE EXISTS (SELECT 1 FROM rating_errors e
+                        WHERE e.usage_id = u.id AND e.started_at = u.started_at) END
 
 -- name: rerate_reopen
--- Their current rating is removed (its cost returned) and they are pending again.
+-- Their current rating is removed (its cost returned), to be replaced.
 WITH unrated AS (
     DELETE FROM rated_usage r USING rating_rerate_chosen c
     WHERE r.usage_id = c.id AND r.started_at = c.started_at
@@ -282,21 +306,18 @@ unrefused AS (
     DELETE FROM rating_errors e USING rating_rerate_chosen c
     WHERE e.usage_id = c.id AND e.started_at = c.started_at
     RETURNING 1
-),
-reopened AS (
-    UPDATE usage_records u SET status = 'pending'
-    FROM rating_rerate_chosen c
-    WHERE u.id = c.id AND u.started_at = c.started_at
-    RETURNING u.id
 )
-SELECT (SELECT count(*) FROM reopened) AS records,
-       (SELECT min(id) FROM reopened) AS first_id,
-       (SELECT max(id) FROM reopened) AS last_id,
-       (SELECT coalesce(sum(cost), 0) FROM unrated) AS cost_before
+SELECT (SELECT count(*) FROM rating_rerate_chosen) AS records,
+       (SELECT min(started_at) FROM rating_rerate_chosen) AS first_at,
+       (SELECT max(started_at) FROM rating_rerate_chosen) AS last_at,
+       (SELECT coalesce(sum(cost), 0) FROM unrated) AS cost_before,
+       (SELECT count(*) FROM unrefused) AS refused_before
+
+-- name: rerate_schedule
+SELECT rating_ensure_schedule(%(first_at)s, %(last_at)s) AS added
 
 -- name: rerate_result
--- What the records rated again cost now (pending records of the same ids range that the
--- rerate rated on the way are not part of its difference).
+-- What the records rated again cost now.
 SELECT count(r.usage_id) AS rated, coalesce(sum(r.cost), 0) AS cost_after
 FROM rating_rerate_chosen c
 JOIN rated_usage r ON r.usage_id = c.id AND r.started_at = c.started_at

@@ -74,22 +74,37 @@ SELECT usage_ensure_partitions(
 FROM span
 
 -- name: insert_import
-INSERT INTO usage_imports (kind, source, format, file, tenant, time_zone, settings, actor)
+-- The import's records take their ids from usage_records_id_seq in this session, whose
+-- values only grow: they lie between first_usage_id, taken now, and last_usage_id, taken
+-- when it finishes (the rater's batches are ranges of those).
+INSERT INTO usage_imports (kind, source, format, file, tenant, time_zone, settings, actor,
+                           first_usage_id)
 VALUES (%(kind)s, %(source)s, %(format)s, %(file)s, %(tenant)s, %(time_zone)s, %(settings)s,
-        %(actor)s)
+        %(actor)s, nextval('usage_records_id_seq'))
 RETURNING id
 
 -- name: insert_retry
 -- A retry takes the lines quarantined before it started (`up_to`), not those it puts back.
-INSERT INTO usage_imports (kind, source, actor)
-VALUES ('retry', %(source)s, %(actor)s)
+INSERT INTO usage_imports (kind, source, actor, first_usage_id)
+VALUES ('retry', %(source)s, %(actor)s, nextval('usage_records_id_seq'))
 RETURNING id, (SELECT coalesce(max(id), 0) FROM usage_quarantine) AS up_to
 
 -- name: finish_import
 UPDATE usage_imports
 SET finished_at = clock_timestamp(), received = %(received)s, accepted = %(accepted)s,
-    filtered = %(filtered)s, duplicates = %(duplicates)s, quarantined = %(quarantined)s
+    filtered = %(filtered)s, duplicates = %(duplicates)s, quarantined = %(quarantined)s,
+    last_usage_id = nextval('usage_records_id_seq')
 WHERE id = %(id)s
+
+-- name: widen_import_span
+-- The import's event times so far, for the rater (the band schedule of those dates).
+UPDATE usage_imports i
+SET first_event_at = least(i.first_event_at, s.first),
+    last_event_at = greatest(i.last_event_at, s.last)
+FROM (SELECT min(started_at) AS first, max(started_at) AS last
+      FROM usage_staging
+      WHERE reason IS NULL) AS s
+WHERE i.id = %(import_id)s AND s.first IS NOT NULL
 
 -- name: get_import
 SELECT * FROM usage_imports WHERE id = %(id)s
@@ -100,7 +115,7 @@ SELECT * FROM usage_imports WHERE id = %(id)s
 --                  future, or no account held its identifier at the event time;
 --   duplicate    - its line is in quarantine already, or its (source, record id) is stored
 --                  already (from an earlier import or earlier in this file);
---   accepted / filtered - stored in usage_records ('pending' / 'filtered') with its key.
+--   accepted / filtered - stored in usage_records ('billable' / 'filtered') with its key.
 -- A bad line whose record id is stored already counts as a duplicate: the record was taken
 -- in before (that look-up is made for bad lines only; good ones meet the key on insert).
 -- Keys go in in record-id order: neighbouring keys share index pages, which makes the
@@ -161,7 +176,7 @@ stored AS (
            %(source)s, c.record_id, c.service, c.unit,
            CASE c.service WHEN 'voice' THEN 'call' ELSE c.service END,
            c.subject, %(tenant)s, c.destination, c.started_at, c.usage,
-           CASE WHEN c.billable THEN 'pending' ELSE 'filtered' END,
+           CASE WHEN c.billable THEN 'billable' ELSE 'filtered' END,
            c.disposition, c.line, c.raw
     FROM classified c
     JOIN keys k ON k.usage_id = c.new_id
@@ -175,7 +190,7 @@ verdicts AS (
     FROM classified
 ),
 outcomes AS (
-    SELECT count(*) FILTER (WHERE status = 'pending') AS accepted,
+    SELECT count(*) FILTER (WHERE status = 'billable') AS accepted,
            count(*) FILTER (WHERE status = 'filtered') AS filtered
     FROM stored
 )
@@ -245,7 +260,7 @@ stored AS (
            %(source)s, record_id, service, unit,
            CASE service WHEN 'voice' THEN 'call' ELSE service END,
            subject, %(tenant)s, destination, started_at, usage,
-           CASE WHEN billable THEN 'pending' ELSE 'filtered' END,
+           CASE WHEN billable THEN 'billable' ELSE 'filtered' END,
            disposition, line, raw
     FROM classified
     WHERE verdict = 'good'
