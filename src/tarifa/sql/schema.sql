@@ -267,6 +267,30 @@ $$;
 
 
 --
+-- Name: rating_create_todo(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_create_todo() RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DROP TABLE IF EXISTS pg_temp.rating_todo;
+    CREATE TEMPORARY TABLE rating_todo (
+        id          bigint      NOT NULL,
+        started_at  timestamptz NOT NULL,
+        account_id  bigint      NOT NULL,
+        tenant      text        NOT NULL,
+        category    text        NOT NULL,
+        subject     text        NOT NULL,
+        unit        text        NOT NULL,
+        usage       numeric     NOT NULL,
+        destination text        NOT NULL
+    ) ON COMMIT DROP;
+END;
+$$;
+
+
+--
 -- Name: rating_day_matches(integer[], integer[], integer[], integer[], date); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -308,12 +332,81 @@ $$;
 
 
 --
+-- Name: rating_ensure_schedule(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_ensure_schedule(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS bigint
+    LANGUAGE sql
+    AS $$
+    WITH wanted AS (
+        SELECT p.id, p.bands, p.times, d::date AS day
+        FROM rating_band_patterns p
+        JOIN rating_tariffs t ON t.id = p.tariff_id AND t.current
+        CROSS JOIN LATERAL generate_series(
+            ((p_from AT TIME ZONE 'UTC') - interval '1 day')::date::timestamp,
+            ((p_to AT TIME ZONE 'UTC') + interval '1 day')::date::timestamp,
+            interval '1 day') AS d
+        WHERE NOT EXISTS (SELECT 1 FROM rating_schedule s
+                          WHERE s.pattern_id = p.id AND s.day = d::date)
+    ),
+    winners AS (
+        SELECT w.id, w.day, x.from_t,
+               (SELECT min(b.n)
+                FROM unnest(w.bands) WITH ORDINALITY AS b (band_id, n)
+                LEFT JOIN rating_time_bands tb ON tb.id = b.band_id
+                WHERE b.band_id = 0
+                   OR (tb.start_time <= x.from_t
+                       AND rating_day_matches(tb.years, tb.months, tb.month_days,
+                                              tb.weekdays, w.day)))::integer AS ord
+        FROM wanted w
+        CROSS JOIN LATERAL unnest(w.times) AS x (from_t)
+    ),
+    changes AS (
+        SELECT *, row_number() OVER w = 1 OR ord IS DISTINCT FROM lag(ord) OVER w AS starts
+        FROM winners
+        WINDOW w AS (PARTITION BY id, day ORDER BY from_t)
+    ),
+    runs AS (
+        SELECT id, day, day + from_t AS wall_from,
+               coalesce(day + lead(from_t) OVER (PARTITION BY id, day ORDER BY from_t),
+                        day + 1) AS wall_to,
+               ord
+        FROM changes
+        WHERE starts
+    ),
+    added AS (
+        INSERT INTO rating_schedule (pattern_id, day, wall_from, wall_to, ord)
+        SELECT id, day, wall_from, wall_to, ord FROM runs
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+    )
+    SELECT count(*) FROM added
+$$;
+
+
+--
 -- Name: rating_increments(numeric, numeric); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.rating_increments(p_usage numeric, p_step numeric) RETURNS numeric
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (div(p_usage, p_step) + (CASE WHEN (mod(p_usage, p_step) = (0)::numeric) THEN 0 ELSE 1 END)::numeric);
+
+
+--
+-- Name: rating_local_days(timestamp without time zone, timestamp without time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_local_days(p_from timestamp without time zone, p_to timestamp without time zone) RETURNS SETOF date
+    LANGUAGE plpgsql IMMUTABLE ROWS 2 PARALLEL SAFE
+    AS $$
+BEGIN
+    RETURN QUERY SELECT d::date
+                 FROM generate_series(p_from::date::timestamp,
+                                      (p_to - interval '1 microsecond')::date::timestamp,
+                                      interval '1 day') AS d;
+END;
+$$;
 
 
 --
@@ -347,10 +440,87 @@ CREATE FUNCTION public.rating_offset(p_zone text, p_at timestamp with time zone)
 
 
 --
--- Name: rating_rate_range(bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+-- Name: rating_prepare(bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.rating_rate_range(p_run bigint, p_first bigint, p_last bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric)
+CREATE FUNCTION public.rating_prepare(p_tariff bigint) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM 1 FROM rating_tariffs WHERE id = p_tariff AND NOT prepared FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    WITH sets AS (
+        SELECT cs.id, cs.times,
+               array_agg(coalesce(c.time_band_id, 0) ORDER BY c.ord) AS bands
+        FROM rating_candidate_sets cs
+        JOIN rating_plans pl ON pl.id = cs.plan_id
+        JOIN rating_candidates c ON c.candidate_set_id = cs.id
+        WHERE pl.tariff_id = p_tariff
+        GROUP BY cs.id, cs.times
+    ),
+    patterns AS (
+        INSERT INTO rating_band_patterns (tariff_id, bands, times)
+        SELECT DISTINCT p_tariff, bands, times FROM sets
+        ON CONFLICT ON CONSTRAINT rating_band_patterns_key DO UPDATE SET bands = EXCLUDED.bands
+        RETURNING id, bands, times
+    )
+    UPDATE rating_candidate_sets cs
+    SET pattern_id = p.id
+    FROM sets s
+    JOIN patterns p ON p.bands = s.bands AND p.times = s.times
+    WHERE cs.id = s.id;
+
+    UPDATE rating_plan_prefixes pp
+    SET pattern_id = cs.pattern_id
+    FROM rating_candidate_sets cs, rating_plans pl
+    WHERE cs.id = pp.candidate_set_id AND pl.id = pp.plan_id AND pl.tariff_id = p_tariff;
+
+    UPDATE rating_plans pl
+    SET any_pattern_id = cs.pattern_id
+    FROM rating_candidate_sets cs
+    WHERE cs.id = pl.any_candidates AND pl.tariff_id = p_tariff;
+
+    INSERT INTO rating_prices (candidate_set_id, ord, destination, time_band, rounding_decimals,
+                               round_sign, round_half, round_scale, round_unit, cap,
+                               connect_fee, simple, start1, next1, step1, doubled1, unit1,
+                               increment_cost1, start2, step2, doubled2, unit2,
+                               increment_cost2)
+    SELECT c.candidate_set_id, c.ord, e.destination, c.time_band, e.rounding_decimals,
+           CASE e.rounding_method WHEN 'up' THEN -1 ELSE 1 END,
+           CASE e.rounding_method WHEN 'half_up' THEN 0.5 ELSE 0 END,
+           trim_scale(power(10::numeric, e.rounding_decimals)),
+           trim_scale(1 / power(10::numeric, e.rounding_decimals)),
+           CASE WHEN e.max_cost_strategy = 'free' THEN e.max_cost END,
+           rt.connect_fee, g.groups <= 2,
+           g1.interval_start, g1.next_start, g1.step,
+           2 * g1.price * g1.step * 1000000000000, g1.unit, g1.increment_cost,
+           g2.interval_start, g2.step, 2 * g2.price * g2.step * 1000000000000, g2.unit,
+           g2.increment_cost
+    FROM rating_candidates c
+    JOIN rating_candidate_sets cs ON cs.id = c.candidate_set_id
+    JOIN rating_plans pl ON pl.id = cs.plan_id
+    JOIN rating_destination_rate_entries e ON e.id = c.entry_id
+    JOIN rating_rates rt ON rt.id = e.rate_id
+    CROSS JOIN LATERAL (SELECT count(*) AS groups FROM rating_rate_groups WHERE rate_id = rt.id) g
+    JOIN LATERAL (SELECT * FROM rating_rate_groups WHERE rate_id = rt.id
+                  ORDER BY interval_start LIMIT 1) g1 ON true
+    LEFT JOIN LATERAL (SELECT * FROM rating_rate_groups WHERE rate_id = rt.id
+                       ORDER BY interval_start OFFSET 1 LIMIT 1) g2 ON true
+    WHERE pl.tariff_id = p_tariff;
+
+    UPDATE rating_tariffs SET prepared = true WHERE id = p_tariff;
+    RETURN true;
+END;
+$$;
+
+
+--
+-- Name: rating_rate_general(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_rate_general(p_run bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric)
     LANGUAGE plpgsql
     SET enable_mergejoin TO 'off'
     SET enable_nestloop TO 'off'
@@ -371,8 +541,9 @@ BEGIN
     )
     SELECT r.id, r.started_at, r.account_id, r.tenant, r.category, r.subject AS record_subject,
            r.unit, r.usage, rating_number(r.destination) AS number,
-           r.started_at + ceil(r.usage * 1000000)::bigint * interval '1 microsecond'
-               AS ended_at,
+           CASE WHEN r.unit = 'seconds'
+                THEN r.started_at + ceil(r.usage * 1000000)::bigint * interval '1 microsecond'
+                ELSE r.started_at END AS ended_at,
            coalesce(s.id, a.id) AS profile_id,
            coalesce(s.tariff_id, a.tariff_id) AS tariff_id,
            coalesce(s.plan_id, a.plan_id) AS plan_id,
@@ -380,7 +551,7 @@ BEGIN
            coalesce(s.fallback_subjects, a.fallback_subjects) AS fallbacks,
            t.code AS tariff, t.currency, t.time_zone, t.increment_decimals,
            cu.currency AS account_currency
-    FROM usage_records r
+    FROM pg_temp.rating_todo r
     LEFT JOIN profiles s
         ON s.tenant = r.tenant AND s.category = r.category AND s.subject = r.subject
        AND s.activation <= r.started_at AND (s.until IS NULL OR r.started_at < s.until)
@@ -389,8 +560,7 @@ BEGIN
        AND a.activation <= r.started_at AND (a.until IS NULL OR r.started_at < a.until)
     LEFT JOIN rating_tariffs t ON t.id = coalesce(s.tariff_id, a.tariff_id)
     LEFT JOIN customers cu ON cu.id = r.account_id
-    WHERE r.id BETWEEN $1 AND $2 AND r.status = 'pending'
-    $sql$ USING p_first, p_last;
+    $sql$;
     ANALYZE rating_work_records (id);
 
     -- 2. The destination: the first profile of the chain whose plan has a rate for the
@@ -488,7 +658,12 @@ BEGIN
         SELECT id, started_at AS at FROM multi
         UNION ALL
         SELECT m.id, tr.at
-        FROM multi m
+        -- Only where the offset differs at both ends or the call lasts a day or more
+        -- (otherwise the zone cannot have changed its offset during the call).
+        FROM (SELECT * FROM multi
+              WHERE ended_at - started_at >= interval '1 day'
+                 OR rating_offset(time_zone, started_at) <> rating_offset(time_zone, ended_at)
+              OFFSET 0) AS m
         CROSS JOIN LATERAL rating_transitions(m.time_zone, m.started_at, m.ended_at) AS tr (at)
     ),
     segments AS MATERIALIZED (
@@ -503,10 +678,7 @@ BEGIN
     segment_days AS MATERIALIZED (
         SELECT s.*, d::date AS day
         FROM segments s
-        CROSS JOIN LATERAL generate_series(
-            s.wall_from::date::timestamp,
-            (s.wall_to - interval '1 microsecond')::date::timestamp,
-            interval '1 day') AS d
+        CROSS JOIN LATERAL rating_local_days(s.wall_from, s.wall_to) AS d
     ),
     -- The winner on each local date needed, from each change time on. Candidate sets
     -- whose candidates have the same bands in the same order have the same winners (by
@@ -708,17 +880,202 @@ BEGIN
         FROM outcome o
         WHERE o.error IS NOT NULL
         RETURNING 1
-    ),
-    moved AS (
-        UPDATE usage_records u
-        SET status = CASE WHEN o.error IS NULL THEN 'rated' ELSE 'error' END
-        FROM outcome o
-        WHERE u.id = o.id AND u.started_at = o.started_at AND u.id BETWEEN $2 AND $3
-          AND u.status = 'pending'
     )
     SELECT (SELECT count(*) FROM stored), (SELECT count(*) FROM refused),
            (SELECT coalesce(sum(stored.cost), 0) FROM stored)
-    $sql$ USING p_run, p_first, p_last;
+    $sql$ USING p_run;
+END;
+$_$;
+
+
+--
+-- Name: rating_rate_range(bigint, bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_rate_range(p_run bigint, p_import bigint, p_first bigint, p_last bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric)
+    LANGUAGE sql
+    AS $_$
+    SELECT * FROM rating_rate_source(
+        p_run,
+        '(SELECT * FROM usage_records WHERE import_id = $2 AND id BETWEEN $3 AND $4'
+        ' AND status = ''billable'') AS r',
+        p_import, p_first, p_last)
+$_$;
+
+
+--
+-- Name: rating_rate_source(bigint, text, bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_rate_source(p_run bigint, p_source text, p_import bigint, p_first bigint, p_last bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric)
+    LANGUAGE plpgsql
+    SET enable_mergejoin TO 'off'
+    SET enable_nestloop TO 'off'
+    SET join_collapse_limit TO '1'
+    AS $_$
+DECLARE
+    lengths integer[];
+    probes text := '';
+    found_prefix text := '';
+    found_set text := '';
+    found_pattern text := '';
+    len integer;
+    fast_rated bigint;
+    fast_cost numeric;
+    left_over bigint;
+    general record;
+BEGIN
+    SELECT coalesce(array_agg(DISTINCT l ORDER BY l DESC), '{}') INTO lengths
+    FROM rating_plans pl
+    JOIN rating_tariffs t ON t.id = pl.tariff_id AND t.current
+    CROSS JOIN LATERAL unnest(pl.prefix_lengths) AS l;
+    FOREACH len IN ARRAY lengths LOOP
+        probes := probes || format(
+            ' LEFT JOIN rating_plan_prefixes p%1$s ON p%1$s.plan_id = b.plan_id'
+            ' AND p%1$s.prefix = left(b.number, %1$s) AND length(p%1$s.prefix) = %1$s', len);
+        found_prefix := found_prefix || format('p%s.prefix, ', len);
+        found_set := found_set || format('p%s.candidate_set_id, ', len);
+        found_pattern := found_pattern || format('p%s.pattern_id, ', len);
+    END LOOP;
+    PERFORM rating_create_todo();
+    EXECUTE format($sql$
+    WITH
+    profiles AS MATERIALIZED (
+        SELECT p.id, p.tariff_id, p.tenant, p.category, p.subject, p.activation, p.plan_id,
+               coalesce(lead(p.activation) OVER (PARTITION BY p.tenant, p.category, p.subject
+                                                 ORDER BY p.activation),
+                        'infinity') AS until,
+               t.currency, t.time_zone, t.increment_decimals
+        FROM rating_profiles p
+        JOIN rating_tariffs t ON t.id = p.tariff_id
+        WHERE p.active
+    ),
+    -- Each record with its route, and its number as matched against prefixes.
+    batch AS (
+        SELECT r.id, r.started_at, r.account_id, r.tenant, r.category, r.subject, r.unit,
+               r.usage, r.destination, rating_number(r.destination) AS number,
+               coalesce(s.id, a.id) AS profile_id, coalesce(s.tariff_id, a.tariff_id) AS tariff_id,
+               coalesce(s.plan_id, a.plan_id) AS plan_id,
+               coalesce(s.subject, a.subject) AS plan_subject,
+               coalesce(s.currency, a.currency) AS currency,
+               coalesce(s.time_zone, a.time_zone) AS time_zone,
+               coalesce(s.increment_decimals, a.increment_decimals) AS increment_decimals,
+               cu.currency AS account_currency
+        FROM %1$s
+        LEFT JOIN profiles s
+            ON s.tenant = r.tenant AND s.category = r.category AND s.subject = r.subject
+           AND s.activation <= r.started_at AND r.started_at < s.until
+        LEFT JOIN profiles a
+            ON a.tenant = r.tenant AND a.category = r.category AND a.subject = '*any'
+           AND a.activation <= r.started_at AND r.started_at < a.until
+        -- Only the accounts whose currency can differ from their tariff's: with one
+        -- currency among the current tariffs, those in another (usually none).
+        LEFT JOIN (SELECT c.id, c.currency
+                   FROM customers c
+                   WHERE (SELECT count(DISTINCT t.currency) FROM rating_tariffs t
+                          WHERE t.current) > 1
+                      OR c.currency NOT IN (SELECT t.currency FROM rating_tariffs t
+                                            WHERE t.current)) AS cu
+            ON cu.id = r.account_id
+        OFFSET 0
+    ),
+    -- The longest prefix of the routing plan that starts the number, else its *any.
+    matched AS (
+        SELECT b.*,
+               coalesce(%2$s CASE WHEN pl.any_candidates IS NOT NULL THEN '' END) AS prefix,
+               coalesce(%3$s pl.any_candidates) AS cset,
+               coalesce(%4$s pl.any_pattern_id) AS pattern_id,
+               b.started_at AT TIME ZONE b.time_zone AS ls,
+               CASE WHEN b.unit = 'seconds' AND b.usage > 0
+                    THEN b.started_at + ceil(b.usage * 1000000)::bigint * interval '1 microsecond'
+               END AS ended_at
+        FROM batch b
+        LEFT JOIN rating_plans pl ON pl.id = b.plan_id
+        %5$s
+        OFFSET 0
+    ),
+    -- The winner at the start, and whether the record is for the fast path.
+    computed AS MATERIALIZED (
+        SELECT m.id, m.started_at, m.account_id, m.tenant, m.category, m.subject, m.unit,
+               m.usage, m.destination, m.profile_id, m.tariff_id, m.plan_id, m.plan_subject,
+               m.currency, m.increment_decimals, m.prefix, f.destination AS rate_destination, f.time_band, f.rounding_decimals,
+               f.round_sign, f.round_half, f.round_scale, f.round_unit, f.cap,
+               CASE WHEN m.usage > 0 THEN f.connect_fee ELSE 0 END AS fee,
+               f.step1, f.doubled1, f.unit1, f.increment_cost1,
+               f.step2, f.doubled2, f.unit2, f.increment_cost2,
+               CASE WHEN m.usage > f.start1
+                    THEN least(m.usage, coalesce(f.next1, m.usage)) - f.start1 END AS span1,
+               CASE WHEN m.usage > f.start2 THEN m.usage - f.start2 END AS span2,
+               m.profile_id IS NOT NULL
+               AND (m.account_currency IS NULL OR m.account_currency = m.currency)
+               AND f.simple
+               AND (m.ended_at IS NULL
+                    OR ((m.ended_at AT TIME ZONE m.time_zone) <= sc.wall_to
+                        AND (m.ended_at AT TIME ZONE m.time_zone) - m.ls
+                            = m.ended_at - m.started_at)) AS fast
+        FROM matched m
+        LEFT JOIN rating_schedule sc
+            ON sc.pattern_id = m.pattern_id AND sc.day = m.ls::date
+           AND sc.wall_from <= m.ls AND m.ls < sc.wall_to
+        LEFT JOIN rating_prices f ON f.candidate_set_id = m.cset AND f.ord = sc.ord
+    ),
+    -- Whole increments of each group's span (a started one counting whole) and the cost.
+    counted AS (
+        SELECT c.*, rating_increments(c.span1, c.step1) AS n1,
+               rating_increments(c.span2, c.step2) AS n2
+        FROM computed c
+        WHERE c.fast
+        OFFSET 0
+    ),
+    priced AS (
+        SELECT c.*,
+               least(c.fee
+                     + coalesce(CASE WHEN c.increment_decimals IS NULL
+                                     THEN div(c.n1 * c.doubled1 + c.unit1, 2 * c.unit1)
+                                          * 0.000000000001
+                                     ELSE c.n1 * c.increment_cost1 END, 0)
+                     + coalesce(CASE WHEN c.increment_decimals IS NULL
+                                     THEN div(c.n2 * c.doubled2 + c.unit2, 2 * c.unit2)
+                                          * 0.000000000001
+                                     ELSE c.n2 * c.increment_cost2 END, 0),
+                     c.cap) AS precise,
+               coalesce(c.n1 * c.step1, 0) + coalesce(c.n2 * c.step2, 0) AS billed
+        FROM counted c
+        OFFSET 0
+    ),
+    stored AS (
+        INSERT INTO rated_usage (usage_id, started_at, account_id, tariff_id, profile_id,
+                                 plan_id, subject, destination, prefix, time_bands,
+                                 billed_usage, cost, precise_cost, rounding_decimals, currency,
+                                 run_id)
+        SELECT p.id, p.started_at, p.account_id, p.tariff_id, p.profile_id, p.plan_id,
+               p.plan_subject, p.rate_destination, p.prefix, ARRAY[p.time_band], p.billed,
+               p.round_sign * floor(p.round_sign * p.precise * p.round_scale + p.round_half)
+                   * p.round_unit,
+               p.precise, p.rounding_decimals, p.currency, $1
+        FROM priced p
+        RETURNING rated_usage.cost
+    ),
+    left_over AS (
+        INSERT INTO pg_temp.rating_todo (id, started_at, account_id, tenant, category,
+                                         subject, unit, usage, destination)
+        SELECT id, started_at, account_id, tenant, category, subject, unit, usage, destination
+        FROM computed
+        WHERE fast IS NOT true
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM stored), (SELECT coalesce(sum(stored.cost), 0) FROM stored),
+           (SELECT count(*) FROM left_over)
+    $sql$, p_source, found_prefix, found_set, found_pattern, probes)
+    INTO fast_rated, fast_cost, left_over
+    USING p_run, p_import, p_first, p_last;
+    IF left_over = 0 THEN
+        RETURN QUERY SELECT fast_rated, 0::bigint, fast_cost;
+        RETURN;
+    END IF;
+    ANALYZE pg_temp.rating_todo;
+    SELECT * INTO general FROM rating_rate_general(p_run);
+    RETURN QUERY SELECT fast_rated + general.rated, general.errors, fast_cost + general.cost;
 END;
 $_$;
 
@@ -737,7 +1094,7 @@ CREATE FUNCTION public.rating_round(p_cost numeric, p_decimals integer, p_method
 --
 
 CREATE FUNCTION public.rating_transitions(p_zone text, p_from timestamp with time zone, p_to timestamp with time zone) RETURNS SETOF timestamp with time zone
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE sql STABLE ROWS 1 PARALLEL SAFE
     AS $$
     WITH RECURSIVE samples AS (
         SELECT s AS at FROM generate_series(p_from, p_to, interval '24 hours') AS s
@@ -1222,6 +1579,32 @@ PARTITION BY RANGE (started_at);
 
 
 --
+-- Name: rating_band_patterns; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_band_patterns (
+    id bigint NOT NULL,
+    tariff_id bigint NOT NULL,
+    bands bigint[] NOT NULL,
+    times time without time zone[] NOT NULL
+);
+
+
+--
+-- Name: rating_band_patterns_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.rating_band_patterns ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.rating_band_patterns_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: rating_batches; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1234,6 +1617,9 @@ CREATE TABLE public.rating_batches (
     done_at timestamp with time zone,
     rated bigint,
     errors bigint,
+    import_id bigint,
+    first_event_at timestamp with time zone,
+    last_event_at timestamp with time zone,
     CONSTRAINT rating_batches_range_check CHECK ((first_id <= last_id))
 );
 
@@ -1259,7 +1645,8 @@ ALTER TABLE public.rating_batches ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
 CREATE TABLE public.rating_candidate_sets (
     id bigint NOT NULL,
     plan_id bigint NOT NULL,
-    times time without time zone[] NOT NULL
+    times time without time zone[] NOT NULL,
+    pattern_id bigint
 );
 
 
@@ -1428,7 +1815,8 @@ CREATE TABLE public.rating_plan_entries (
 CREATE TABLE public.rating_plan_prefixes (
     plan_id bigint NOT NULL,
     prefix text NOT NULL,
-    candidate_set_id bigint NOT NULL
+    candidate_set_id bigint NOT NULL,
+    pattern_id bigint
 );
 
 
@@ -1442,7 +1830,8 @@ CREATE TABLE public.rating_plans (
     "position" integer NOT NULL,
     code text NOT NULL,
     prefix_lengths integer[] DEFAULT '{}'::integer[] NOT NULL,
-    any_candidates bigint
+    any_candidates bigint,
+    any_pattern_id bigint
 );
 
 
@@ -1457,6 +1846,37 @@ ALTER TABLE public.rating_plans ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+
+--
+-- Name: rating_prices; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_prices (
+    candidate_set_id bigint NOT NULL,
+    ord integer NOT NULL,
+    destination text NOT NULL,
+    time_band text NOT NULL,
+    rounding_decimals smallint NOT NULL,
+    round_sign numeric NOT NULL,
+    round_half numeric NOT NULL,
+    round_scale numeric NOT NULL,
+    round_unit numeric NOT NULL,
+    cap numeric,
+    connect_fee numeric NOT NULL,
+    simple boolean NOT NULL,
+    start1 numeric NOT NULL,
+    next1 numeric,
+    step1 numeric NOT NULL,
+    doubled1 numeric NOT NULL,
+    unit1 numeric NOT NULL,
+    increment_cost1 numeric,
+    start2 numeric,
+    step2 numeric,
+    doubled2 numeric,
+    unit2 numeric,
+    increment_cost2 numeric
 );
 
 
@@ -1584,6 +2004,19 @@ ALTER TABLE public.rating_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
 
 
 --
+-- Name: rating_schedule; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rating_schedule (
+    pattern_id bigint NOT NULL,
+    day date NOT NULL,
+    wall_from timestamp without time zone NOT NULL,
+    wall_to timestamp without time zone NOT NULL,
+    ord integer
+);
+
+
+--
 -- Name: rating_tariffs; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1600,6 +2033,7 @@ CREATE TABLE public.rating_tariffs (
     loaded_by text NOT NULL,
     loaded_at timestamp with time zone DEFAULT now() NOT NULL,
     replaced_at timestamp with time zone,
+    prepared boolean DEFAULT false NOT NULL,
     CONSTRAINT rating_tariffs_code_check CHECK (((length(code) >= 1) AND (length(code) <= 100))),
     CONSTRAINT rating_tariffs_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT rating_tariffs_current_check CHECK ((current = (replaced_at IS NULL))),
@@ -1711,6 +2145,11 @@ CREATE TABLE public.usage_imports (
     filtered bigint DEFAULT 0 NOT NULL,
     duplicates bigint DEFAULT 0 NOT NULL,
     quarantined bigint DEFAULT 0 NOT NULL,
+    first_usage_id bigint,
+    last_usage_id bigint,
+    first_event_at timestamp with time zone,
+    last_event_at timestamp with time zone,
+    rating_planned boolean DEFAULT false NOT NULL,
     CONSTRAINT usage_imports_counts_check CHECK (((received = (((accepted + filtered) + duplicates) + quarantined)) AND (LEAST(accepted, filtered, duplicates, quarantined) >= 0))),
     CONSTRAINT usage_imports_format_check CHECK ((format = ANY (ARRAY['asterisk'::text, 'csv'::text, 'jsonl'::text]))),
     CONSTRAINT usage_imports_import_check CHECK (((kind = 'retry'::text) OR ((source IS NOT NULL) AND (format IS NOT NULL)))),
@@ -1799,13 +2238,13 @@ CREATE TABLE public.usage_records (
     destination text NOT NULL,
     started_at timestamp with time zone NOT NULL,
     usage numeric NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
+    status text DEFAULT 'billable'::text NOT NULL,
     disposition text,
     line bigint,
     raw text NOT NULL,
     CONSTRAINT usage_records_record_id_check CHECK (((length(record_id) >= 1) AND (length(record_id) <= 200))),
     CONSTRAINT usage_records_service_check CHECK ((((((((service = 'voice'::text) AND (unit = 'seconds'::text) AND (category = 'call'::text)) OR ((service = 'data'::text) AND (unit = 'bytes'::text) AND (category = 'data'::text))) OR ((service = 'sms'::text) AND (unit = 'events'::text) AND (category = 'sms'::text))) OR ((service = 'mms'::text) AND (unit = 'events'::text) AND (category = 'mms'::text))) OR ((service = 'video'::text) AND (unit = 'seconds'::text) AND (category = 'video'::text))) OR ((service = 'video'::text) AND (unit = 'bytes'::text) AND (category = 'video'::text)))),
-    CONSTRAINT usage_records_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'filtered'::text, 'rated'::text, 'error'::text]))),
+    CONSTRAINT usage_records_status_check CHECK ((status = ANY (ARRAY['billable'::text, 'filtered'::text]))),
     CONSTRAINT usage_records_usage_check CHECK ((usage >= (0)::numeric))
 )
 PARTITION BY RANGE (started_at);
@@ -2024,6 +2463,22 @@ ALTER TABLE ONLY public.rated_usage
 
 
 --
+-- Name: rating_band_patterns rating_band_patterns_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_band_patterns
+    ADD CONSTRAINT rating_band_patterns_key UNIQUE (tariff_id, bands, times);
+
+
+--
+-- Name: rating_band_patterns rating_band_patterns_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_band_patterns
+    ADD CONSTRAINT rating_band_patterns_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: rating_batches rating_batches_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2144,6 +2599,14 @@ ALTER TABLE ONLY public.rating_plans
 
 
 --
+-- Name: rating_prices rating_prices_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_prices
+    ADD CONSTRAINT rating_prices_pkey PRIMARY KEY (candidate_set_id, ord);
+
+
+--
 -- Name: rating_profiles rating_profiles_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2189,6 +2652,14 @@ ALTER TABLE ONLY public.rating_rates
 
 ALTER TABLE ONLY public.rating_runs
     ADD CONSTRAINT rating_runs_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: rating_schedule rating_schedule_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_schedule
+    ADD CONSTRAINT rating_schedule_pkey PRIMARY KEY (pattern_id, day, wall_from);
 
 
 --
@@ -2342,10 +2813,10 @@ CREATE INDEX usage_quarantine_import ON public.usage_quarantine USING btree (imp
 
 
 --
--- Name: usage_records_pending; Type: INDEX; Schema: public; Owner: -
+-- Name: usage_records_id_brin; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX usage_records_pending ON ONLY public.usage_records USING btree (id) WHERE (status = 'pending'::text);
+CREATE INDEX usage_records_id_brin ON ONLY public.usage_records USING brin (id);
 
 
 --
@@ -2545,11 +3016,35 @@ ALTER TABLE ONLY public.customers
 
 
 --
+-- Name: rating_band_patterns rating_band_patterns_tariff_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_band_patterns
+    ADD CONSTRAINT rating_band_patterns_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
+
+
+--
+-- Name: rating_batches rating_batches_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_batches
+    ADD CONSTRAINT rating_batches_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.usage_imports(id);
+
+
+--
 -- Name: rating_batches rating_batches_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.rating_batches
     ADD CONSTRAINT rating_batches_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.rating_runs(id);
+
+
+--
+-- Name: rating_candidate_sets rating_candidate_sets_pattern_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_candidate_sets
+    ADD CONSTRAINT rating_candidate_sets_pattern_id_fkey FOREIGN KEY (pattern_id) REFERENCES public.rating_band_patterns(id);
 
 
 --
@@ -2665,6 +3160,14 @@ ALTER TABLE ONLY public.rating_plan_prefixes
 
 
 --
+-- Name: rating_plan_prefixes rating_plan_prefixes_pattern_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plan_prefixes
+    ADD CONSTRAINT rating_plan_prefixes_pattern_id_fkey FOREIGN KEY (pattern_id) REFERENCES public.rating_band_patterns(id);
+
+
+--
 -- Name: rating_plan_prefixes rating_plan_prefixes_plan_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2681,11 +3184,27 @@ ALTER TABLE ONLY public.rating_plans
 
 
 --
+-- Name: rating_plans rating_plans_any_pattern_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_plans
+    ADD CONSTRAINT rating_plans_any_pattern_id_fkey FOREIGN KEY (any_pattern_id) REFERENCES public.rating_band_patterns(id);
+
+
+--
 -- Name: rating_plans rating_plans_tariff_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.rating_plans
     ADD CONSTRAINT rating_plans_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
+
+
+--
+-- Name: rating_prices rating_prices_candidate_set_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_prices
+    ADD CONSTRAINT rating_prices_candidate_set_id_fkey FOREIGN KEY (candidate_set_id) REFERENCES public.rating_candidate_sets(id);
 
 
 --
@@ -2718,6 +3237,14 @@ ALTER TABLE ONLY public.rating_rate_groups
 
 ALTER TABLE ONLY public.rating_rates
     ADD CONSTRAINT rating_rates_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
+
+
+--
+-- Name: rating_schedule rating_schedule_pattern_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rating_schedule
+    ADD CONSTRAINT rating_schedule_pattern_id_fkey FOREIGN KEY (pattern_id) REFERENCES public.rating_band_patterns(id);
 
 
 --
