@@ -205,7 +205,13 @@ class EmbeddedServer:
             f"unix_socket_directories = '{self.socket_dir}'",
             "unix_socket_permissions = 0700",
             "max_connections = 200",
-            "shared_buffers = 256MB",
+            # Bulk work (usage imports, rating runs of millions of records) writes far more
+            # than the defaults are sized for: more of the data in memory, and checkpoints
+            # (each followed by full-page images in the WAL) far apart.
+            f"shared_buffers = {shared_buffers_mib()}MB",
+            "wal_buffers = 64MB",
+            "max_wal_size = 8GB",
+            "checkpoint_timeout = 30min",
             "timezone = 'UTC'",
             "logging_collector = off",
         ]
@@ -293,6 +299,15 @@ def _ensure_system_user() -> None:
             check=True,
             capture_output=True,
         )  # fmt: skip
+
+
+def shared_buffers_mib() -> int:
+    """An eighth of the machine's memory, between 256 MiB and 2 GiB."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return 256
+    return max(256, min(2048, total // 8 // (1024 * 1024)))
 
 
 def _chown_to_system_user(path: Path) -> None:

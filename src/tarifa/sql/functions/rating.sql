@@ -1,13 +1,12 @@
--- The batch rater: prices every pending usage record exactly as the reference rater
+-- The batch rater: prices usage records exactly as the reference rater
 -- (src/tarifa/rating/reference.py) does, set-based, a batch of records per statement.
 --
--- rating_rate_range(run, first_id, last_id) rates the pending records whose id is in the
--- range in four set-based statements over the whole range (no loop over records), the last
--- an INSERT ... SELECT that writes rated_usage and rating_errors rows and moves the
--- records' status to 'rated' or 'error'. Sessions rating
--- at once each claim a range (rating_batches) with FOR UPDATE SKIP LOCKED first; the primary
--- keys of rated_usage and rating_errors refuse a second rating of any record anyway.
--- The steps are those of the reference rater, numbered as in docs/rating.md.
+-- rating_rate_range(run, import, first_id, last_id) rates the records of an import whose id
+-- is in the range (no loop over records): the fast path, one INSERT ... SELECT, prices the
+-- common case (rating_rate_source()); the general path, four set-based statements, the rest
+-- (rating_rate_general()). Sessions rating at once each claim a batch (rating_batches) with
+-- FOR UPDATE SKIP LOCKED first; the primary keys of rated_usage and rating_errors refuse a
+-- second rating of any record anyway. See docs/rating.md, "Batch rating".
 
 -- rated_usage gets the months usage_records has: same names (usage_records_pYYYYMM becomes
 -- rated_usage_pYYYYMM), same bounds. Added as plain tables then attached, like the usage
@@ -771,7 +770,8 @@ BEGIN
     computed AS MATERIALIZED (
         SELECT m.id, m.started_at, m.account_id, m.tenant, m.category, m.subject, m.unit,
                m.usage, m.destination, m.profile_id, m.tariff_id, m.plan_id, m.plan_subject,
-               m.currency, m.increment_decimals, m.prefix, f.destination AS rate_destination, f.time_band, f.rounding_decimals,
+               m.currency, m.increment_decimals, m.prefix, f.destination AS rate_destination,
+               f.time_band, f.rounding_decimals,
                f.round_sign, f.round_half, f.round_scale, f.round_unit, f.cap,
                CASE WHEN m.usage > 0 THEN f.connect_fee ELSE 0 END AS fee,
                f.step1, f.doubled1, f.unit1, f.increment_cost1,
