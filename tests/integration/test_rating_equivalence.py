@@ -300,7 +300,9 @@ def _rated_by_sql(
 ) -> dict[int, dict[str, Any]]:
     store.save(conn, tariff, source="hypothesis", actor="test:equivalence")
     ids = _store_events(conn, events)
-    conn.execute("SELECT rating_ensure_schedule(min(started_at), max(started_at)) FROM usage_records")
+    conn.execute(
+        "SELECT rating_ensure_schedule(min(started_at), max(started_at)) FROM usage_records"
+    )
     conn.execute("SELECT * FROM rating_rate_range(0, 1, 1, %s)", (len(ids),))
     # Which path rated them: the general path's records are left in rating_todo.
     general = conn.execute("SELECT count(*) AS n FROM pg_temp.rating_todo").fetchone()
