@@ -998,7 +998,8 @@ BEGIN
     computed AS MATERIALIZED (
         SELECT m.id, m.started_at, m.account_id, m.tenant, m.category, m.subject, m.unit,
                m.usage, m.destination, m.profile_id, m.tariff_id, m.plan_id, m.plan_subject,
-               m.currency, m.increment_decimals, m.prefix, f.destination AS rate_destination, f.time_band, f.rounding_decimals,
+               m.currency, m.increment_decimals, m.prefix, f.destination AS rate_destination,
+               f.time_band, f.rounding_decimals,
                f.round_sign, f.round_half, f.round_scale, f.round_unit, f.cap,
                CASE WHEN m.usage > 0 THEN f.connect_fee ELSE 0 END AS fee,
                f.step1, f.doubled1, f.unit1, f.increment_cost1,
