@@ -186,6 +186,41 @@ def test_a_run_rates_every_pending_record_as_the_quote_prices_it(billing: Billin
     assert billing.rating.run().rated == 0  # nothing is rated twice
 
 
+def test_an_import_committed_after_a_run_is_rated_by_the_next_and_nothing_twice(
+    billing: Billing,
+) -> None:
+    billing.rating.load(MOBILE)
+    customer(billing, "ACME", "+4930901820")
+    events(billing, call("c1", "+4930901820", "+4989123456", "2026-03-02T09:15:00+01:00", 65))
+    assert billing.rating.run().rated == 1
+    events(billing, call("c2", "+4930901820", "+4917612345", "2026-03-07T17:59:30+01:00", 125))
+    events(billing, call("c3", "+4930901820", "+4989123456", "2026-03-09T10:00:00+01:00", 30))
+    report = billing.rating.run()
+    assert (report.rated, report.errors) == (2, 0)
+    assert sorted(rated(billing)) == ["c1", "c2", "c3"]
+    assert billing.rating.run().rated == 0
+
+
+def test_records_whose_ids_are_below_a_planned_batch_are_still_rated(billing: Billing) -> None:
+    """Two imports at once: the one that commits last may hold the lower ids. Batches are
+    planned per committed import, never as "every id above the last one planned"."""
+    billing.rating.load(MOBILE)
+    customer(billing, "ACME", "+4930901820")
+    with billing.db.transaction() as conn:  # ids left to an import that commits later
+        low = conn.execute("SELECT nextval('usage_records_id_seq') AS id").fetchone()
+        assert low is not None
+        conn.execute("SELECT setval('usage_records_id_seq', %s)", (low["id"] + 1000,))
+    events(billing, call("c2", "+4930901820", "+4917612345", "2026-03-07T17:59:30+01:00", 125))
+    assert billing.rating.run().rated == 1
+    with billing.db.transaction() as conn:
+        conn.execute("SELECT setval('usage_records_id_seq', %s)", (low["id"],))
+    events(billing, call("c1", "+4930901820", "+4989123456", "2026-03-02T09:15:00+01:00", 65))
+    found = rated(billing)
+    assert found["c1"]["cost"] is None  # stored with an id below the planned batch's
+    assert billing.rating.run().rated == 1
+    assert rated(billing)["c1"]["cost"] is not None
+
+
 def test_a_tariff_in_another_currency_than_the_account_is_a_rating_error(
     billing: Billing,
 ) -> None:
