@@ -282,6 +282,7 @@ class ChunkLoader:
         quarantine_import_id: int | None = None,
     ) -> None:
         self.conn = conn
+        self.encoding = conn.info.encoding
         self.params = {
             "source": settings.source,
             "tenant": settings.tenant,
@@ -304,9 +305,12 @@ class ChunkLoader:
         self.pool.shutdown(wait=True)  # never leave the worker using the connection
 
     def submit(self, rows: list[str]) -> None:
+        # The COPY payload is built here, on the caller's thread, which has time to spare
+        # while the database loads the previous chunk; the worker then only waits on I/O.
+        payload = "".join(rows).encode(self.encoding)
         while len(self.pending) >= 2:
             self._add(self.pending.popleft().result())
-        self.pending.append(self.pool.submit(self._load, rows))
+        self.pending.append(self.pool.submit(self._load, payload, len(rows)))
 
     def finish(self) -> dict[str, int]:
         while self.pending:
@@ -317,12 +321,11 @@ class ChunkLoader:
         for name in COUNTS:
             self.counts[name] += counts[name]
 
-    def _load(self, rows: list[str]) -> dict[str, int]:
+    def _load(self, payload: bytes, count: int) -> dict[str, int]:
         conn = self.conn
         with conn.cursor().copy(_SQL["copy_staging"]) as copy:
-            copy.write("".join(rows))
-        conn.execute(_SQL["ensure_partitions"])
-        conn.execute(_SQL["widen_import_span"], self.params)
+            copy.write(payload)
+        conn.execute(_SQL["ensure_partitions"], self.params)
         row = None
         if not self.expect_duplicates:
             try:
@@ -339,8 +342,8 @@ class ChunkLoader:
             raise DatabaseError("load_chunk returned no row")
         counts = {name: int(str(row[name])) for name in COUNTS}
         # Every line handed over is counted once; anything else is a bug, never a loss.
-        if counts["received"] != len(rows) or counts["received"] != sum(
+        if counts["received"] != count or counts["received"] != sum(
             counts[name] for name in COUNTS[1:]
         ):
-            raise DatabaseError(f"usage chunk counts do not add up: {counts}, {len(rows)} rows")
+            raise DatabaseError(f"usage chunk counts do not add up: {counts}, {count} lines")
         return counts

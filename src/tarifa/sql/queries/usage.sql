@@ -54,11 +54,19 @@ TRUNCATE usage_staging
 -- The months of the records that can be stored (not those in the future). Records of a file
 -- usually span a month or two: every month from the first to the last is made sure of
 -- (min and max cost far less than collecting distinct months); a wider span (a switch whose
--- clock was wrong) takes only the months that occur.
-WITH span AS (
+-- clock was wrong) takes only the months that occur. The same span widens the import's
+-- first_event_at / last_event_at, which the rater reads (the band schedule of those dates).
+WITH span AS MATERIALIZED (
     SELECT min(started_at) AS first, max(started_at) AS last
     FROM usage_staging
     WHERE reason IS NULL AND started_at <= now()
+),
+widened AS (
+    UPDATE usage_imports i
+    SET first_event_at = least(i.first_event_at, span.first),
+        last_event_at = greatest(i.last_event_at, span.last)
+    FROM span
+    WHERE i.id = %(import_id)s AND span.first IS NOT NULL
 )
 SELECT usage_ensure_partitions(
     CASE
@@ -95,16 +103,6 @@ SET finished_at = clock_timestamp(), received = %(received)s, accepted = %(accep
     filtered = %(filtered)s, duplicates = %(duplicates)s, quarantined = %(quarantined)s,
     last_usage_id = nextval('usage_records_id_seq')
 WHERE id = %(id)s
-
--- name: widen_import_span
--- The import's event times so far, for the rater (the band schedule of those dates).
-UPDATE usage_imports i
-SET first_event_at = least(i.first_event_at, s.first),
-    last_event_at = greatest(i.last_event_at, s.last)
-FROM (SELECT min(started_at) AS first, max(started_at) AS last
-      FROM usage_staging
-      WHERE reason IS NULL) AS s
-WHERE i.id = %(import_id)s AND s.first IS NOT NULL
 
 -- name: get_import
 SELECT * FROM usage_imports WHERE id = %(id)s
