@@ -216,6 +216,7 @@ class Rating:
             conn.execute(_SQL["ensure_partitions"])
             conn.execute(_SQL["prepare_tariffs"])
             conn.execute(_SQL["plan_batches"], {"size": BATCH_IDS})
+            conn.execute(_SQL["summarize_usage_index"])
             conn.execute(_SQL["ensure_schedule"])
         batches, rated, errors, cost = 0, 0, 0, Decimal(0)
         while True:

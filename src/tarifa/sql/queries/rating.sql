@@ -245,6 +245,14 @@ WHERE p.accepted > 0 AND p.first_usage_id <= p.last_usage_id
 ORDER BY p.id, s
 RETURNING id
 
+-- name: summarize_usage_index
+-- The BRIN index on usage_records.id summarizes a range of pages when asked: a range left
+-- unsummarized (every page a bulk import filled since) matches every batch, which would then
+-- read it all. Only the new ranges are read.
+SELECT coalesce(sum(brin_summarize_new_values(relid)), 0) AS summarized
+FROM pg_partition_tree('usage_records_id_brin')
+WHERE isleaf
+
 -- name: ensure_schedule
 -- The band schedule of the dates the open batches' records need.
 SELECT rating_ensure_schedule(min(first_event_at), max(last_event_at)) AS added
