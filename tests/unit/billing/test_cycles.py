@@ -28,10 +28,19 @@ def test_a_bcd_of_31_bills_on_the_last_day_of_short_months_and_returns_to_the_31
     monthly = cycle("monthly", start=D(2026, 1, 31), billing_cycle_day=31)
     periods = list(monthly.periods(D(2026, 1, 31), until=D(2027, 1, 31)))
     assert starts(periods) == [
-        D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31), D(2026, 4, 30), D(2026, 5, 31),
-        D(2026, 6, 30), D(2026, 7, 31), D(2026, 8, 31), D(2026, 9, 30), D(2026, 10, 31),
-        D(2026, 11, 30), D(2026, 12, 31),
-    ]  # fmt: skip
+        D(2026, 1, 31),
+        D(2026, 2, 28),
+        D(2026, 3, 31),
+        D(2026, 4, 30),
+        D(2026, 5, 31),
+        D(2026, 6, 30),
+        D(2026, 7, 31),
+        D(2026, 8, 31),
+        D(2026, 9, 30),
+        D(2026, 10, 31),
+        D(2026, 11, 30),
+        D(2026, 12, 31),
+    ]
     assert periods[-1].end == D(2027, 1, 31)
     # 365 days, each in exactly one period: none skipped, none doubled.
     assert sum(p.days for p in periods) == 365
@@ -41,8 +50,10 @@ def test_a_bcd_of_31_bills_on_the_last_day_of_short_months_and_returns_to_the_31
 def test_a_bcd_of_30_takes_29_february_in_a_leap_year() -> None:
     monthly = cycle("monthly", start=D(2028, 1, 30), billing_cycle_day=30)
     assert starts(list(monthly.periods(D(2028, 1, 30), until=D(2028, 4, 1)))) == [
-        D(2028, 1, 30), D(2028, 2, 29), D(2028, 3, 30),
-    ]  # fmt: skip
+        D(2028, 1, 30),
+        D(2028, 2, 29),
+        D(2028, 3, 30),
+    ]
 
 
 def test_a_start_between_billing_days_makes_a_first_partial_period() -> None:
@@ -65,19 +76,30 @@ def test_a_start_before_the_billing_day_of_its_month_ends_its_first_period_there
 def test_an_anniversary_cycle_starts_whole_on_the_start_date_and_clamps_like_a_bcd() -> None:
     monthly = cycle("monthly", start=D(2026, 1, 31), alignment="anniversary")
     assert starts(list(monthly.periods(D(2026, 1, 31), until=D(2026, 5, 1)))) == [
-        D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31), D(2026, 4, 30),
-    ]  # fmt: skip
+        D(2026, 1, 31),
+        D(2026, 2, 28),
+        D(2026, 3, 31),
+        D(2026, 4, 30),
+    ]
 
 
 def test_quarterly_and_yearly_periods_are_in_phase_with_the_start_month() -> None:
     quarterly = cycle("quarterly", start=D(2026, 11, 30), billing_cycle_day=31)
     assert starts(list(quarterly.periods(D(2026, 11, 30), until=D(2027, 12, 1)))) == [
-        D(2026, 11, 30), D(2027, 2, 28), D(2027, 5, 31), D(2027, 8, 31), D(2027, 11, 30),
-    ]  # fmt: skip
+        D(2026, 11, 30),
+        D(2027, 2, 28),
+        D(2027, 5, 31),
+        D(2027, 8, 31),
+        D(2027, 11, 30),
+    ]
     yearly = cycle("yearly", start=D(2024, 2, 29), alignment=Alignment.ANNIVERSARY)
     assert starts(list(yearly.periods(D(2024, 2, 29), until=D(2029, 1, 1)))) == [
-        D(2024, 2, 29), D(2025, 2, 28), D(2026, 2, 28), D(2027, 2, 28), D(2028, 2, 29),
-    ]  # fmt: skip
+        D(2024, 2, 29),
+        D(2025, 2, 28),
+        D(2026, 2, 28),
+        D(2027, 2, 28),
+        D(2028, 2, 29),
+    ]
 
 
 def test_weekly_periods_start_on_the_weekday_the_bcd_names() -> None:
