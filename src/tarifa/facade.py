@@ -12,6 +12,7 @@ from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
 from tarifa.rating.service import Rating
+from tarifa.sellers.service import Sellers
 from tarifa.usage import Usage
 
 
@@ -26,6 +27,7 @@ class Billing:
         self.catalog = CatalogService(db, actor=actor)
         self.usage = Usage(db, actor=actor)
         self.rating = Rating(db, actor=actor)
+        self.sellers = Sellers(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)
