@@ -5,6 +5,7 @@
 3. show what was accepted and what was rejected, and why;
 4. look a customer up by a phone number at a point in time;
 5. load the example catalogs (mobile operator, fibre ISP, video streaming) and quote a month;
+   add the seller that will issue the invoices (examples/sellers/acme-de.yaml);
 6. load the example tariff, import a month of Asterisk CDRs (examples/usage/Master.csv) and
    rate them with the batch rater, showing what was filtered, quarantined and refused;
 7. verify the audit log and export its head.
@@ -22,6 +23,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
@@ -34,12 +36,15 @@ from tarifa.customers.importer import ImportReport
 from tarifa.customers.importer import Progress as ImportProgress
 from tarifa.db.server import initialize
 from tarifa.db.settings import from_environment
+from tarifa.errors import NotFoundError
 from tarifa.facade import Billing
+from tarifa.sellers import creditor_reference
 
 HERE = Path(__file__).resolve().parent
 CUSTOMERS_CSV = HERE / "customers.csv"
 CATALOGS = HERE / "catalog"
 TARIFF = HERE / "tariffs" / "mobile.yaml"
+SELLER = HERE / "sellers" / "acme-de.yaml"
 CDRS = HERE / "usage" / "Master.csv"
 HISTORY_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 # Under `make` the output is not a terminal; Rich would then assume 80 columns.
@@ -64,6 +69,7 @@ def main() -> None:
         _lookup_by_phone_number(billing)
         _load_catalogs(billing)
         _quote(billing)
+        _add_seller(billing)
         _import_and_rate_usage(billing)
         _verify_audit(billing, settings.home)
     console.rule()
@@ -187,6 +193,22 @@ def _quote(billing: Billing) -> None:
         )
     table.add_row("[bold]total[/]", "", "", "", f"[bold]{quote.total:f}[/]")
     console.print(table)
+
+
+def _add_seller(billing: Billing) -> None:
+    raw = yaml.safe_load(SELLER.read_text(encoding="utf-8"))
+    try:
+        seller = billing.sellers.get(raw["code"])
+        done = "already stored"
+    except NotFoundError:
+        seller = billing.sellers.add(raw)
+        done = "stored"
+    first = seller.series.format(1, 2026)
+    console.print(
+        f"5. seller {seller.code} ({seller.legal_name}, VAT id {seller.vat_id}): {done}; its "
+        f"invoices will be numbered {first}, ... and paid by transfer with references such as "
+        f"{creditor_reference(first)}"
+    )
 
 
 def _import_and_rate_usage(billing: Billing) -> None:
