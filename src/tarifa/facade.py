@@ -13,6 +13,7 @@ from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
 from tarifa.rating.service import Rating
 from tarifa.sellers.service import Sellers
+from tarifa.subscriptions.service import Subscriptions
 from tarifa.usage import Usage
 
 
@@ -28,6 +29,7 @@ class Billing:
         self.usage = Usage(db, actor=actor)
         self.rating = Rating(db, actor=actor)
         self.sellers = Sellers(db, actor=actor)
+        self.subscriptions = Subscriptions(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

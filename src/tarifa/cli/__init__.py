@@ -12,6 +12,7 @@ from tarifa.cli import customers as customer_commands
 from tarifa.cli import db as db_commands
 from tarifa.cli import rating as rating_commands
 from tarifa.cli import sellers as seller_commands
+from tarifa.cli import subscriptions as subscription_commands
 from tarifa.cli import usage as usage_commands
 from tarifa.cli.output import console, fail
 from tarifa.errors import TarifaError
@@ -32,6 +33,7 @@ app.add_typer(rating_commands.tariff_app, name="tariff")
 app.add_typer(rating_commands.rate_app, name="rate")
 app.command("rerate")(rating_commands.rerate)
 app.add_typer(seller_commands.app, name="sellers")
+app.add_typer(subscription_commands.app, name="subscriptions")
 
 
 def main() -> None:

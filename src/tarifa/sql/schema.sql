@@ -1148,6 +1148,20 @@ $$;
 
 
 --
+-- Name: subscription_changes_append_only(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.subscription_changes_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'subscription history is append-only (% refused)', TG_OP
+        USING ERRCODE = 'restrict_violation';
+END;
+$$;
+
+
+--
 -- Name: usage_ensure_partitions(timestamp with time zone[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2175,6 +2189,57 @@ ALTER TABLE public.sellers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: subscription_changes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.subscription_changes (
+    subscription_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    kind text NOT NULL,
+    effective date NOT NULL,
+    plan text,
+    quantity integer,
+    trial_days integer DEFAULT 0 NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT subscription_changes_kind_check CHECK ((kind = ANY (ARRAY['created'::text, 'plan_changed'::text, 'quantity_changed'::text, 'suspended'::text, 'resumed'::text, 'cancelled'::text]))),
+    CONSTRAINT subscription_changes_quantity_check CHECK ((quantity >= 1)),
+    CONSTRAINT subscription_changes_trial_check CHECK ((trial_days >= 0))
+);
+
+
+--
+-- Name: subscriptions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.subscriptions (
+    id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    external_id text,
+    alignment text DEFAULT 'billing_cycle_day'::text NOT NULL,
+    started_on date NOT NULL,
+    coupon text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT subscriptions_alignment_check CHECK ((alignment = ANY (ARRAY['billing_cycle_day'::text, 'anniversary'::text])))
+);
+
+
+--
+-- Name: subscriptions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.subscriptions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.subscriptions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: usage_identifiers; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2806,6 +2871,30 @@ ALTER TABLE ONLY public.sellers
 
 
 --
+-- Name: subscription_changes subscription_changes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.subscription_changes
+    ADD CONSTRAINT subscription_changes_pkey PRIMARY KEY (subscription_id, "position");
+
+
+--
+-- Name: subscriptions subscriptions_external_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.subscriptions
+    ADD CONSTRAINT subscriptions_external_id_key UNIQUE (external_id);
+
+
+--
+-- Name: subscriptions subscriptions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.subscriptions
+    ADD CONSTRAINT subscriptions_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: usage_identifiers usage_identifiers_no_overlap; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2907,6 +2996,13 @@ CREATE UNIQUE INDEX rating_profiles_namespace ON public.rating_profiles USING bt
 --
 
 CREATE UNIQUE INDEX rating_tariffs_current_key ON public.rating_tariffs USING btree (code) WHERE current;
+
+
+--
+-- Name: subscriptions_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX subscriptions_account ON public.subscriptions USING btree (account_id);
 
 
 --
@@ -3012,6 +3108,13 @@ CREATE TRIGGER customers_parent_on_insert BEFORE INSERT ON public.customers FOR 
 --
 
 CREATE TRIGGER customers_parent_on_update BEFORE UPDATE OF parent_id, currency ON public.customers FOR EACH ROW WHEN (((new.parent_id IS NOT NULL) AND ((new.parent_id IS DISTINCT FROM old.parent_id) OR (new.currency <> old.currency)))) EXECUTE FUNCTION public.customers_check_parent();
+
+
+--
+-- Name: subscription_changes subscription_changes_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER subscription_changes_append_only BEFORE DELETE OR UPDATE ON public.subscription_changes FOR EACH ROW EXECUTE FUNCTION public.subscription_changes_append_only();
 
 
 --
@@ -3375,11 +3478,35 @@ ALTER TABLE ONLY public.rating_time_bands
 
 
 --
+-- Name: subscription_changes subscription_changes_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.subscription_changes
+    ADD CONSTRAINT subscription_changes_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES public.subscriptions(id);
+
+
+--
+-- Name: subscriptions subscriptions_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.subscriptions
+    ADD CONSTRAINT subscriptions_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
 -- Name: usage_identifiers usage_identifiers_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.usage_identifiers
     ADD CONSTRAINT usage_identifiers_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: usage_identifiers usage_identifiers_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.usage_identifiers
+    ADD CONSTRAINT usage_identifiers_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES public.subscriptions(id);
 
 
 --

@@ -115,10 +115,10 @@ def timeline(changes: Sequence[Change]) -> Timeline:
     # The history is in the order it was recorded; no change takes effect before one
     # recorded earlier (a change "as of last week" is a correction, not history).
     latest = first.effective
-    for i, change in enumerate(changes[1:], start=1):
-        if change.effective < latest:
+    for i, recorded in enumerate(changes[1:], start=1):
+        if recorded.effective < latest:
             problems.append(FieldError(f"changes[{i}].effective", "is before an earlier change"))
-        latest = max(latest, change.effective)
+        latest = max(latest, recorded.effective)
     if problems:
         raise ValidationError(problems)
     # A trial's end is a change of state like any other: interleave it with the history.

@@ -1,0 +1,340 @@
+"""The subscriptions service (`tarifa.connect().subscriptions`).
+
+Every change is appended to the subscription's history in one transaction with one audit row,
+after the whole history with the new change has been checked (:func:`timeline`): a change
+that could not have happened (resuming what runs, anything after a cancellation, a date
+before an earlier change) is refused and nothing is written. Changes "at period end" take
+the end of the billing period that holds the day they are asked on, in the account's time
+zone (:mod:`tarifa.billing.cycles`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tarifa.audit import record
+from tarifa.billing.cycles import Alignment, Cycle, cycle
+from tarifa.catalog import store as catalog_store
+from tarifa.catalog.model import Catalog, PlanVersion
+from tarifa.customers.model import Customer, CustomerStatus
+from tarifa.customers.service import Customers
+from tarifa.db import queries
+from tarifa.db.connection import Connection, Database
+from tarifa.errors import ConflictError, DatabaseError, FieldError, NotFoundError, ValidationError
+from tarifa.subscriptions.timeline import Change, ChangeKind, Timeline, timeline
+
+_SQL = queries.load("subscriptions")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subscription:
+    id: int
+    account_id: int
+    external_id: str | None
+    alignment: Alignment
+    started_on: dt.date
+    coupon: str | None
+    version: int
+    changes: tuple[Change, ...]
+    timeline: Timeline
+
+
+class Subscriptions:
+    def __init__(self, db: Database, *, actor: str) -> None:
+        self.db = db
+        self.actor = actor
+
+    def create(
+        self,
+        account: int | str,
+        plan: str,
+        start: dt.date,
+        *,
+        quantity: int = 1,
+        alignment: Alignment | str = Alignment.BILLING_CYCLE_DAY,
+        coupon: str | None = None,
+        external_id: str | None = None,
+    ) -> Subscription:
+        """Subscribe `account` (its id, or its external id) to `plan` from local date
+        `start`. The plan must have a version in force on `start` sold in the account's
+        currency; its trial days apply. ValidationError lists every problem."""
+        customer = self._customer(account)
+        with self.db.transaction() as conn:
+            catalog = catalog_store.stored_catalog(conn)
+            problems: list[FieldError] = []
+            version = _version(catalog, plan, start, customer, problems)
+            try:
+                aligned = Alignment(alignment)
+            except ValueError:
+                problems.append(FieldError("alignment", "must be billing_cycle_day or anniversary"))
+            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+                problems.append(FieldError("quantity", "must be a whole number of at least 1"))
+            if customer.status is CustomerStatus.CLOSED:
+                problems.append(FieldError("account", "is closed"))
+            if coupon is not None:
+                _check_coupon(conn, catalog, coupon, start, problems)
+            if problems:
+                raise ValidationError(problems)
+            assert version is not None
+            first = Change(
+                kind=ChangeKind.CREATED,
+                effective=start,
+                plan=plan,
+                quantity=quantity,
+                trial_days=version.trial_days,
+            )
+            timeline([first])
+            try:
+                with conn.transaction():
+                    row = conn.execute(
+                        _SQL["insert_subscription"],
+                        {
+                            "account_id": customer.id,
+                            "external_id": external_id,
+                            "alignment": aligned.value,
+                            "started_on": start,
+                            "coupon": coupon,
+                        },
+                    ).fetchone()
+            except Exception as err:
+                if getattr(err, "sqlstate", None) == "23505":
+                    raise ConflictError(f"a subscription {external_id!r} exists") from None
+                raise
+            subscription_id = int(_required(row)["id"])
+            self._append(conn, subscription_id, 0, first)
+            record(
+                conn,
+                actor=self.actor,
+                action="subscription.created",
+                entity_type="subscription",
+                entity_id=subscription_id,
+                data={
+                    "account_id": customer.id,
+                    "plan": plan,
+                    "start": start,
+                    "quantity": quantity,
+                    "alignment": aligned.value,
+                    "coupon": coupon,
+                    "trial_days": version.trial_days,
+                },
+            )
+            return self._load(conn, subscription_id)
+
+    def change_plan(
+        self,
+        subscription_id: int,
+        plan: str,
+        *,
+        on: dt.date | None = None,
+        at_period_end: bool = False,
+    ) -> Subscription:
+        """Move to `plan` from `on` (default: today in the account's time zone), or from the
+        end of the billing period that holds that day."""
+        return self._change(subscription_id, ChangeKind.PLAN_CHANGED, on, at_period_end, plan=plan)
+
+    def change_quantity(
+        self, subscription_id: int, quantity: int, *, on: dt.date | None = None
+    ) -> Subscription:
+        return self._change(
+            subscription_id, ChangeKind.QUANTITY_CHANGED, on, False, quantity=quantity
+        )
+
+    def suspend(self, subscription_id: int, *, on: dt.date | None = None) -> Subscription:
+        return self._change(subscription_id, ChangeKind.SUSPENDED, on, False)
+
+    def resume(self, subscription_id: int, *, on: dt.date | None = None) -> Subscription:
+        return self._change(subscription_id, ChangeKind.RESUMED, on, False)
+
+    def cancel(
+        self, subscription_id: int, *, on: dt.date | None = None, at_period_end: bool = False
+    ) -> Subscription:
+        """End it from `on` (default today), or from the end of the period holding that day
+        (what was paid in advance runs to its end)."""
+        return self._change(subscription_id, ChangeKind.CANCELLED, on, at_period_end)
+
+    def get(self, subscription_id: int) -> Subscription:
+        with self.db.transaction() as conn:
+            return self._load(conn, subscription_id)
+
+    def of_account(self, account: int | str) -> list[Subscription]:
+        customer = self._customer(account)
+        with self.db.transaction() as conn:
+            rows: list[dict[str, Any]] = conn.execute(
+                _SQL["subscriptions_of_account"], {"account_id": customer.id}
+            ).fetchall()
+            return [self._load(conn, int(row["id"])) for row in rows]
+
+    def cycle_of(self, subscription: Subscription) -> Cycle:
+        """The billing cycle of `subscription`: its plan's period, its alignment and the
+        account's billing cycle day (weekly plans: the BCD's weekday, 1-7, counted modulo 7)."""
+        customer = self._customer(subscription.account_id)
+        with self.db.transaction() as conn:
+            catalog = catalog_store.stored_catalog(conn)
+        return _cycle(catalog, subscription, customer)
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _change(
+        self,
+        subscription_id: int,
+        kind: ChangeKind,
+        on: dt.date | None,
+        at_period_end: bool,
+        *,
+        plan: str | None = None,
+        quantity: int | None = None,
+    ) -> Subscription:
+        with self.db.transaction() as conn:
+            if conn.execute(_SQL["lock_subscription"], {"id": subscription_id}).fetchone() is None:
+                raise NotFoundError(f"no subscription {subscription_id}")
+            current = self._load(conn, subscription_id)
+            customer = self._customer(current.account_id)
+            day = on or dt.datetime.now(ZoneInfo(customer.time_zone)).date()
+            catalog = catalog_store.stored_catalog(conn)
+            if at_period_end:
+                day = _cycle(catalog, current, customer).next_boundary(day)
+            problems: list[FieldError] = []
+            if plan is not None:
+                _version(catalog, plan, day, customer, problems)
+            if quantity is not None and (isinstance(quantity, bool) or quantity < 1):
+                problems.append(FieldError("quantity", "must be a whole number of at least 1"))
+            if problems:
+                raise ValidationError(problems)
+            change = Change(kind=kind, effective=day, plan=plan, quantity=quantity)
+            history = (*current.changes, change)
+            try:
+                timeline(history)
+            except ValidationError as err:
+                reasons = "; ".join(e.reason for e in err.errors)
+                raise ValidationError.single(
+                    "change", f"{kind.value} on {day}: {reasons}"
+                ) from None
+            self._append(conn, subscription_id, len(current.changes), change)
+            conn.execute(_SQL["bump_version"], {"id": subscription_id})
+            record(
+                conn,
+                actor=self.actor,
+                action=f"subscription.{kind.value}",
+                entity_type="subscription",
+                entity_id=subscription_id,
+                data={
+                    "effective": day,
+                    "plan": plan,
+                    "quantity": quantity,
+                    "at_period_end": at_period_end,
+                },
+            )
+            return self._load(conn, subscription_id)
+
+    def _append(
+        self, conn: Connection, subscription_id: int, position: int, change: Change
+    ) -> None:
+        conn.execute(
+            _SQL["insert_change"],
+            {
+                "subscription_id": subscription_id,
+                "position": position,
+                "kind": change.kind.value,
+                "effective": change.effective,
+                "plan": change.plan,
+                "quantity": change.quantity,
+                "trial_days": change.trial_days,
+                "actor": self.actor,
+            },
+        )
+
+    def _load(self, conn: Connection, subscription_id: int) -> Subscription:
+        row: dict[str, Any] | None = conn.execute(
+            _SQL["subscription"], {"id": subscription_id}
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no subscription {subscription_id}")
+        rows: list[dict[str, Any]] = conn.execute(
+            _SQL["changes"], {"id": subscription_id}
+        ).fetchall()
+        changes = tuple(
+            Change(
+                kind=ChangeKind(c["kind"]),
+                effective=c["effective"],
+                plan=c["plan"],
+                quantity=c["quantity"],
+                trial_days=int(c["trial_days"]),
+            )
+            for c in rows
+        )
+        return Subscription(
+            id=int(row["id"]),
+            account_id=int(row["account_id"]),
+            external_id=row["external_id"],
+            alignment=Alignment(row["alignment"]),
+            started_on=row["started_on"],
+            coupon=row["coupon"],
+            version=int(row["version"]),
+            changes=changes,
+            timeline=timeline(changes),
+        )
+
+    def _customer(self, account: int | str) -> Customer:
+        customers = Customers(self.db, actor=self.actor)
+        if isinstance(account, str):
+            return customers.get_by_external_id(account)
+        return customers.get(account)
+
+
+def _version(
+    catalog: Catalog, plan: str, day: dt.date, customer: Customer, problems: list[FieldError]
+) -> PlanVersion | None:
+    try:
+        version = catalog.plan(plan).version_on(day)
+    except NotFoundError as err:
+        problems.append(FieldError("plan", str(err)))
+        return None
+    if customer.currency not in version.currencies:
+        problems.append(
+            FieldError("plan", f"{plan} is not sold in {customer.currency} on {day.isoformat()}")
+        )
+        return None
+    return version
+
+
+def _check_coupon(
+    conn: Connection, catalog: Catalog, code: str, day: dt.date, problems: list[FieldError]
+) -> None:
+    try:
+        coupon = catalog.coupon(code)
+    except NotFoundError as err:
+        problems.append(FieldError("coupon", str(err)))
+        return
+    row = _required(conn.execute(_SQL["coupon_redemptions"], {"coupon": code}).fetchone())
+    problem = coupon.redeemable(day, int(row["n"]))
+    if problem:
+        problems.append(FieldError("coupon", problem))
+
+
+def _cycle(catalog: Catalog, subscription: Subscription, customer: Customer) -> Cycle:
+    first = subscription.timeline.segments[0] if subscription.timeline.segments else None
+    plan = first.plan if first else subscription.changes[0].plan
+    assert plan is not None
+    period = catalog.plan(plan).version_on(subscription.started_on).billing_period
+    bcd = customer.billing_cycle_day
+    if period.value == "weekly":
+        bcd = (bcd - 1) % 7 + 1
+    return cycle(
+        period,
+        start=subscription.started_on,
+        alignment=subscription.alignment,
+        billing_cycle_day=bcd,
+    )
+
+
+def _required(row: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if row is None:
+        raise DatabaseError("the statement returned no row")
+    return row
+
+
+__all__ = ["Subscription", "Subscriptions"]
