@@ -148,6 +148,51 @@ $$;
 
 
 --
+-- Name: billing_consume_allowances(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.billing_consume_allowances(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(usage_id bigint, started_at timestamp with time zone, account_id bigint, category text, billed numeric, covered numeric, cost numeric, charged_cost numeric)
+    LANGUAGE plpgsql STABLE
+    AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH used AS (
+        SELECT r.usage_id, r.started_at, r.account_id, u.category, r.billed_usage,
+               r.precise_cost, a.included * a.unit AS included
+        FROM pg_temp.billing_allowances a
+        JOIN rated_usage r ON r.account_id = a.account_id
+        JOIN usage_records u
+            ON u.id = r.usage_id AND u.started_at = r.started_at AND u.category = a.category
+        WHERE r.started_at >= p_from AND r.started_at < p_to
+          AND u.started_at >= p_from AND u.started_at < p_to
+    ),
+    running AS (
+        SELECT used.*,
+               sum(billed_usage) OVER (PARTITION BY account_id, category
+                                       ORDER BY started_at, usage_id
+                                       ROWS UNBOUNDED PRECEDING) - billed_usage AS before
+        FROM used
+    ),
+    covered AS (
+        SELECT running.*,
+               least(billed_usage, greatest(included - before, 0)) AS covered_usage
+        FROM running
+    )
+    SELECT c.usage_id, c.started_at, c.account_id, c.category, c.billed_usage,
+           c.covered_usage, c.precise_cost,
+           CASE WHEN c.covered_usage = 0 THEN c.precise_cost
+                WHEN c.covered_usage = c.billed_usage THEN 0
+                ELSE div(2 * c.precise_cost * (c.billed_usage - c.covered_usage)
+                             * 1000000000000 + c.billed_usage,
+                         2 * c.billed_usage) * 0.000000000001
+           END
+    FROM covered c;
+END;
+$$;
+
+
+--
 -- Name: catalog_refuse_change(); Type: FUNCTION; Schema: public; Owner: -
 --
 
