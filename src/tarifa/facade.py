@@ -11,6 +11,7 @@ from tarifa.customers.service import Customers
 from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
+from tarifa.inventory.service import Inventory
 from tarifa.rating.service import Rating
 from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
@@ -30,6 +31,7 @@ class Billing:
         self.rating = Rating(db, actor=actor)
         self.sellers = Sellers(db, actor=actor)
         self.subscriptions = Subscriptions(db, actor=actor)
+        self.inventory = Inventory(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

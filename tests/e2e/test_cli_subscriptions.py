@@ -70,3 +70,39 @@ def test_a_subscription_is_created_changed_at_period_end_and_shown(tarifa, tmp_p
     refused = tarifa("subscriptions", "resume", sub, "--on", "2026-05-02", expect=1)
     assert "is not suspended" in refused.stderr
     assert "fibre-1000" in tarifa("subscriptions", "show", sub).stdout
+
+
+def test_a_number_is_added_assigned_to_a_subscription_and_released(tarifa, tmp_path) -> None:
+    customers = tmp_path / "customers.csv"
+    customers.write_text(CUSTOMERS + "ACME,business,ACME AG,DE,EUR,Europe/Berlin,1,de-DE\n")
+    tarifa("customers", "import", str(customers))
+    tarifa("catalog", "load", str(CATALOG))
+    created = tarifa(
+        "subscriptions",
+        "create",
+        "--account",
+        "ACME",
+        "--plan",
+        "fibre-300",
+        "--start",
+        "2026-03-15",
+        "--json",
+    )
+    sub = str(json.loads(created.stdout)["id"])
+    added = tarifa("inventory", "add", "phone_number", "+4915112345678", "12", expect=1)
+    assert "1 added" in added.stdout
+    assert "values[1]" in added.stderr
+    assigned = json.loads(
+        tarifa(
+            "inventory", "assign", "phone_number", "+4915112345678", "--subscription", sub, "--json"
+        ).stdout
+    )
+    assert (assigned["status"], assigned["subscription_id"]) == ("assigned", int(sub))
+    released = json.loads(
+        tarifa("inventory", "release", "phone_number", "+4915112345678", "--json").stdout
+    )
+    assert released["status"] == "quarantined"
+    again = tarifa(
+        "inventory", "assign", "phone_number", "+4915112345678", "--subscription", sub, expect=1
+    )
+    assert "quarantined" in again.stderr

@@ -10,6 +10,7 @@ from tarifa.cli import audit as audit_commands
 from tarifa.cli import catalog as catalog_commands
 from tarifa.cli import customers as customer_commands
 from tarifa.cli import db as db_commands
+from tarifa.cli import inventory as inventory_commands
 from tarifa.cli import rating as rating_commands
 from tarifa.cli import sellers as seller_commands
 from tarifa.cli import subscriptions as subscription_commands
@@ -34,6 +35,7 @@ app.add_typer(rating_commands.rate_app, name="rate")
 app.command("rerate")(rating_commands.rerate)
 app.add_typer(seller_commands.app, name="sellers")
 app.add_typer(subscription_commands.app, name="subscriptions")
+app.add_typer(inventory_commands.app, name="inventory")
 
 
 def main() -> None:
