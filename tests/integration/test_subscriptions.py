@@ -4,6 +4,7 @@ account, changed now or at period end, refused when a change could not happen.""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import psycopg
@@ -116,3 +117,32 @@ def test_the_history_cannot_be_rewritten_in_the_database(shop: Billing) -> None:
         conn.execute(
             "UPDATE subscription_changes SET quantity = 9 WHERE subscription_id = %s", (sub.id,)
         )
+
+
+def test_usage_of_an_identifier_bound_to_a_subscription_names_it(shop: Billing) -> None:
+    sub = shop.subscriptions.create("ACME", "mobile-s", D(2026, 3, 1))
+    since = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    bound = shop.subscriptions.bind(sub.id, "e164", "+4915112345678", since)
+    assert (bound.subscription_id, bound.account_id) == (sub.id, sub.account_id)
+    line = (
+        '{"id": "c1", "account": "+4915112345678", "service": "voice", '
+        '"destination": "+4930901820", "start": "2026-03-02T09:15:00+01:00", "usage": 65}\n'
+    )
+    report = shop.usage.import_file(
+        io.BytesIO(line.encode()), format="jsonl", source="test", name="events.jsonl"
+    )
+    assert report.accepted == 1
+    with shop.db.transaction() as conn:
+        row = conn.execute("SELECT subscription_id FROM usage_records").fetchone()
+    assert row == {"subscription_id": sub.id}
+
+
+def test_an_identifier_cannot_be_bound_to_another_accounts_subscription(shop: Billing) -> None:
+    sub = shop.subscriptions.create("ACME", "mobile-s", D(2026, 3, 1))
+    swiss = shop.customers.get_by_external_id("SWISS")
+    since = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    with pytest.raises(ValidationError) as raised:
+        shop.customers.add_identifier(
+            swiss.id, "e164", "+41441234567", since, subscription_id=sub.id
+        )
+    assert [e.field for e in raised.value.errors] == ["subscription_id"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import typer
@@ -130,6 +130,34 @@ def cancel(
             subscription_id, on=_date(on), at_period_end=at_period_end
         )
     emit(_public(sub), as_json, lambda: _render(sub))
+
+
+@app.command("bind")
+def bind(
+    subscription_id: int = IdArgument,
+    kind: str = typer.Option(..., help="e164, sip or account_code."),
+    value: str = typer.Option(..., help="The number, SIP user or account code."),
+    valid_from: str = typer.Option(..., "--from", help="From this instant (ISO 8601, offset)."),
+    valid_to: str = typer.Option(None, "--to", help="Until this instant (default: open)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Tie a usage identifier to the subscription: its usage then names the subscription."""
+    with connect(actor=actor()) as billing:
+        identifier = billing.subscriptions.bind(
+            subscription_id,
+            kind,
+            value,
+            datetime.fromisoformat(valid_from),
+            None if valid_to is None else datetime.fromisoformat(valid_to),
+        )
+    emit(
+        asdict(identifier),
+        as_json,
+        lambda: console.print(
+            f"{identifier.kind.value} {identifier.value} now identifies "
+            f"subscription {subscription_id} from {identifier.valid_from}"
+        ),
+    )
 
 
 def _public(sub: Subscription) -> dict[str, Any]:

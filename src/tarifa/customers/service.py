@@ -217,6 +217,15 @@ class Customers:
             customer = customer_from_row(_found(row, "customer", customer_id))
             if customer.status is CustomerStatus.CLOSED:
                 raise ConflictError(f"customer {customer_id} is closed")
+            if subscription_id is not None:
+                owner = conn.execute(
+                    _SQL["subscription_account"], {"id": subscription_id}
+                ).fetchone()
+                if owner is None or owner["account_id"] != customer_id:
+                    raise ValidationError.single(
+                        "subscription_id",
+                        f"{subscription_id} is not a subscription of this account",
+                    )
             params = {"account_id": customer_id, "subscription_id": subscription_id,
                       "kind": draft.kind.value, "value": draft.value,
                       "valid_from": draft.valid_from, "valid_to": draft.valid_to}  # fmt: skip

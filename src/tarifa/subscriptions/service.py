@@ -20,7 +20,7 @@ from tarifa.audit import record
 from tarifa.billing.cycles import Alignment, Cycle, cycle
 from tarifa.catalog import store as catalog_store
 from tarifa.catalog.model import Catalog, PlanVersion
-from tarifa.customers.model import Customer, CustomerStatus
+from tarifa.customers.model import Customer, CustomerStatus, UsageIdentifier
 from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
@@ -155,6 +155,28 @@ class Subscriptions:
         """End it from `on` (default today), or from the end of the period holding that day
         (what was paid in advance runs to its end)."""
         return self._change(subscription_id, ChangeKind.CANCELLED, on, at_period_end)
+
+    def bind(
+        self,
+        subscription_id: int,
+        kind: str,
+        value: str,
+        valid_from: dt.datetime,
+        valid_to: dt.datetime | None = None,
+    ) -> UsageIdentifier:
+        """Tie a usage identifier (a phone number, a SIP user...) to the subscription over
+        ``[valid_from, valid_to)``: usage records it identifies then name the subscription.
+        ConflictError when someone holds it over an overlapping period."""
+        subscription = self.get(subscription_id)
+        customers = Customers(self.db, actor=self.actor)
+        return customers.add_identifier(
+            subscription.account_id,
+            kind,
+            value,
+            valid_from,
+            valid_to,
+            subscription_id=subscription_id,
+        )
 
     def get(self, subscription_id: int) -> Subscription:
         with self.db.transaction() as conn:

@@ -86,6 +86,9 @@ VALUES (%(account_id)s, %(subscription_id)s, %(kind)s, %(value)s,
 RETURNING id, account_id, subscription_id, kind, value,
           lower(validity) AS valid_from, upper(validity) AS valid_to
 
+-- name: subscription_account
+SELECT account_id FROM subscriptions WHERE id = %(id)s
+
 -- name: identifier_holders
 -- Who holds (kind, value) at some time in [valid_from, valid_to).
 SELECT u.account_id, c.external_id, lower(u.validity) AS valid_from,
