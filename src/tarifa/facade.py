@@ -12,6 +12,7 @@ from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
 from tarifa.inventory.service import Inventory
+from tarifa.invoices.service import Invoices
 from tarifa.rating.service import Rating
 from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
@@ -32,6 +33,7 @@ class Billing:
         self.sellers = Sellers(db, actor=actor)
         self.subscriptions = Subscriptions(db, actor=actor)
         self.inventory = Inventory(db, actor=actor)
+        self.invoices = Invoices(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

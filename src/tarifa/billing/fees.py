@@ -79,7 +79,7 @@ def fees_due(
         if segment.state is not State.ACTIVE:
             continue
         assert segment.end is not None  # clipped to the period
-        version = catalog.plan(segment.plan).version_on(segment.start)
+        version = catalog.plan(segment.plan).version_on(history.plan_since(segment.start))
         stretch = Period(segment.start, segment.end)
         part = share(stretch, cycle, version.proration, zone=zone)
         for charge in version.charges:

@@ -89,7 +89,7 @@ def usage_lines(
     if not segments:
         return ()
     last = segments[-1]
-    version = catalog.plan(last.plan).version_on(last.start)
+    version = catalog.plan(last.plan).version_on(history.plan_since(last.start))
     part = active_share(history, cycle, period, version, zone)
     lines = []
     for charge in version.charges:
@@ -153,7 +153,7 @@ def minimum_true_up(
     if not segments:
         return None
     last = segments[-1]
-    version = catalog.plan(last.plan).version_on(last.start)
+    version = catalog.plan(last.plan).version_on(history.plan_since(last.start))
     minimum = version.minimum_in(currency)
     if minimum is None:
         return None

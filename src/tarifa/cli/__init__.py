@@ -11,6 +11,7 @@ from tarifa.cli import catalog as catalog_commands
 from tarifa.cli import customers as customer_commands
 from tarifa.cli import db as db_commands
 from tarifa.cli import inventory as inventory_commands
+from tarifa.cli import invoices as invoice_commands
 from tarifa.cli import rating as rating_commands
 from tarifa.cli import sellers as seller_commands
 from tarifa.cli import subscriptions as subscription_commands
@@ -36,6 +37,7 @@ app.command("rerate")(rating_commands.rerate)
 app.add_typer(seller_commands.app, name="sellers")
 app.add_typer(subscription_commands.app, name="subscriptions")
 app.add_typer(inventory_commands.app, name="inventory")
+app.add_typer(invoice_commands.app, name="invoices")
 
 
 def main() -> None:

@@ -312,6 +312,55 @@ $$;
 
 
 --
+-- Name: invoice_lines_frozen(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.invoice_lines_frozen() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    state text;
+BEGIN
+    SELECT status INTO state FROM invoices
+    WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.invoice_id ELSE NEW.invoice_id END;
+    IF state = 'finalized' THEN
+        RAISE EXCEPTION 'the lines of a finalized invoice cannot be changed'
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END;
+$$;
+
+
+--
+-- Name: invoices_frozen(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.invoices_frozen() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND OLD.status = 'finalized' THEN
+        RAISE EXCEPTION 'invoice % is finalized: it cannot be deleted', OLD.number
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.status = 'finalized'
+       AND (NEW.status, NEW.number, NEW.creditor_reference, NEW.issue_date, NEW.due_date,
+            NEW.seller_id, NEW.account_id, NEW.currency, NEW.period_start, NEW.period_end,
+            NEW.net, NEW.tax, NEW.total, NEW.finalized_at)
+           IS DISTINCT FROM
+           (OLD.status, OLD.number, OLD.creditor_reference, OLD.issue_date, OLD.due_date,
+            OLD.seller_id, OLD.account_id, OLD.currency, OLD.period_start, OLD.period_end,
+            OLD.net, OLD.tax, OLD.total, OLD.finalized_at) THEN
+        RAISE EXCEPTION 'invoice % is finalized: it cannot be changed', OLD.number
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END;
+$$;
+
+
+--
 -- Name: rating_create_todo(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1702,6 +1751,29 @@ ALTER TABLE public.inventory_resources ALTER COLUMN id ADD GENERATED ALWAYS AS I
 
 
 --
+-- Name: invoice_lines; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.invoice_lines (
+    invoice_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    subscription_id bigint,
+    kind text NOT NULL,
+    key text NOT NULL,
+    description text NOT NULL,
+    service_start date NOT NULL,
+    service_end date NOT NULL,
+    quantity numeric,
+    amount numeric NOT NULL,
+    net numeric NOT NULL,
+    tax_category text NOT NULL,
+    tax_percent numeric NOT NULL,
+    tax_note text,
+    CONSTRAINT invoice_lines_category_check CHECK ((tax_category = ANY (ARRAY['S'::text, 'AE'::text, 'O'::text, 'E'::text])))
+);
+
+
+--
 -- Name: invoice_number_counters; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1710,6 +1782,47 @@ CREATE TABLE public.invoice_number_counters (
     year integer NOT NULL,
     last_number bigint DEFAULT 0 NOT NULL,
     CONSTRAINT invoice_number_counters_check CHECK ((last_number >= 0))
+);
+
+
+--
+-- Name: invoices; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.invoices (
+    id bigint NOT NULL,
+    seller_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    period_start date NOT NULL,
+    period_end date NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
+    number text,
+    creditor_reference text,
+    issue_date date,
+    due_date date,
+    net numeric DEFAULT 0 NOT NULL,
+    tax numeric DEFAULT 0 NOT NULL,
+    total numeric DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    finalized_at timestamp with time zone,
+    CONSTRAINT invoices_finalized_check CHECK (((status = 'draft'::text) = ((number IS NULL) AND (issue_date IS NULL) AND (finalized_at IS NULL)))),
+    CONSTRAINT invoices_period_check CHECK ((period_end > period_start)),
+    CONSTRAINT invoices_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'finalized'::text])))
+);
+
+
+--
+-- Name: invoices_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.invoices ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.invoices_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 
@@ -2746,11 +2859,43 @@ ALTER TABLE ONLY public.inventory_resources
 
 
 --
+-- Name: invoice_lines invoice_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoice_lines
+    ADD CONSTRAINT invoice_lines_pkey PRIMARY KEY (invoice_id, "position");
+
+
+--
 -- Name: invoice_number_counters invoice_number_counters_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.invoice_number_counters
     ADD CONSTRAINT invoice_number_counters_pkey PRIMARY KEY (seller_id, year);
+
+
+--
+-- Name: invoices invoices_number_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoices
+    ADD CONSTRAINT invoices_number_key UNIQUE (seller_id, number);
+
+
+--
+-- Name: invoices invoices_period_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoices
+    ADD CONSTRAINT invoices_period_key UNIQUE (account_id, period_start, period_end);
+
+
+--
+-- Name: invoices invoices_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoices
+    ADD CONSTRAINT invoices_pkey PRIMARY KEY (id);
 
 
 --
@@ -3257,6 +3402,20 @@ CREATE TRIGGER customers_parent_on_update BEFORE UPDATE OF parent_id, currency O
 
 
 --
+-- Name: invoice_lines invoice_lines_frozen; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoice_lines_frozen BEFORE INSERT OR DELETE OR UPDATE ON public.invoice_lines FOR EACH ROW EXECUTE FUNCTION public.invoice_lines_frozen();
+
+
+--
+-- Name: invoices invoices_frozen; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoices_frozen BEFORE DELETE OR UPDATE ON public.invoices FOR EACH ROW EXECUTE FUNCTION public.invoices_frozen();
+
+
+--
 -- Name: subscription_changes subscription_changes_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3400,11 +3559,43 @@ ALTER TABLE ONLY public.inventory_resources
 
 
 --
+-- Name: invoice_lines invoice_lines_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoice_lines
+    ADD CONSTRAINT invoice_lines_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
+
+
+--
+-- Name: invoice_lines invoice_lines_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoice_lines
+    ADD CONSTRAINT invoice_lines_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES public.subscriptions(id);
+
+
+--
 -- Name: invoice_number_counters invoice_number_counters_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.invoice_number_counters
     ADD CONSTRAINT invoice_number_counters_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.sellers(id);
+
+
+--
+-- Name: invoices invoices_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoices
+    ADD CONSTRAINT invoices_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: invoices invoices_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoices
+    ADD CONSTRAINT invoices_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.sellers(id);
 
 
 --

@@ -83,6 +83,19 @@ class Timeline:
             (s for s in self.segments if s.start <= day and (s.end is None or day < s.end)), None
         )
 
+    def plan_since(self, day: dt.date) -> dt.date:
+        """Since when the plan in force on `day` has been the subscription's plan without a
+        break: the catalog version of that date is the one it is billed on (a subscription
+        stays on the version it took until it is moved to another plan)."""
+        since = self.start
+        plan = None
+        for segment in self.segments:
+            if segment.start > day:
+                break
+            if segment.plan != plan:
+                plan, since = segment.plan, segment.start
+        return since
+
     def within(self, period: Period) -> tuple[Segment, ...]:
         """The segments inside `period`, clipped to it, in order."""
         clipped = (s.clipped(period) for s in self.segments)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tarifa.billing import Period, cycle
@@ -206,3 +207,26 @@ def test_a_trial_owes_no_fee_until_it_ends() -> None:
         D(2026, 4, 1),
         Decimal("21.00"),
     )
+
+
+def test_a_subscription_stays_on_the_catalog_version_it_took_until_it_is_moved() -> None:
+    """mobile.yaml: Mobile S costs 9.99 in version 1 and 11.99 from 1 July 2026 (version 2).
+    Subscribed in March, July still costs 9.99 (its promotion ran out after 3 periods);
+    subscribed in July, 11.99."""
+    mobile = read_catalog(
+        Path(__file__).resolve().parents[3] / "examples" / "catalog" / "mobile.yaml"
+    )
+    july = Period(D(2026, 7, 1), D(2026, 8, 1))
+    for start, index, fee in ((D(2026, 3, 1), 4, "9.99"), (D(2026, 7, 1), 0, "11.99")):
+        history = timeline([Change(kind=K.CREATED, effective=start, plan="mobile-s", quantity=1)])
+        lines = fees_due(
+            subscription_id=1,
+            history=history,
+            catalog=mobile,
+            cycle=MONTHLY,
+            period=july,
+            currency="EUR",
+            period_index=index,
+            zone=BERLIN,
+        )
+        assert lines[0].amount.amount == Decimal(fee)

@@ -1,0 +1,74 @@
+"""`tarifa invoices list|show|finalize`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+
+import typer
+from rich.table import Table
+
+from tarifa.cli.output import JsonOption, actor, console, emit
+from tarifa.facade import connect
+from tarifa.invoices.service import Invoice
+
+app = typer.Typer(help="Invoices: drafts, finalized invoices.", no_args_is_help=True)
+IdArgument = typer.Argument(..., help="The invoice's id.")
+
+
+@app.command("list")
+def list_(
+    account: str = typer.Option(..., help="The account's external id."), as_json: bool = JsonOption
+) -> None:
+    """An account's invoices."""
+    with connect(actor=actor()) as billing:
+        invoices = billing.invoices.of_account(account)
+    emit([asdict(i) for i in invoices], as_json, lambda: _render_list(invoices))
+
+
+@app.command("show")
+def show(invoice_id: int = IdArgument, as_json: bool = JsonOption) -> None:
+    """An invoice with its lines."""
+    with connect(actor=actor()) as billing:
+        invoice = billing.invoices.get(invoice_id)
+    emit(asdict(invoice), as_json, lambda: _render(invoice))
+
+
+@app.command("finalize")
+def finalize(
+    invoice_id: int = IdArgument,
+    issue_date: str = typer.Option(None, "--issue-date", help="Default: today."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Number and freeze a draft (a finalized invoice is shown as it is)."""
+    with connect(actor=actor()) as billing:
+        invoice = billing.invoices.finalize(
+            invoice_id, issue_date=None if issue_date is None else date.fromisoformat(issue_date)
+        )
+    emit(asdict(invoice), as_json, lambda: _render(invoice))
+
+
+def _render_list(invoices: list[Invoice]) -> None:
+    table = Table("id", "number", "period", "status", "total")
+    for i in invoices:
+        period = f"{i.period_start} .. {i.period_end}"
+        table.add_row(str(i.id), i.number or "(draft)", period, i.status, f"{i.total} {i.currency}")
+    console.print(table)
+
+
+def _render(invoice: Invoice) -> None:
+    title = (
+        f"invoice {invoice.number or '(draft)'} · {invoice.period_start} .. {invoice.period_end}"
+    )
+    table = Table("line", "service period", "VAT", "net", title=title, title_justify="left")
+    for line in invoice.lines:
+        vat = f"{line.tax_category} {line.tax_percent:g} %"
+        table.add_row(
+            line.description, f"{line.service_start} .. {line.service_end}", vat, f"{line.net}"
+        )
+    console.print(table)
+    console.print(
+        f"net {invoice.net} + VAT {invoice.tax} = [bold]{invoice.total} {invoice.currency}[/]"
+    )
+    if invoice.creditor_reference:
+        console.print(f"pay by {invoice.due_date} with reference {invoice.creditor_reference}")

@@ -1,0 +1,1 @@
+"""Invoices: drafts recomputed until they are finalized, numbered and frozen."""
