@@ -8,7 +8,10 @@
    add the seller that will issue the invoices (examples/sellers/acme-de.yaml);
 6. load the example tariff, import a month of Asterisk CDRs (examples/usage/Master.csv) and
    rate them with the batch rater, showing what was filtered, quarantined and refused;
-7. verify the audit log and export its head.
+7. subscribe a few accounts to Mobile S from 1 March 2026, draft and finalize the invoice of
+   each one's first billing period (up to its billing cycle day: numbered by the seller, with
+   VAT and an RF payment reference);
+8. verify the audit log and export its head.
 
 Running it again is safe: the import recognises every customer and the catalog loads create
 nothing the second time.
@@ -22,6 +25,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 from rich.console import Console
@@ -30,6 +34,9 @@ from rich.table import Table
 from rich.text import Text
 
 import tarifa
+from tarifa.billing import Period
+from tarifa.billing.draft import draft_lines
+from tarifa.billing.taxes import read_vat_rates
 from tarifa.cli.customers import rejections_table
 from tarifa.customers import IdentifierKind
 from tarifa.customers.importer import ImportReport
@@ -45,6 +52,7 @@ CUSTOMERS_CSV = HERE / "customers.csv"
 CATALOGS = HERE / "catalog"
 TARIFF = HERE / "tariffs" / "mobile.yaml"
 SELLER = HERE / "sellers" / "acme-de.yaml"
+MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
 CDRS = HERE / "usage" / "Master.csv"
 HISTORY_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 # Under `make` the output is not a terminal; Rich would then assume 80 columns.
@@ -71,6 +79,7 @@ def main() -> None:
         _quote(billing)
         _add_seller(billing)
         _import_and_rate_usage(billing)
+        _invoice_march(billing)
         _verify_audit(billing, settings.home)
     console.rule()
     console.print("Try: [bold].venv/bin/tarifa customers list --country FR[/]")
@@ -245,11 +254,64 @@ def _plain(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
+def _invoice_march(billing: Billing) -> None:
+    """Five EUR accounts on Mobile S from 1 March, their first period's usage and invoice."""
+    rates = read_vat_rates(HERE / "tax" / "vat-rates.json")
+    catalog = billing.catalog.current()
+    accounts = [c for c in billing.customers.list(limit=1000) if c.currency == "EUR"][:5]
+    table = Table(title="7. first invoices (Mobile S from 1 March 2026)", title_justify="left")
+    for column in ("number", "account", "period", "net", "VAT", "total", "pay with reference"):
+        table.add_column(column, justify="right" if column in ("net", "VAT", "total") else "left")
+    for n, customer in enumerate(accounts):
+        subs = billing.subscriptions.of_account(customer.id)
+        sub = (
+            subs[0] if subs else billing.subscriptions.create(customer.id, "mobile-s", MARCH.start)
+        )
+        usage = {
+            "minutes": Decimal(150 + 60 * n),
+            "sms": Decimal(40 * n),
+            "data_mb": Decimal(3000 + 900 * n),
+        }
+        cycle = billing.subscriptions.cycle_of(sub)
+        period = next(cycle.periods(sub.started_on))
+        lines = draft_lines(
+            subscription_id=sub.id,
+            history=sub.timeline,
+            catalog=catalog,
+            cycle=cycle,
+            period=period,
+            period_index=0,
+            currency=customer.currency,
+            zone=ZoneInfo(customer.time_zone),
+            usage=usage,
+        )
+        found = billing.invoices.of_account(customer.id)
+        invoice = (
+            found[0]
+            if found
+            else billing.invoices.draft(
+                customer.id, seller="acme-de", period=MARCH, lines=lines, rates=rates
+            )
+        )
+        invoice = billing.invoices.finalize(invoice.id, issue_date=MARCH.end)
+        categories = sorted({line.tax_category for line in invoice.lines})
+        table.add_row(
+            str(invoice.number),
+            customer.external_id,
+            f"{period.start:%d %b} - {period.end:%d %b}",
+            f"{invoice.net}",
+            f"{invoice.tax} ({', '.join(categories)})",
+            f"{invoice.total} {invoice.currency}",
+            str(invoice.creditor_reference),
+        )
+    console.print(table)
+
+
 def _verify_audit(billing: Billing, home: Path) -> None:
     result = billing.audit.verify()
     head = billing.audit.head()
     state = "[green]intact[/]" if result.ok else f"[red]broken at row {result.row_id}[/]"
-    console.print(f"7. audit log {state}: {result.rows} rows, hash-chained")
+    console.print(f"8. audit log {state}: {result.rows} rows, hash-chained")
     if head is not None:
         head_file = home / "audit-head.json"
         head_file.parent.mkdir(parents=True, exist_ok=True)
