@@ -161,7 +161,7 @@ AS $function$
 BEGIN
     DROP TABLE IF EXISTS pg_temp.rating_work_records, pg_temp.rating_work_matches,
                          pg_temp.rating_work_parts;
-    -- 1. The pending records of the range, each with the profile that routes it.
+    -- 1. The records left to the general path, each with the profile that routes it.
     EXECUTE $sql$
     CREATE TEMPORARY TABLE rating_work_records ON COMMIT DROP AS
     WITH profiles AS MATERIALIZED (
