@@ -8,12 +8,16 @@ as parameters, never by formatting them into the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from types import MappingProxyType
-from typing import LiteralString, cast
+from typing import TYPE_CHECKING, Any, LiteralString, cast
 
 from tarifa.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from tarifa.db.connection import Connection
 
 _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
 
@@ -27,3 +31,12 @@ def load(area: str) -> MappingProxyType[str, LiteralString]:
         raise DatabaseError(f"no named queries in sql/queries/{area}.sql")
     # The text comes from the package's own files, never from input: safe to execute as is.
     return MappingProxyType({k: cast(LiteralString, v) for k, v in queries.items()})
+
+
+def one(conn: Connection, query: LiteralString, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The row `query` returns; DatabaseError when it returns none (a statement that must
+    return one, such as an INSERT ... RETURNING)."""
+    row: dict[str, Any] | None = conn.execute(query, params).fetchone()
+    if row is None:
+        raise DatabaseError(f"the statement returned no row: {query.splitlines()[0]}")
+    return row

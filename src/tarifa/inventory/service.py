@@ -18,7 +18,6 @@ from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import (
     ConflictError,
-    DatabaseError,
     FieldError,
     NotFoundError,
     ValidationError,
@@ -111,9 +110,9 @@ class Inventory:
             status = _status(row, now)
             if status is not ResourceStatus.AVAILABLE:
                 raise ConflictError(f"{row['value']} is {status.value}, not available")
-            row = _one(
+            row = queries.one(
                 conn,
-                "set_reserved",
+                _SQL["set_reserved"],
                 {"id": row["id"], "reserved_for": reserved_for, "until": until},
             )
             self._audit(conn, "inventory.reserved", row, {"for": reserved_for, "until": until})
@@ -148,7 +147,9 @@ class Inventory:
                 _SQL["open_assignment"],
                 {"id": row["id"], "subscription_id": subscription_id, "at": now},
             )
-            row = _one(conn, "set_assigned", {"id": row["id"], "subscription_id": subscription_id})
+            row = queries.one(
+                conn, _SQL["set_assigned"], {"id": row["id"], "subscription_id": subscription_id}
+            )
             self._audit(conn, "inventory.assigned", row, {"subscription_id": subscription_id})
             return self._resource(conn, row, now)
 
@@ -179,7 +180,9 @@ class Inventory:
             if closed is None:
                 raise ConflictError(f"{row['value']} has no open assignment")
             until = now + dt.timedelta(days=days)
-            row = _one(conn, "set_released", {"id": row["id"], "at": now, "until": until})
+            row = queries.one(
+                conn, _SQL["set_released"], {"id": row["id"], "at": now, "until": until}
+            )
             self._audit(
                 conn,
                 "inventory.released",
@@ -249,13 +252,6 @@ class Inventory:
                 for a in history
             ),
         )
-
-
-def _one(conn: Connection, query: str, params: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] | None = conn.execute(_SQL[query], params).fetchone()
-    if row is None:
-        raise DatabaseError(f"{query} returned no row")
-    return row
 
 
 def _kind(kind: ResourceKind | str) -> ResourceKind:

@@ -28,7 +28,7 @@ from tarifa.customers.model import Customer, CustomerKind
 from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
-from tarifa.errors import ConflictError, DatabaseError, NotFoundError
+from tarifa.errors import ConflictError, NotFoundError
 from tarifa.sellers.model import creditor_reference
 from tarifa.sellers.service import Sellers, next_invoice_number
 
@@ -98,9 +98,9 @@ class Invoices:
         taxed = [TaxedLine(line.rounded, decision.category, decision.percent) for line in lines]
         totals = tax_totals(taxed, customer.currency)
         with self.db.transaction() as conn:
-            row = _one(
+            row = queries.one(
                 conn,
-                "upsert_draft",
+                _SQL["upsert_draft"],
                 {
                     "seller_id": issuer.id,
                     "account_id": customer.id,
@@ -170,9 +170,9 @@ class Invoices:
             # The issue date is today in the account's time zone, like its billing periods.
             issued = issue_date or dt.datetime.now(ZoneInfo(customer.time_zone)).date()
             _number, formatted = next_invoice_number(conn, int(str(row["seller_id"])), issued)
-            _one(
+            queries.one(
                 conn,
-                "finalize",
+                _SQL["finalize"],
                 {
                     "id": invoice_id,
                     "number": formatted,
@@ -222,13 +222,6 @@ def _customer(db: Database, actor: str, account: int | str) -> Customer:
         if isinstance(account, str)
         else customers.get(account)
     )
-
-
-def _one(conn: Connection, query: str, params: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] | None = conn.execute(_SQL[query], params).fetchone()
-    if row is None:
-        raise DatabaseError(f"{query} returned no row")
-    return row
 
 
 def _load(conn: Connection, invoice_id: int) -> Invoice:

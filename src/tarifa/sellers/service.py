@@ -17,7 +17,7 @@ from tarifa.audit import record
 from tarifa.customers.model import Address
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
-from tarifa.errors import ConflictError, DatabaseError, NotFoundError
+from tarifa.errors import ConflictError, NotFoundError
 from tarifa.sellers.model import NumberSeries, Seller, SellerDraft, check_seller
 
 _SQL = queries.load("sellers")
@@ -35,10 +35,10 @@ class Sellers:
         with self.db.transaction() as conn:
             try:
                 with conn.transaction():
-                    row = conn.execute(_SQL["insert_seller"], _params(draft)).fetchone()
+                    row = queries.one(conn, _SQL["insert_seller"], _params(draft))
             except psycopg.errors.UniqueViolation:
                 raise ConflictError(f"a seller with code {draft.code!r} exists") from None
-            seller = _seller(_required(row))
+            seller = _seller(row)
             record(
                 conn,
                 actor=self.actor,
@@ -91,8 +91,7 @@ class Sellers:
 def next_invoice_number(conn: Connection, seller_id: int, day: dt.date) -> tuple[int, str]:
     """Take the next number of the seller's series for an invoice dated `day`, in the caller's
     transaction (the one that finalizes the invoice): (number, formatted number)."""
-    row = conn.execute(_SQL["next_invoice_number"], {"seller_id": seller_id, "day": day})
-    found = _required(row.fetchone())
+    found = queries.one(conn, _SQL["next_invoice_number"], {"seller_id": seller_id, "day": day})
     return int(found["number"]), str(found["formatted"])
 
 
@@ -147,12 +146,6 @@ def _audited(seller: Seller) -> dict[str, Any]:
     data = asdict(seller)
     data.pop("created_at")
     return data
-
-
-def _required(row: dict[str, Any] | None) -> dict[str, Any]:
-    if row is None:
-        raise DatabaseError("the statement returned no row")
-    return row
 
 
 __all__ = ["Sellers", "next_invoice_number"]

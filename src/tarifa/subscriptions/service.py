@@ -11,10 +11,11 @@ zone (:mod:`tarifa.billing.cycles`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import psycopg
 
 from tarifa.audit import record
 from tarifa.billing.cycles import Alignment, Cycle, cycle
@@ -24,7 +25,7 @@ from tarifa.customers.model import Customer, CustomerStatus, UsageIdentifier
 from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
-from tarifa.errors import ConflictError, DatabaseError, FieldError, NotFoundError, ValidationError
+from tarifa.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from tarifa.subscriptions.timeline import Change, ChangeKind, Timeline, timeline
 
 _SQL = queries.load("subscriptions")
@@ -90,7 +91,8 @@ class Subscriptions:
             timeline([first])
             try:
                 with conn.transaction():
-                    row = conn.execute(
+                    row = queries.one(
+                        conn,
                         _SQL["insert_subscription"],
                         {
                             "account_id": customer.id,
@@ -99,12 +101,10 @@ class Subscriptions:
                             "started_on": start,
                             "coupon": coupon,
                         },
-                    ).fetchone()
-            except Exception as err:
-                if getattr(err, "sqlstate", None) == "23505":
-                    raise ConflictError(f"a subscription {external_id!r} exists") from None
-                raise
-            subscription_id = int(_required(row)["id"])
+                    )
+            except psycopg.errors.UniqueViolation:
+                raise ConflictError(f"a subscription {external_id!r} exists") from None
+            subscription_id = int(row["id"])
             self._append(conn, subscription_id, 0, first)
             record(
                 conn,
@@ -331,7 +331,7 @@ def _check_coupon(
     except NotFoundError as err:
         problems.append(FieldError("coupon", str(err)))
         return
-    row = _required(conn.execute(_SQL["coupon_redemptions"], {"coupon": code}).fetchone())
+    row = queries.one(conn, _SQL["coupon_redemptions"], {"coupon": code})
     problem = coupon.redeemable(day, int(row["n"]))
     if problem:
         problems.append(FieldError("coupon", problem))
@@ -351,12 +351,6 @@ def _cycle(catalog: Catalog, subscription: Subscription, customer: Customer) -> 
         alignment=subscription.alignment,
         billing_cycle_day=bcd,
     )
-
-
-def _required(row: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    if row is None:
-        raise DatabaseError("the statement returned no row")
-    return row
 
 
 __all__ = ["Subscription", "Subscriptions"]
