@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -146,3 +148,49 @@ def test_an_identifier_cannot_be_bound_to_another_accounts_subscription(shop: Bi
             swiss.id, "e164", "+41441234567", since, subscription_id=sub.id
         )
     assert [e.field for e in raised.value.errors] == ["subscription_id"]
+
+
+def test_a_periods_usage_is_read_in_the_units_the_plan_prices_it_in(shop: Billing) -> None:
+    """Calls of 65 s and 125 s (190 s = 3.1666... minutes), 2 SMS and 3,500,000 bytes of data
+    (3.5 MB) in March; a call in April and another subscription's call are not counted."""
+    from tarifa.billing.usage_totals import Window, usage_totals
+
+    sub = shop.subscriptions.create("ACME", "mobile-s", D(2026, 3, 1))
+    other = shop.subscriptions.create("ACME", "mobile-s", D(2026, 3, 1))
+    since = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    shop.subscriptions.bind(sub.id, "e164", "+4915112345678", since)
+    shop.subscriptions.bind(other.id, "e164", "+4915112345679", since)
+
+    def record(ident: str, number: str, service: str, start: str, usage: int) -> str:
+        return (
+            f'{{"id": "{ident}", "account": "{number}", "service": "{service}", '
+            f'"destination": "+4930901820", "start": "{start}", "usage": {usage}}}\n'
+        )
+
+    text = "".join(
+        [
+            record("c1", "+4915112345678", "voice", "2026-03-02T09:15:00+01:00", 65),
+            record("c2", "+4915112345678", "voice", "2026-03-30T09:15:00+02:00", 125),
+            record("s1", "+4915112345678", "sms", "2026-03-03T10:00:00+01:00", 1),
+            record("s2", "+4915112345678", "sms", "2026-03-04T10:00:00+01:00", 1),
+            record("d1", "+4915112345678", "data", "2026-03-05T10:00:00+01:00", 3_500_000),
+            record("c3", "+4915112345678", "voice", "2026-04-01T00:00:00+02:00", 60),
+            record("c4", "+4915112345679", "voice", "2026-03-02T09:15:00+01:00", 600),
+        ]
+    )
+    report = shop.usage.import_file(
+        io.BytesIO(text.encode()), format="jsonl", source="test", name="events.jsonl"
+    )
+    assert report.accepted == 7
+    berlin = ZoneInfo("Europe/Berlin")
+    window = Window(
+        subscription_id=sub.id,
+        start=dt.datetime(2026, 3, 1, tzinfo=berlin),
+        end=dt.datetime(2026, 4, 1, tzinfo=berlin),
+    )
+    with shop.db.transaction() as conn:
+        totals = usage_totals(conn, [window], "EUR")[sub.id]
+    catalog = shop.catalog.current()
+    metrics, rated = totals.for_plan(catalog, catalog.plan("mobile-s").version_on(D(2026, 3, 1)))
+    assert round(metrics["minutes"], 6) == Decimal("3.166667")  # 190 / 60, kept precise
+    assert (metrics["sms"], metrics["data_mb"], rated) == (Decimal(2), Decimal("3.5"), {})

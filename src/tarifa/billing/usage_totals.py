@@ -1,0 +1,99 @@
+"""A subscription's usage of a billing period, in the units its plan prices it in: the I/O
+edge between stored usage (usage_records, rated_usage) and :mod:`tarifa.billing.usage_lines`.
+
+A usage charge counts the billable records of its product's service (voice calls, data
+sessions, SMS, MMS, video) that name the subscription (their usage identifier was bound to
+it at the event time) and started in the period's instants. The records' usage, in seconds,
+bytes or events, becomes the charge's unit (minutes, MB = 10^6 bytes, GiB = 2^30 bytes...:
+:attr:`tarifa.catalog.model.Unit.base`), exactly. A charge rated by a tariff gets the
+rated records' precise cost instead. One statement per kind over all the windows asked for,
+so a bill run reads the month once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+from typing import Any
+
+from tarifa.catalog.model import Catalog, ChargeKind, PlanVersion, ServiceType
+from tarifa.db import queries
+from tarifa.db.connection import Connection
+from tarifa.money import ARITHMETIC_PRECISION
+
+_SQL = queries.load("billing")
+#: The usage category (rating profile category) of each usage service.
+CATEGORIES = {
+    ServiceType.VOICE: "call",
+    ServiceType.DATA: "data",
+    ServiceType.SMS: "sms",
+    ServiceType.MMS: "mms",
+    ServiceType.VIDEO: "video",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Window:
+    subscription_id: int
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Totals:
+    """Per (category, unit) the usage in that unit, and per category the rated cost."""
+
+    usage: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
+    rated: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def for_plan(
+        self, catalog: Catalog, version: PlanVersion
+    ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        """(metric totals, rated costs by charge code) for `version`'s usage charges, as
+        :func:`tarifa.billing.usage_lines.usage_lines` takes them."""
+        metrics: dict[str, Decimal] = {}
+        rated: dict[str, Decimal] = {}
+        for charge in version.charges:
+            if charge.kind is not ChargeKind.USAGE:
+                continue
+            category = CATEGORIES.get(catalog.product(charge.product).service)
+            if category is None:
+                continue
+            if charge.tariff is not None and not charge.prices:
+                rated[charge.code] = self.rated.get(category, Decimal(0))
+                continue
+            if charge.unit is None:
+                continue
+            base, factor = charge.unit.base
+            used = self.usage.get((category, base), Decimal(0))
+            with localcontext(prec=ARITHMETIC_PRECISION):
+                metrics[charge.metric or charge.code] = used / factor
+        return metrics, rated
+
+
+def usage_totals(conn: Connection, windows: Sequence[Window], currency: str) -> dict[int, Totals]:
+    """The usage and rated cost of each window's subscription in its window, in the caller's
+    transaction (subscriptions without usage get empty totals)."""
+    conn.execute("DROP TABLE IF EXISTS pg_temp.billing_windows")
+    conn.execute(_SQL["create_windows"])
+    with conn.cursor().copy(_SQL["copy_windows"]) as copy:
+        for w in windows:
+            copy.write_row((w.subscription_id, w.start, w.end))
+    usage: dict[int, dict[tuple[str, str], Decimal]] = {w.subscription_id: {} for w in windows}
+    rated: dict[int, dict[str, Decimal]] = {w.subscription_id: {} for w in windows}
+    rows: list[dict[str, Any]] = conn.execute(_SQL["usage_in_windows"]).fetchall()
+    for row in rows:
+        usage[int(row["subscription_id"])][(str(row["category"]), str(row["unit"]))] = Decimal(
+            row["usage"]
+        )
+    costs: list[dict[str, Any]] = conn.execute(
+        _SQL["rated_in_windows"], {"currency": currency}
+    ).fetchall()
+    for row in costs:
+        rated[int(row["subscription_id"])][str(row["category"])] = Decimal(row["cost"])
+    return {s: Totals(usage=usage[s], rated=rated[s]) for s in usage}
+
+
+__all__ = ["CATEGORIES", "Totals", "Window", "usage_totals"]
