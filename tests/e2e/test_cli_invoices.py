@@ -85,3 +85,44 @@ def test_a_draft_is_listed_shown_and_finalized_once(tarifa, fresh_db: str) -> No
     again = json.loads(tarifa("invoices", "finalize", str(draft.id), "--json").stdout)
     assert again["number"] == "INV-2026-000001"
     assert "RF94INV2026000001" in tarifa("invoices", "show", str(draft.id)).stdout
+
+
+def test_an_accounts_period_is_drafted_from_the_command_line(tarifa, fresh_db: str) -> None:
+    with connect(fresh_db, actor="test:pytest") as billing:
+        billing.catalog.load(ROOT / "examples" / "catalog" / "fibre.yaml")
+        seller = yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
+        billing.sellers.add(seller)
+        billing.customers.create(
+            {
+                "external_id": "ACME",
+                "kind": "business",
+                "legal_name": "ACME AG",
+                "country": "DE",
+                "currency": "EUR",
+                "time_zone": "Europe/Berlin",
+                "billing_cycle_day": 1,
+                "locale": "de-DE",
+            }
+        )
+        billing.subscriptions.create("ACME", "fibre-300", dt.date(2026, 3, 15))
+    rates = str(ROOT / "examples" / "tax" / "vat-rates.json")
+    (drafted,) = json.loads(
+        tarifa(
+            "invoices",
+            "draft",
+            "ACME",
+            "--on",
+            "2026-03-20",
+            "--seller",
+            "acme-de",
+            "--vat-rates",
+            rates,
+            "--json",
+        ).stdout
+    )
+    # The first, partial period: 15 March to the next billing day, 1 April.
+    assert (drafted["period_start"], drafted["period_end"], drafted["status"]) == (
+        "2026-03-15",
+        "2026-04-01",
+        "draft",
+    )

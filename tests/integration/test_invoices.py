@@ -5,6 +5,7 @@ frozen by the database."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -116,3 +117,54 @@ def test_finalizing_numbers_references_dates_and_freezes_the_invoice(month) -> N
         conn.execute("UPDATE invoices SET total = 0 WHERE id = %s", (draft.id,))
     with pytest.raises(psycopg.errors.RestrictViolation), billing.db.transaction() as conn:
         conn.execute("DELETE FROM invoice_lines WHERE invoice_id = %s", (draft.id,))
+
+
+def test_an_accounts_period_is_drafted_from_its_subscriptions_and_stored_usage(
+    billing: Billing,
+) -> None:
+    """Mobile S from 1 March (BCD 1), number bound to it, calls of 6,000 s and 6,600 s: 210
+    minutes, 200 included, 10 x 0.05 = 0.50. With the promotional fee 4.99 and the
+    activation 5.00: net 10.49; a consumer in Germany, 19 %: 1.9931 -> 1.99; total 12.48."""
+    billing.catalog.load(ROOT / "examples" / "catalog" / "mobile.yaml")
+    billing.sellers.add(
+        yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
+    )
+    billing.customers.create(
+        {
+            "external_id": "MUC",
+            "kind": "person",
+            "legal_name": "Max Muster",
+            "country": "DE",
+            "currency": "EUR",
+            "time_zone": "Europe/Berlin",
+            "billing_cycle_day": 1,
+            "locale": "de-DE",
+        }
+    )
+    sub = billing.subscriptions.create("MUC", "mobile-s", D(2026, 3, 1))
+    billing.subscriptions.bind(
+        sub.id, "e164", "+4915112345678", dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    )
+    calls = "".join(
+        f'{{"id": "c{n}", "account": "+4915112345678", "service": "voice", '
+        f'"destination": "+4930901820", "start": "2026-03-{day}T10:00:00+01:00", '
+        f'"usage": {secs}}}\n'
+        for n, (day, secs) in enumerate((("02", 6000), ("20", 6600)))
+    )
+    billing.usage.import_file(
+        io.BytesIO(calls.encode()), format="jsonl", source="t", name="c.jsonl"
+    )
+    (invoice,) = billing.invoices.draft_period(
+        "MUC", on=D(2026, 3, 15), seller="acme-de", rates=RATES
+    )
+    assert (invoice.period_start, invoice.period_end) == (D(2026, 3, 1), D(2026, 4, 1))
+    assert [line.net for line in invoice.lines][:3] == [
+        Decimal("4.99"),
+        Decimal("5.00"),
+        Decimal("0.50"),
+    ]
+    assert (invoice.net, invoice.tax, invoice.total) == (
+        Decimal("10.49"),
+        Decimal("1.99"),
+        Decimal("12.48"),
+    )

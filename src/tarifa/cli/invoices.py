@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from tarifa.billing.taxes import read_vat_rates
 from tarifa.cli.output import JsonOption, actor, console, emit
 from tarifa.facade import connect
 from tarifa.invoices.service import Invoice
@@ -34,6 +36,23 @@ def show(invoice_id: int = IdArgument, as_json: bool = JsonOption) -> None:
     emit(asdict(invoice), as_json, lambda: _render(invoice))
 
 
+@app.command("draft")
+def draft(
+    account: str = typer.Argument(..., help="The account's external id."),
+    on: str = typer.Option(..., "--on", help="A local date in the billing period (YYYY-MM-DD)."),
+    seller: str = typer.Option(..., help="The seller's code."),
+    vat_rates: Path = typer.Option(..., "--vat-rates", help="EU VAT rates (vat-rates.json)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Draft (or recompute) the invoice of the account's billing period holding a date."""
+    rates = read_vat_rates(vat_rates)
+    with connect(actor=actor()) as billing:
+        drafted = billing.invoices.draft_period(
+            account, on=date.fromisoformat(on), seller=seller, rates=rates
+        )
+    emit([asdict(i) for i in drafted], as_json, lambda: _render_all(drafted))
+
+
 @app.command("finalize")
 def finalize(
     invoice_id: int = IdArgument,
@@ -46,6 +65,11 @@ def finalize(
             invoice_id, issue_date=None if issue_date is None else date.fromisoformat(issue_date)
         )
     emit(asdict(invoice), as_json, lambda: _render(invoice))
+
+
+def _render_all(invoices: list[Invoice]) -> None:
+    for invoice in invoices:
+        _render(invoice)
 
 
 def _render_list(invoices: list[Invoice]) -> None:

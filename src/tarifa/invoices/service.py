@@ -21,9 +21,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tarifa.audit import record
-from tarifa.billing.cycles import Period
-from tarifa.billing.draft import DraftLine
+from tarifa.billing.cycles import Cycle, Period, day_start
+from tarifa.billing.draft import DraftLine, draft_lines
 from tarifa.billing.taxes import TaxedLine, TaxParty, TaxRates, decide, tax_totals
+from tarifa.billing.usage_totals import Window, usage_totals
+from tarifa.catalog.service import CatalogService
 from tarifa.customers.model import Customer, CustomerKind
 from tarifa.customers.service import Customers
 from tarifa.db import queries
@@ -31,6 +33,7 @@ from tarifa.db.connection import Connection, Database
 from tarifa.errors import ConflictError, NotFoundError
 from tarifa.sellers.model import creditor_reference
 from tarifa.sellers.service import Sellers, next_invoice_number
+from tarifa.subscriptions.service import Subscription, Subscriptions
 
 _SQL = queries.load("invoices")
 
@@ -157,6 +160,65 @@ class Invoices:
                 },
             )
             return _load(conn, int(row["id"]))
+
+    def draft_period(
+        self, account: int | str, *, on: dt.date, seller: str, rates: TaxRates
+    ) -> list[Invoice]:
+        """Draft the invoice of `account`'s billing period that holds the local date `on`:
+        every subscription's lines for that period (fees as owed now, usage read from the
+        database in the plan's units, allowances, minimum commitment, coupon), one invoice per
+        period (subscriptions aligned differently have periods of their own)."""
+        customer = _customer(self.db, self.actor, account)
+        subscriptions = Subscriptions(self.db, actor=self.actor)
+        catalog = CatalogService(self.db, self.actor).current()
+        zone = ZoneInfo(customer.time_zone)
+        due: dict[Period, list[tuple[Subscription, Cycle, int]]] = {}
+        for sub in subscriptions.of_account(customer.id):
+            if sub.started_on > on:
+                continue
+            cycle = subscriptions.cycle_of(sub)
+            whole = cycle.period_of(on)
+            period = Period(max(whole.start, sub.started_on), whole.end)
+            if not sub.timeline.within(period):
+                continue  # cancelled before it
+            index = sum(1 for _ in cycle.periods(sub.started_on, until=period.start))
+            due.setdefault(period, []).append((sub, cycle, index))
+        windows = [
+            Window(
+                subscription_id=sub.id,
+                start=day_start(period.start, zone),
+                end=day_start(period.end, zone),
+            )
+            for period, subs in due.items()
+            for sub, _cycle, _index in subs
+        ]
+        with self.db.transaction() as conn:
+            totals = usage_totals(conn, windows, customer.currency)
+        drafted = []
+        for period, subs in sorted(due.items()):
+            lines: list[DraftLine] = []
+            for sub, cycle, index in subs:
+                last = sub.timeline.within(period)[-1]
+                version = catalog.plan(last.plan).version_on(sub.timeline.plan_since(last.start))
+                metrics, rated = totals[sub.id].for_plan(catalog, version)
+                coupon = catalog.coupon(sub.coupon) if sub.coupon else None
+                lines += draft_lines(
+                    subscription_id=sub.id,
+                    history=sub.timeline,
+                    catalog=catalog,
+                    cycle=cycle,
+                    period=period,
+                    period_index=index,
+                    currency=customer.currency,
+                    zone=zone,
+                    usage=metrics,
+                    rated=rated,
+                    coupon=coupon,
+                )
+            drafted.append(
+                self.draft(customer.id, seller=seller, period=period, lines=lines, rates=rates)
+            )
+        return drafted
 
     def finalize(self, invoice_id: int, *, issue_date: dt.date | None = None) -> Invoice:
         """Number and freeze a draft (idempotent: a finalized invoice is returned as it is)."""
