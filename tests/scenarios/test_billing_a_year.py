@@ -5,8 +5,8 @@ applying (same country): twelve invoices, one per billing period, each a whole p
 whole fee (a short month moves the billing day to its last day and the next month returns to
 the 31st: no period skipped, none doubled, none prorated), issued at each period's end and
 numbered INV-2026-000001 to INV-2026-000011 without a gap, then INV-2027-000001 (issued on 31
-January 2027: the yearly series restarts). By hand: 31.00 + 19 % = 5.89 VAT = 36.89 each, 442.68 for the
-year. Runs on a database of its own, committing as a deployment would.
+January 2027: the yearly series restarts). By hand: 31.00 + 19 % = 5.89 VAT = 36.89 each,
+442.68 for the year. Runs on a database of its own, committing as a deployment would.
 """
 
 from __future__ import annotations
