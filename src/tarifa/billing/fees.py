@@ -29,7 +29,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from tarifa.billing.cycles import Cycle, Period
-from tarifa.billing.proration import share
+from tarifa.billing.proration import prorate, share
 from tarifa.catalog.model import Catalog, Charge, ChargeKind, PlanVersion, Proration
 from tarifa.money import Money
 from tarifa.pricing import price
@@ -100,7 +100,7 @@ def fees_due(
                     end=segment.end,
                     share=part,
                     full=full,
-                    amount=_times(full, part),
+                    amount=prorate(full, part),
                 )
             )
     if history.start in period and period_index == 0:
@@ -149,7 +149,7 @@ def adjustments(
         covers = [(d.start, d.end) for d in due if d.key == line.key and d.kind is line.kind]
         for start, end in _uncovered((line.start, line.end), covers):
             part = share(Period(start, end), cycle, conventions[line.plan], zone=zone)
-            amount = _times(line.full, part)
+            amount = prorate(line.full, part)
             added.append(replace(line, start=start, end=end, share=-part, amount=-amount))
     for line in due:
         if line.kind is ChargeKind.ONE_TIME:
@@ -160,7 +160,7 @@ def adjustments(
         for start, end in _uncovered((line.start, line.end), covers):
             part = share(Period(start, end), cycle, conventions[line.plan], zone=zone)
             added.append(
-                replace(line, start=start, end=end, share=part, amount=_times(line.full, part))
+                replace(line, start=start, end=end, share=part, amount=prorate(line.full, part))
             )
     return tuple(sorted(added, key=lambda f: (f.start, f.charge, f.amount.amount)))
 
@@ -171,10 +171,6 @@ def _price(
     promotion = version.promotion_for(charge.code, period_index)
     spec = (promotion.price_in(currency) if promotion else None) or charge.price_in(currency)
     return Money.of(price(spec, quantity).amount, currency)
-
-
-def _times(amount: Money, part: Fraction) -> Money:
-    return amount * part.numerator / part.denominator
 
 
 def _negated(line: FeeLine) -> FeeLine:

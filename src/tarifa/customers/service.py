@@ -137,6 +137,13 @@ class Customers:
             ).fetchone()
         return customer_from_row(_found(row, "customer with external id", external_id))
 
+    def account(self, account: int | str) -> Customer:
+        """A customer named by its id, or by its external id (text), as the CLI and other
+        systems name accounts."""
+        if isinstance(account, str):
+            return self.get_by_external_id(account)
+        return self.get(account)
+
     def list(
         self,
         search: str | None = None,

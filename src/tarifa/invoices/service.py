@@ -278,12 +278,7 @@ def _party(customer: Customer) -> TaxParty:
 
 
 def _customer(db: Database, actor: str, account: int | str) -> Customer:
-    customers = Customers(db, actor=actor)
-    return (
-        customers.get_by_external_id(account)
-        if isinstance(account, str)
-        else customers.get(account)
-    )
+    return Customers(db, actor=actor).account(account)
 
 
 def _load(conn: Connection, invoice_id: int) -> Invoice:

@@ -301,10 +301,7 @@ class Subscriptions:
         )
 
     def _customer(self, account: int | str) -> Customer:
-        customers = Customers(self.db, actor=self.actor)
-        if isinstance(account, str):
-            return customers.get_by_external_id(account)
-        return customers.get(account)
+        return Customers(self.db, actor=self.actor).account(account)
 
 
 def _version(
