@@ -6,6 +6,7 @@ import getpass
 from types import TracebackType
 
 from tarifa.audit import AuditLog
+from tarifa.bill_runs import BillRuns
 from tarifa.catalog.service import CatalogService
 from tarifa.customers.service import Customers
 from tarifa.db.connection import Database, PooledDatabase
@@ -16,6 +17,7 @@ from tarifa.invoices.service import Invoices
 from tarifa.rating.service import Rating
 from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
+from tarifa.taxes.service import TaxRatesStore
 from tarifa.usage import Usage
 
 
@@ -34,6 +36,8 @@ class Billing:
         self.subscriptions = Subscriptions(db, actor=actor)
         self.inventory = Inventory(db, actor=actor)
         self.invoices = Invoices(db, actor=actor)
+        self.taxes = TaxRatesStore(db, actor=actor)
+        self.bill_runs = BillRuns(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

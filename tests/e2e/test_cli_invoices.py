@@ -8,18 +8,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
-from tarifa.billing import Period
-from tarifa.billing.draft import draft_lines
-from tarifa.billing.taxes import read_vat_rates
 from tarifa.facade import connect
 
 ROOT = Path(__file__).resolve().parents[2]
-MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 4, 1))
 
 
 @pytest.fixture
@@ -58,21 +53,9 @@ def test_a_draft_is_listed_shown_and_finalized_once(tarifa, fresh_db: str) -> No
                 "locale": "de-DE",
             }
         )
-        sub = billing.subscriptions.create("ACME", "fibre-300", dt.date(2026, 3, 1))
-        lines = draft_lines(
-            subscription_id=sub.id,
-            history=sub.timeline,
-            catalog=billing.catalog.current(),
-            cycle=billing.subscriptions.cycle_of(sub),
-            period=MARCH,
-            period_index=0,
-            currency="EUR",
-            zone=ZoneInfo("Europe/Berlin"),
-        )
-        rates = read_vat_rates(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
-        draft = billing.invoices.draft(
-            "ACME", seller="acme-de", period=MARCH, lines=lines, rates=rates
-        )
+        billing.subscriptions.create("ACME", "fibre-300", dt.date(2026, 3, 1))
+        billing.taxes.load(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
+        (draft,) = billing.invoices.bill("ACME", on=dt.date(2026, 3, 1))
     listed = json.loads(tarifa("invoices", "list", "--account", "ACME", "--json").stdout)
     assert [(i["id"], i["status"]) for i in listed] == [(draft.id, "draft")]
     final = json.loads(
@@ -87,7 +70,9 @@ def test_a_draft_is_listed_shown_and_finalized_once(tarifa, fresh_db: str) -> No
     assert "RF94INV2026000001" in tarifa("invoices", "show", str(draft.id)).stdout
 
 
-def test_an_accounts_period_is_drafted_from_the_command_line(tarifa, fresh_db: str) -> None:
+def test_an_accounts_invoices_are_drafted_from_the_command_line_with_loaded_rates(
+    tarifa, fresh_db: str
+) -> None:
     with connect(fresh_db, actor="test:pytest") as billing:
         billing.catalog.load(ROOT / "examples" / "catalog" / "fibre.yaml")
         seller = yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
@@ -105,7 +90,10 @@ def test_an_accounts_period_is_drafted_from_the_command_line(tarifa, fresh_db: s
             }
         )
         billing.subscriptions.create("ACME", "fibre-300", dt.date(2026, 3, 15))
-    rates = str(ROOT / "examples" / "tax" / "vat-rates.json")
+    loaded = json.loads(
+        tarifa("tax", "load", str(ROOT / "examples" / "tax" / "vat-rates.json"), "--json").stdout
+    )
+    assert loaded["countries"] > 20
     (drafted,) = json.loads(
         tarifa(
             "invoices",
@@ -113,14 +101,11 @@ def test_an_accounts_period_is_drafted_from_the_command_line(tarifa, fresh_db: s
             "ACME",
             "--on",
             "2026-03-20",
-            "--seller",
-            "acme-de",
-            "--vat-rates",
-            rates,
             "--json",
         ).stdout
     )
-    # The first, partial period: 15 March to the next billing day, 1 April.
+    # Its start day's invoice: the first, partial period, 15 March to the next billing day,
+    # 1 April, billed in advance.
     assert (drafted["period_start"], drafted["period_end"], drafted["status"]) == (
         "2026-03-15",
         "2026-04-01",

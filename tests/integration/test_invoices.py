@@ -1,6 +1,6 @@
-"""Invoices: a draft from a subscription's draft lines with its VAT and EN 16931 totals,
-recomputed until it is finalized with the seller's next number and an RF reference, then
-frozen by the database."""
+"""Invoices: an account's invoices per billing date, drafted from its subscriptions, their
+stored usage and the stored VAT rates, recomputed until finalized with the seller's next
+number and an RF reference, then frozen by the database."""
 
 from __future__ import annotations
 
@@ -8,32 +8,41 @@ import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 import yaml
 
-from tarifa.billing import Period
-from tarifa.billing.draft import draft_lines
-from tarifa.billing.taxes import read_vat_rates
-from tarifa.errors import ConflictError
+from tarifa.errors import ValidationError
 from tarifa.facade import Billing
 
 pytestmark = pytest.mark.db
 
 ROOT = Path(__file__).resolve().parents[2]
-RATES = read_vat_rates(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
 D = dt.date
-MARCH = Period(D(2026, 3, 1), D(2026, 4, 1))
+
+
+def _calls(billing: Billing, *seconds: int, day: str = "02") -> None:
+    calls = "".join(
+        f'{{"id": "c{day}-{n}", "account": "+4915112345678", "service": "voice", '
+        f'"destination": "+4930901820", "start": "2026-03-{day}T10:00:00+01:00", '
+        f'"usage": {secs}}}\n'
+        for n, secs in enumerate(seconds)
+    )
+    billing.usage.import_file(
+        io.BytesIO(calls.encode()), format="jsonl", source="t", name=f"c{day}.jsonl"
+    )
 
 
 @pytest.fixture
-def month(billing: Billing) -> tuple[Billing, list]:
+def muc(billing: Billing) -> Billing:
+    """Mobile S (examples/catalog/mobile.yaml) from 1 March 2026, billing day 1, for a
+    consumer in Munich, a German seller, with 6,000 s and 6,600 s of calls in March."""
     billing.catalog.load(ROOT / "examples" / "catalog" / "mobile.yaml")
     billing.sellers.add(
         yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
     )
+    billing.taxes.load(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
     billing.customers.create(
         {
             "external_id": "MUC",
@@ -49,122 +58,97 @@ def month(billing: Billing) -> tuple[Billing, list]:
         }
     )
     sub = billing.subscriptions.create("MUC", "mobile-s", D(2026, 3, 1))
-    cycle = billing.subscriptions.cycle_of(sub)
-    lines = draft_lines(
-        subscription_id=sub.id,
-        history=sub.timeline,
-        catalog=billing.catalog.current(),
-        cycle=cycle,
-        period=MARCH,
-        period_index=0,
-        currency="EUR",
-        zone=ZoneInfo("Europe/Berlin"),
-        usage={"minutes": Decimal(350)},
+    billing.subscriptions.bind(
+        sub.id, "e164", "+4915112345678", dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     )
-    return billing, list(lines)
+    _calls(billing, 6000, 6600)
+    return billing
 
 
-def test_a_draft_carries_the_customers_vat_and_en_16931_totals(month) -> None:
-    """Mobile S in its first month (mobile.yaml): the promotional fee 4.99, activation 5.00,
-    350 minutes with 200 included: 150 x 0.05 = 7.50, no SMS, no data (0.00 each); net 17.49.
-    A consumer in Germany, a German seller: S 19 %, 17.49 x 19 % = 3.3231 -> 3.32; total
-    20.81."""
-    billing, lines = month
-    invoice = billing.invoices.draft(
-        "MUC", seller="acme-de", period=MARCH, lines=lines, rates=RATES
-    )
-    assert [(line.kind, line.net) for line in invoice.lines] == [
+def test_an_account_is_billed_fees_in_advance_and_usage_at_the_period_end(muc: Billing) -> None:
+    """Billing date 1 March (the start): March's fee in advance, the promotional 4.99, and
+    the activation 5.00: net 9.99, VAT 19 % = 1.8981 -> 1.90, total 11.89.
+    Billing date 1 April: March's usage, 210 minutes with 200 included, 10 x 0.05 = 0.50 (SMS
+    and data 0.00, shown), and April's fee in advance, still promotional (3 periods), 4.99:
+    net 5.49, VAT 1.0431 -> 1.04, total 6.53; it covers 1 March to 1 May."""
+    march, april = muc.invoices.bill("MUC", on=D(2026, 4, 1))
+    assert [(line.kind, line.net) for line in march.lines] == [
         ("recurring", Decimal("4.99")),
         ("one_time", Decimal("5.00")),
-        ("usage", Decimal("7.50")),
-        ("usage", Decimal("0.00")),
-        ("usage", Decimal("0.00")),
     ]
-    assert {(line.tax_category, line.tax_percent) for line in invoice.lines} == {("S", Decimal(19))}
-    assert (invoice.net, invoice.tax, invoice.total) == (
-        Decimal("17.49"),
-        Decimal("3.32"),
-        Decimal("20.81"),
+    assert (march.billing_date, march.period_start, march.period_end) == (
+        D(2026, 3, 1),
+        D(2026, 3, 1),
+        D(2026, 4, 1),
     )
-    assert (invoice.status, invoice.number) == ("draft", None)
-
-
-def test_drafting_again_replaces_the_lines_and_keeps_one_invoice_per_period(month) -> None:
-    billing, lines = month
-    first = billing.invoices.draft("MUC", seller="acme-de", period=MARCH, lines=lines, rates=RATES)
-    again = billing.invoices.draft(
-        "MUC", seller="acme-de", period=MARCH, lines=lines[:1], rates=RATES
+    assert (march.net, march.tax, march.total) == (
+        Decimal("9.99"),
+        Decimal("1.90"),
+        Decimal("11.89"),
     )
-    assert again.id == first.id
-    assert [line.net for line in again.lines] == [Decimal("4.99")]
-    assert [i.id for i in billing.invoices.of_account("MUC")] == [first.id]
+    assert [(line.kind, line.net) for line in april.lines] == [
+        ("usage", Decimal("0.50")),
+        ("usage", Decimal("0.00")),
+        ("usage", Decimal("0.00")),
+        ("recurring", Decimal("4.99")),
+    ]
+    assert (april.billing_date, april.period_start, april.period_end) == (
+        D(2026, 4, 1),
+        D(2026, 3, 1),
+        D(2026, 5, 1),
+    )
+    assert (april.net, april.tax, april.total) == (
+        Decimal("5.49"),
+        Decimal("1.04"),
+        Decimal("6.53"),
+    )
+    assert {(line.tax_category, line.tax_percent) for line in april.lines} == {("S", Decimal(19))}
+    assert {i.status for i in (march, april)} == {"draft"}
 
 
-def test_finalizing_numbers_references_dates_and_freezes_the_invoice(month) -> None:
-    billing, lines = month
-    draft = billing.invoices.draft("MUC", seller="acme-de", period=MARCH, lines=lines, rates=RATES)
-    final = billing.invoices.finalize(draft.id, issue_date=D(2026, 4, 1))
+def test_drafting_again_recomputes_the_drafts_and_keeps_one_invoice_per_billing_date(
+    muc: Billing,
+) -> None:
+    """A late call of 1,200 s (20 minutes) makes March 230 minutes: 30 x 0.05 = 1.50."""
+    first = muc.invoices.bill("MUC", on=D(2026, 4, 1))
+    _calls(muc, 1200, day="30")
+    again = muc.invoices.bill("MUC", on=D(2026, 4, 1))
+    assert [i.id for i in again] == [i.id for i in first]
+    assert again[1].lines[0].net == Decimal("1.50")
+    assert [i.id for i in muc.invoices.of_account("MUC")] == [i.id for i in first]
+
+
+def test_finalizing_numbers_references_dates_and_freezes_the_invoice(muc: Billing) -> None:
+    (draft,) = muc.invoices.bill("MUC", on=D(2026, 3, 1))
+    final = muc.invoices.finalize(draft.id, issue_date=D(2026, 3, 1))
     assert (final.status, final.number, final.creditor_reference) == (
         "finalized",
         "INV-2026-000001",
         "RF94INV2026000001",
     )
-    assert final.due_date == D(2026, 5, 1)  # 30 days of payment terms by default
-    assert billing.invoices.finalize(draft.id) == final  # idempotent, no second number
-    with pytest.raises(ConflictError, match="finalized"):
-        billing.invoices.draft("MUC", seller="acme-de", period=MARCH, lines=lines, rates=RATES)
-    with pytest.raises(psycopg.errors.RestrictViolation), billing.db.transaction() as conn:
+    assert final.due_date == D(2026, 3, 31)  # 30 days of payment terms by default
+    assert muc.invoices.finalize(draft.id) == final  # idempotent, no second number
+    # Billing again leaves the finalized invoice alone and drafts the next date only.
+    (april,) = muc.invoices.bill("MUC", on=D(2026, 4, 1))
+    assert april.billing_date == D(2026, 4, 1)
+    assert muc.invoices.get(draft.id) == final
+    with pytest.raises(psycopg.errors.RestrictViolation), muc.db.transaction() as conn:
         conn.execute("UPDATE invoices SET total = 0 WHERE id = %s", (draft.id,))
-    with pytest.raises(psycopg.errors.RestrictViolation), billing.db.transaction() as conn:
+    with pytest.raises(psycopg.errors.RestrictViolation), muc.db.transaction() as conn:
         conn.execute("DELETE FROM invoice_lines WHERE invoice_id = %s", (draft.id,))
+    with pytest.raises(psycopg.errors.RestrictViolation), muc.db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO invoice_lines (invoice_id, position, kind, key, description,"
+            " service_start, service_end, amount, net, tax_category, tax_percent)"
+            " VALUES (%s, 9, 'one_time', 'x', 'x', '2026-03-01', '2026-03-02', 1, 1, 'S', 19)",
+            (draft.id,),
+        )
 
 
-def test_an_accounts_period_is_drafted_from_its_subscriptions_and_stored_usage(
-    billing: Billing,
-) -> None:
-    """Mobile S from 1 March (BCD 1), number bound to it, calls of 6,000 s and 6,600 s: 210
-    minutes, 200 included, 10 x 0.05 = 0.50. With the promotional fee 4.99 and the
-    activation 5.00: net 10.49; a consumer in Germany, 19 %: 1.9931 -> 1.99; total 12.48."""
-    billing.catalog.load(ROOT / "examples" / "catalog" / "mobile.yaml")
-    billing.sellers.add(
-        yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
-    )
-    billing.customers.create(
-        {
-            "external_id": "MUC",
-            "kind": "person",
-            "legal_name": "Max Muster",
-            "country": "DE",
-            "currency": "EUR",
-            "time_zone": "Europe/Berlin",
-            "billing_cycle_day": 1,
-            "locale": "de-DE",
-        }
-    )
-    sub = billing.subscriptions.create("MUC", "mobile-s", D(2026, 3, 1))
-    billing.subscriptions.bind(
-        sub.id, "e164", "+4915112345678", dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-    )
-    calls = "".join(
-        f'{{"id": "c{n}", "account": "+4915112345678", "service": "voice", '
-        f'"destination": "+4930901820", "start": "2026-03-{day}T10:00:00+01:00", '
-        f'"usage": {secs}}}\n'
-        for n, (day, secs) in enumerate((("02", 6000), ("20", 6600)))
-    )
-    billing.usage.import_file(
-        io.BytesIO(calls.encode()), format="jsonl", source="t", name="c.jsonl"
-    )
-    (invoice,) = billing.invoices.draft_period(
-        "MUC", on=D(2026, 3, 15), seller="acme-de", rates=RATES
-    )
-    assert (invoice.period_start, invoice.period_end) == (D(2026, 3, 1), D(2026, 4, 1))
-    assert [line.net for line in invoice.lines][:3] == [
-        Decimal("4.99"),
-        Decimal("5.00"),
-        Decimal("0.50"),
-    ]
-    assert (invoice.net, invoice.tax, invoice.total) == (
-        Decimal("10.49"),
-        Decimal("1.99"),
-        Decimal("12.48"),
-    )
+def test_an_account_that_cannot_be_billed_is_refused_with_the_reason(muc: Billing) -> None:
+    """Its currency changed behind the catalog's back: the plan has no USD price."""
+    with muc.db.transaction() as conn:
+        conn.execute("UPDATE customers SET currency = 'USD' WHERE external_id = 'MUC'")
+    with pytest.raises(ValidationError, match="account"):
+        muc.invoices.bill("MUC", on=D(2026, 3, 1))
+    assert muc.invoices.of_account("MUC") == []

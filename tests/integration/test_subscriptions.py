@@ -187,9 +187,10 @@ def test_a_periods_usage_is_read_in_the_units_the_plan_prices_it_in(shop: Billin
         subscription_id=sub.id,
         start=dt.datetime(2026, 3, 1, tzinfo=berlin),
         end=dt.datetime(2026, 4, 1, tzinfo=berlin),
+        currency="EUR",
     )
     with shop.db.transaction() as conn:
-        totals = usage_totals(conn, [window], "EUR")[sub.id]
+        (totals,) = usage_totals(conn, [window])
     catalog = shop.catalog.current()
     metrics, rated = totals.for_plan(catalog, catalog.plan("mobile-s").version_on(D(2026, 3, 1)))
     assert round(metrics["minutes"], 6) == Decimal("3.166667")  # 190 / 60, kept precise

@@ -1,12 +1,14 @@
 """Scenario: a business customer with a billing cycle day of 31 is billed for a whole year.
 
-Subscribed on 31 January 2026 to a 31.00 plan, with a German seller and reverse charge not
-applying (same country): twelve invoices, one per billing period, each a whole period at the
-whole fee (a short month moves the billing day to its last day and the next month returns to
-the 31st: no period skipped, none doubled, none prorated), issued at each period's end and
-numbered INV-2026-000001 to INV-2026-000011 without a gap, then INV-2027-000001 (issued on 31
-January 2027: the yearly series restarts). By hand: 31.00 + 19 % = 5.89 VAT = 36.89 each,
-442.68 for the year. Runs on a database of its own, committing as a deployment would.
+Subscribed on 31 January 2026 to a 31.00 plan billed in advance, with a German seller and
+reverse charge not applying (same country). A bill run with --finalize on each billing date,
+31 January 2026 to 31 January 2027, gives thirteen invoices, each the whole fee of the
+period starting on its billing date (a short month moves the billing day to its last day and
+the next month returns to the 31st: no period skipped, none doubled, none prorated),
+numbered INV-2026-000001 to INV-2026-000012 without a gap, then INV-2027-000001 (the yearly
+series restarts). A run on a day between billing dates invoices nothing. By hand: 31.00 +
+19 % = 5.89 VAT = 36.89 each, 479.57 for the thirteen. Runs on a database of its own,
+committing as a deployment would.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import pytest
 import yaml
 
 import tarifa
-from tarifa.billing.taxes import read_vat_rates
 
 pytestmark = pytest.mark.db
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,8 +40,7 @@ plans:
 """
 
 
-def test_a_billing_day_of_31_gives_twelve_whole_gapless_invoices_in_a_year(fresh_db: str) -> None:
-    rates = read_vat_rates(ROOT / "examples" / "tax" / "vat-rates.json")
+def test_a_billing_day_of_31_gives_whole_gapless_invoices_through_a_year(fresh_db: str) -> None:
     with tarifa.connect(fresh_db, actor="test:scenario") as billing:
         billing.catalog.load_text(CATALOG, name="office.yaml")
         billing.sellers.add(
@@ -60,14 +60,15 @@ def test_a_billing_day_of_31_gives_twelve_whole_gapless_invoices_in_a_year(fresh
             }
         )
         billing.subscriptions.create("ACME", "office", dt.date(2026, 1, 31))
-        invoices = []
-        day = dt.date(2026, 2, 10)
-        for _ in range(12):
-            (drafted,) = billing.invoices.draft_period(
-                "ACME", on=day, seller="acme-de", rates=rates
-            )
-            invoices.append(billing.invoices.finalize(drafted.id, issue_date=drafted.period_end))
-            day = drafted.period_end + dt.timedelta(days=1)
+        billing.taxes.load(ROOT / "examples" / "tax" / "vat-rates.json")
+        day = dt.date(2026, 1, 31)
+        while day <= dt.date(2027, 1, 31):
+            summary = billing.bill_runs.run(day, finalize=True)
+            assert (summary.failures, summary.completed) == ((), True)
+            quiet = billing.bill_runs.run(day + dt.timedelta(days=5), finalize=True)
+            assert (quiet.drafted, quiet.finalized) == (0, 0)
+            day = billing.invoices.of_account("ACME")[-1].period_end
+        invoices = billing.invoices.of_account("ACME")
     starts = [i.period_start for i in invoices]
     assert starts == [
         dt.date(2026, 1, 31),
@@ -82,13 +83,14 @@ def test_a_billing_day_of_31_gives_twelve_whole_gapless_invoices_in_a_year(fresh
         dt.date(2026, 10, 31),
         dt.date(2026, 11, 30),
         dt.date(2026, 12, 31),
+        dt.date(2027, 1, 31),
     ]
     assert all(a.period_end == b.period_start for a, b in pairwise(invoices))
-    # Issued at each period's end: the last (31 December - 31 January) in 2027, whose series
-    # restarts at 1.
-    expected = [f"INV-2026-{n:06d}" for n in range(1, 12)] + ["INV-2027-000001"]
+    assert [i.billing_date for i in invoices] == starts
+    # Issued on each billing date: the last in 2027, whose series restarts at 1.
+    expected = [f"INV-2026-{n:06d}" for n in range(1, 13)] + ["INV-2027-000001"]
     assert [i.number for i in invoices] == expected
     assert {(i.net, i.tax, i.total) for i in invoices} == {
         (Decimal("31.00"), Decimal("5.89"), Decimal("36.89"))
     }
-    assert sum(i.total for i in invoices) == Decimal("442.68")
+    assert sum(i.total for i in invoices) == Decimal("479.57")

@@ -55,6 +55,9 @@ class DraftLine:
     amount: Money
     rounded: Money
     applies_to: str | None = None
+    #: For fee lines: the plan's price of the whole period (what a later credit of part of
+    #: the line is priced from, :class:`tarifa.billing.fees.FeeLine`).
+    full: Money | None = None
 
 
 def draft_lines(
@@ -117,7 +120,9 @@ def draft_lines(
                 rounded=policy.round(used.amount),
             )
         )
-    charged = [line.amount for line in lines if line.amount.amount > 0]
+    # What the period is charged: fees billed for it already (in advance), their credits and
+    # charges, and its usage.
+    charged = [fee.amount for fee in billed or ()] + [line.amount for line in lines]
     true_up = minimum_true_up(
         subscription_id=subscription_id,
         history=history,
@@ -149,6 +154,40 @@ def draft_lines(
     return tuple(lines)
 
 
+def advance_lines(
+    *,
+    subscription_id: int,
+    history: Timeline,
+    catalog: Catalog,
+    cycle: Cycle,
+    period: Period,
+    period_index: int,
+    currency: str,
+    zone: ZoneInfo,
+    coupon: Coupon | None = None,
+    coupon_period: int = 0,
+    rounding: RoundingPolicy | None = None,
+) -> tuple[DraftLine, ...]:
+    """The fees `period` owes in advance (recurring fees billed at its start, one-time fees)
+    as the history is known now, with the coupon's discount over them while it applies. What
+    changes later is settled when the period ends (:func:`draft_lines` with `billed`)."""
+    policy = rounding or RoundingPolicy()
+    due = fees_due(
+        subscription_id=subscription_id,
+        history=history,
+        catalog=catalog,
+        cycle=cycle,
+        period=period,
+        currency=currency,
+        period_index=period_index,
+        zone=zone,
+    )
+    lines = [_fee_line(f, policy) for f in due if f.in_advance]
+    if coupon is not None and coupon.applies_in_period(period_index - coupon_period):
+        lines.extend(_discounts(lines, coupon, currency, policy, subscription_id, period))
+    return tuple(lines)
+
+
 def _fee_line(fee: FeeLine, policy: RoundingPolicy) -> DraftLine:
     if fee.amount.amount < 0:
         kind = LineKind.CREDIT
@@ -168,6 +207,7 @@ def _fee_line(fee: FeeLine, policy: RoundingPolicy) -> DraftLine:
         quantity=Decimal(fee.quantity),
         amount=fee.amount,
         rounded=policy.round(fee.amount),
+        full=fee.full,
     )
 
 
@@ -216,4 +256,4 @@ def _discounts(
     return made
 
 
-__all__ = ["DraftLine", "LineKind", "draft_lines"]
+__all__ = ["DraftLine", "LineKind", "advance_lines", "draft_lines"]

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from tarifa.billing.cycles import Cycle, Period
 from tarifa.billing.proration import prorate, share
-from tarifa.catalog.model import Catalog, Charge, ChargeKind, PlanVersion, Proration
+from tarifa.catalog.model import Catalog, Charge, ChargeKind, PlanVersion, Proration, Timing
 from tarifa.money import Money
 from tarifa.pricing import price
 from tarifa.subscriptions.timeline import State, Timeline
@@ -53,6 +53,9 @@ class FeeLine:
     share: Fraction
     full: Money
     amount: Money
+    #: Billed at the start of its period (in advance: recurring fees by default, one-time
+    #: fees) rather than at its end (in arrears).
+    in_advance: bool = True
 
     @property
     def key(self) -> tuple[int, str, str, int]:
@@ -101,6 +104,7 @@ def fees_due(
                     share=part,
                     full=full,
                     amount=prorate(full, part),
+                    in_advance=charge.timing is not Timing.IN_ARREARS,
                 )
             )
     if history.start in period and period_index == 0:

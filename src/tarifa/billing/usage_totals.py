@@ -39,6 +39,8 @@ class Window:
     subscription_id: int
     start: dt.datetime
     end: dt.datetime
+    #: The invoice's currency: rated costs in another currency are not counted.
+    currency: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,27 +75,24 @@ class Totals:
         return metrics, rated
 
 
-def usage_totals(conn: Connection, windows: Sequence[Window], currency: str) -> dict[int, Totals]:
-    """The usage and rated cost of each window's subscription in its window, in the caller's
-    transaction (subscriptions without usage get empty totals)."""
+def usage_totals(conn: Connection, windows: Sequence[Window]) -> list[Totals]:
+    """The usage and rated cost of each window's subscription in its window, in the order of
+    `windows`, in the caller's transaction (empty totals where there was none)."""
     conn.execute("DROP TABLE IF EXISTS pg_temp.billing_windows")
     conn.execute(_SQL["create_windows"])
     with conn.cursor().copy(_SQL["copy_windows"]) as copy:
-        for w in windows:
-            copy.write_row((w.subscription_id, w.start, w.end))
-    usage: dict[int, dict[tuple[str, str], Decimal]] = {w.subscription_id: {} for w in windows}
-    rated: dict[int, dict[str, Decimal]] = {w.subscription_id: {} for w in windows}
-    rows: list[dict[str, Any]] = conn.execute(_SQL["usage_in_windows"]).fetchall()
-    for row in rows:
-        usage[int(row["subscription_id"])][(str(row["category"]), str(row["unit"]))] = Decimal(
-            row["usage"]
-        )
-    costs: list[dict[str, Any]] = conn.execute(
-        _SQL["rated_in_windows"], {"currency": currency}
-    ).fetchall()
-    for row in costs:
-        rated[int(row["subscription_id"])][str(row["category"])] = Decimal(row["cost"])
-    return {s: Totals(usage=usage[s], rated=rated[s]) for s in usage}
+        for n, w in enumerate(windows):
+            copy.write_row((n, w.subscription_id, w.start, w.end, w.currency))
+    usage: list[dict[tuple[str, str], Decimal]] = [{} for _ in windows]
+    rated: list[dict[str, Decimal]] = [{} for _ in windows]
+    if windows:
+        rows: list[dict[str, Any]] = conn.execute(_SQL["usage_in_windows"]).fetchall()
+        for row in rows:
+            usage[row["n"]][(str(row["category"]), str(row["unit"]))] = Decimal(row["usage"])
+        costs: list[dict[str, Any]] = conn.execute(_SQL["rated_in_windows"]).fetchall()
+        for row in costs:
+            rated[row["n"]][str(row["category"])] = Decimal(row["cost"])
+    return [Totals(usage=u, rated=r) for u, r in zip(usage, rated, strict=True)]
 
 
 __all__ = ["CATEGORIES", "Totals", "Window", "usage_totals"]

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from tarifa.cli import audit as audit_commands
+from tarifa.cli import bill_runs as bill_run_commands
 from tarifa.cli import catalog as catalog_commands
 from tarifa.cli import customers as customer_commands
 from tarifa.cli import db as db_commands
@@ -38,6 +39,8 @@ app.add_typer(seller_commands.app, name="sellers")
 app.add_typer(subscription_commands.app, name="subscriptions")
 app.add_typer(inventory_commands.app, name="inventory")
 app.add_typer(invoice_commands.app, name="invoices")
+app.command("bill-run")(bill_run_commands.bill_run)
+app.add_typer(bill_run_commands.tax_app, name="tax")
 
 
 def main() -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from tarifa.billing.taxes import read_vat_rates
 from tarifa.cli.output import JsonOption, actor, console, emit
 from tarifa.facade import connect
 from tarifa.invoices.service import Invoice
@@ -39,17 +37,13 @@ def show(invoice_id: int = IdArgument, as_json: bool = JsonOption) -> None:
 @app.command("draft")
 def draft(
     account: str = typer.Argument(..., help="The account's external id."),
-    on: str = typer.Option(..., "--on", help="A local date in the billing period (YYYY-MM-DD)."),
-    seller: str = typer.Option(..., help="The seller's code."),
-    vat_rates: Path = typer.Option(..., "--vat-rates", help="EU VAT rates (vat-rates.json)."),
+    on: str = typer.Option(..., "--on", help="Bill the billing dates up to this local date."),
+    seller: str = typer.Option(None, help="The seller's code (default: the only seller)."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Draft (or recompute) the invoice of the account's billing period holding a date."""
-    rates = read_vat_rates(vat_rates)
+    """Draft (or recompute) an account's invoices of its billing dates up to a date."""
     with connect(actor=actor()) as billing:
-        drafted = billing.invoices.draft_period(
-            account, on=date.fromisoformat(on), seller=seller, rates=rates
-        )
+        drafted = billing.invoices.bill(account, on=date.fromisoformat(on), seller=seller)
     emit([asdict(i) for i in drafted], as_json, lambda: _render_all(drafted))
 
 
@@ -73,10 +67,17 @@ def _render_all(invoices: list[Invoice]) -> None:
 
 
 def _render_list(invoices: list[Invoice]) -> None:
-    table = Table("id", "number", "period", "status", "total")
+    table = Table("id", "number", "billing date", "period", "status", "total")
     for i in invoices:
         period = f"{i.period_start} .. {i.period_end}"
-        table.add_row(str(i.id), i.number or "(draft)", period, i.status, f"{i.total} {i.currency}")
+        table.add_row(
+            str(i.id),
+            i.number or "(draft)",
+            str(i.billing_date),
+            period,
+            i.status,
+            f"{i.total} {i.currency}",
+        )
     console.print(table)
 
 

@@ -17,7 +17,7 @@ from tarifa.audit import record
 from tarifa.customers.model import Address
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
-from tarifa.errors import ConflictError, NotFoundError
+from tarifa.errors import ConflictError, NotFoundError, ValidationError
 from tarifa.sellers.model import NumberSeries, Seller, SellerDraft, check_seller
 
 _SQL = queries.load("sellers")
@@ -78,6 +78,17 @@ class Sellers:
         if row is None:
             raise NotFoundError(f"no seller {code!r}")
         return _seller(row)
+
+    def issuer(self, code: str | None) -> Seller:
+        """The seller that invoices: the one named, or the only one there is."""
+        if code is not None:
+            return self.get(code)
+        known = self.list()
+        if len(known) != 1:
+            raise ValidationError.single(
+                "seller", f"{len(known)} sellers are defined: name the one that invoices"
+            )
+        return known[0]
 
     def list(self) -> list[Seller]:
         with self.db.transaction() as conn:

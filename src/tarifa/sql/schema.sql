@@ -319,15 +319,25 @@ CREATE FUNCTION public.invoice_lines_frozen() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    state text;
+    frozen boolean;
 BEGIN
-    SELECT status INTO state FROM invoices
-    WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.invoice_id ELSE NEW.invoice_id END;
-    IF state = 'finalized' THEN
+    IF TG_OP = 'INSERT' THEN
+        SELECT EXISTS (SELECT 1 FROM new_lines l JOIN invoices i ON i.id = l.invoice_id
+                       WHERE i.status = 'finalized') INTO frozen;
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT EXISTS (SELECT 1 FROM old_lines l JOIN invoices i ON i.id = l.invoice_id
+                       WHERE i.status = 'finalized')
+            OR EXISTS (SELECT 1 FROM new_lines l JOIN invoices i ON i.id = l.invoice_id
+                       WHERE i.status = 'finalized') INTO frozen;
+    ELSE
+        SELECT EXISTS (SELECT 1 FROM old_lines l JOIN invoices i ON i.id = l.invoice_id
+                       WHERE i.status = 'finalized') INTO frozen;
+    END IF;
+    IF frozen THEN
         RAISE EXCEPTION 'the lines of a finalized invoice cannot be changed'
             USING ERRCODE = 'restrict_violation';
     END IF;
-    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    RETURN NULL;
 END;
 $$;
 
@@ -1242,6 +1252,36 @@ $$;
 
 
 --
+-- Name: seller_take_invoice_numbers(bigint, date, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.seller_take_invoice_numbers(p_seller bigint, p_day date, p_count integer) RETURNS TABLE(number bigint, formatted text)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    s sellers%ROWTYPE;
+    counter_year integer;
+    last_taken bigint;
+BEGIN
+    SELECT * INTO s FROM sellers WHERE id = p_seller;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no seller %', p_seller USING ERRCODE = 'no_data_found';
+    END IF;
+    counter_year := CASE WHEN s.series_pattern LIKE '%{year}%'
+                         THEN extract(year FROM p_day)::integer ELSE 0 END;
+    INSERT INTO invoice_number_counters AS c (seller_id, year, last_number)
+    VALUES (p_seller, counter_year, p_count)
+    ON CONFLICT (seller_id, year) DO UPDATE SET last_number = c.last_number + p_count
+    RETURNING c.last_number INTO last_taken;
+    RETURN QUERY SELECT n,
+        replace(replace(s.series_pattern, '{year}', lpad(extract(year FROM p_day)::text, 4, '0')),
+                '{number}', lpad(n::text, s.series_width, '0'))
+    FROM generate_series(last_taken - p_count + 1, last_taken) AS n;
+END;
+$$;
+
+
+--
 -- Name: subscription_changes_append_only(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1338,6 +1378,54 @@ CREATE SEQUENCE public.audit_log_id_seq
     NO MINVALUE
     NO MAXVALUE
     CACHE 1;
+
+
+--
+-- Name: bill_run_accounts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.bill_run_accounts (
+    bill_run_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    reason text,
+    drafted integer DEFAULT 0 NOT NULL,
+    finalized integer DEFAULT 0 NOT NULL,
+    CONSTRAINT bill_run_accounts_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'done'::text, 'failed'::text])))
+);
+
+
+--
+-- Name: bill_runs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.bill_runs (
+    id bigint NOT NULL,
+    as_of date NOT NULL,
+    seller_id bigint NOT NULL,
+    finalize boolean NOT NULL,
+    grace_days integer NOT NULL,
+    status text DEFAULT 'running'::text NOT NULL,
+    actor text NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT bill_runs_grace_check CHECK ((grace_days >= 0)),
+    CONSTRAINT bill_runs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'completed'::text])))
+);
+
+
+--
+-- Name: bill_runs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.bill_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.bill_runs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 
 --
@@ -1769,6 +1857,9 @@ CREATE TABLE public.invoice_lines (
     tax_category text NOT NULL,
     tax_percent numeric NOT NULL,
     tax_note text,
+    plan text,
+    charge text,
+    full_amount numeric,
     CONSTRAINT invoice_lines_category_check CHECK ((tax_category = ANY (ARRAY['S'::text, 'AE'::text, 'O'::text, 'E'::text])))
 );
 
@@ -1806,6 +1897,8 @@ CREATE TABLE public.invoices (
     total numeric DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     finalized_at timestamp with time zone,
+    billing_date date NOT NULL,
+    bill_run_id bigint,
     CONSTRAINT invoices_finalized_check CHECK (((status = 'draft'::text) = ((number IS NULL) AND (issue_date IS NULL) AND (finalized_at IS NULL)))),
     CONSTRAINT invoices_period_check CHECK ((period_end > period_start)),
     CONSTRAINT invoices_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'finalized'::text])))
@@ -2460,6 +2553,33 @@ ALTER TABLE public.subscriptions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
 
 
 --
+-- Name: tax_rate_sets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.tax_rate_sets (
+    id bigint NOT NULL,
+    source text NOT NULL,
+    document jsonb NOT NULL,
+    loaded_at timestamp with time zone DEFAULT now() NOT NULL,
+    actor text NOT NULL
+);
+
+
+--
+-- Name: tax_rate_sets_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.tax_rate_sets ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.tax_rate_sets_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: usage_identifiers; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2648,6 +2768,22 @@ ALTER TABLE ONLY public.audit_head
 
 ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id, recorded_at);
+
+
+--
+-- Name: bill_run_accounts bill_run_accounts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bill_run_accounts
+    ADD CONSTRAINT bill_run_accounts_pkey PRIMARY KEY (bill_run_id, account_id);
+
+
+--
+-- Name: bill_runs bill_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bill_runs
+    ADD CONSTRAINT bill_runs_pkey PRIMARY KEY (id);
 
 
 --
@@ -2875,19 +3011,19 @@ ALTER TABLE ONLY public.invoice_number_counters
 
 
 --
+-- Name: invoices invoices_billing_date_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoices
+    ADD CONSTRAINT invoices_billing_date_key UNIQUE (account_id, billing_date);
+
+
+--
 -- Name: invoices invoices_number_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.invoices
     ADD CONSTRAINT invoices_number_key UNIQUE (seller_id, number);
-
-
---
--- Name: invoices invoices_period_key; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.invoices
-    ADD CONSTRAINT invoices_period_key UNIQUE (account_id, period_start, period_end);
 
 
 --
@@ -3179,6 +3315,14 @@ ALTER TABLE ONLY public.subscriptions
 
 
 --
+-- Name: tax_rate_sets tax_rate_sets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tax_rate_sets
+    ADD CONSTRAINT tax_rate_sets_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: usage_identifiers usage_identifiers_no_overlap; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3234,6 +3378,13 @@ CREATE INDEX audit_log_entity ON ONLY public.audit_log USING btree (entity_type,
 
 
 --
+-- Name: bill_run_accounts_pending; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX bill_run_accounts_pending ON public.bill_run_accounts USING btree (bill_run_id, account_id) WHERE (status = 'pending'::text);
+
+
+--
 -- Name: catalog_charges_product_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3259,6 +3410,13 @@ CREATE INDEX customers_parent_id ON public.customers USING btree (parent_id) WHE
 --
 
 CREATE INDEX inventory_assignments_subscription ON public.inventory_assignments USING btree (subscription_id);
+
+
+--
+-- Name: invoices_bill_run; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoices_bill_run ON public.invoices USING btree (bill_run_id) WHERE (bill_run_id IS NOT NULL);
 
 
 --
@@ -3315,6 +3473,13 @@ CREATE INDEX usage_quarantine_import ON public.usage_quarantine USING btree (imp
 --
 
 CREATE INDEX usage_records_id_brin ON ONLY public.usage_records USING brin (id);
+
+
+--
+-- Name: usage_records_subscription; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX usage_records_subscription ON ONLY public.usage_records USING btree (subscription_id, started_at) WHERE (subscription_id IS NOT NULL);
 
 
 --
@@ -3402,10 +3567,24 @@ CREATE TRIGGER customers_parent_on_update BEFORE UPDATE OF parent_id, currency O
 
 
 --
--- Name: invoice_lines invoice_lines_frozen; Type: TRIGGER; Schema: public; Owner: -
+-- Name: invoice_lines invoice_lines_frozen_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER invoice_lines_frozen BEFORE INSERT OR DELETE OR UPDATE ON public.invoice_lines FOR EACH ROW EXECUTE FUNCTION public.invoice_lines_frozen();
+CREATE TRIGGER invoice_lines_frozen_delete AFTER DELETE ON public.invoice_lines REFERENCING OLD TABLE AS old_lines FOR EACH STATEMENT EXECUTE FUNCTION public.invoice_lines_frozen();
+
+
+--
+-- Name: invoice_lines invoice_lines_frozen_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoice_lines_frozen_insert AFTER INSERT ON public.invoice_lines REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION public.invoice_lines_frozen();
+
+
+--
+-- Name: invoice_lines invoice_lines_frozen_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoice_lines_frozen_update AFTER UPDATE ON public.invoice_lines REFERENCING OLD TABLE AS old_lines NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION public.invoice_lines_frozen();
 
 
 --
@@ -3420,6 +3599,30 @@ CREATE TRIGGER invoices_frozen BEFORE DELETE OR UPDATE ON public.invoices FOR EA
 --
 
 CREATE TRIGGER subscription_changes_append_only BEFORE DELETE OR UPDATE ON public.subscription_changes FOR EACH ROW EXECUTE FUNCTION public.subscription_changes_append_only();
+
+
+--
+-- Name: bill_run_accounts bill_run_accounts_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bill_run_accounts
+    ADD CONSTRAINT bill_run_accounts_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: bill_run_accounts bill_run_accounts_bill_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bill_run_accounts
+    ADD CONSTRAINT bill_run_accounts_bill_run_id_fkey FOREIGN KEY (bill_run_id) REFERENCES public.bill_runs(id);
+
+
+--
+-- Name: bill_runs bill_runs_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bill_runs
+    ADD CONSTRAINT bill_runs_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.sellers(id);
 
 
 --
@@ -3588,6 +3791,14 @@ ALTER TABLE ONLY public.invoice_number_counters
 
 ALTER TABLE ONLY public.invoices
     ADD CONSTRAINT invoices_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: invoices invoices_bill_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoices
+    ADD CONSTRAINT invoices_bill_run_id_fkey FOREIGN KEY (bill_run_id) REFERENCES public.bill_runs(id);
 
 
 --

@@ -11,6 +11,7 @@ zone (:mod:`tarifa.billing.cycles`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,6 +43,22 @@ class Subscription:
     version: int
     changes: tuple[Change, ...]
     timeline: Timeline
+
+    @classmethod
+    def from_row(
+        cls, row: Mapping[str, Any], changes: tuple[Change, ...], history: Timeline
+    ) -> Subscription:
+        return cls(
+            id=int(row["id"]),
+            account_id=int(row["account_id"]),
+            external_id=row["external_id"],
+            alignment=Alignment(row["alignment"]),
+            started_on=row["started_on"],
+            coupon=row["coupon"],
+            version=int(row["version"]),
+            changes=changes,
+            timeline=history,
+        )
 
 
 class Subscriptions:
@@ -196,7 +213,7 @@ class Subscriptions:
         customer = self._customer(subscription.account_id)
         with self.db.transaction() as conn:
             catalog = catalog_store.stored_catalog(conn)
-        return _cycle(catalog, subscription, customer)
+        return cycle_for(catalog, subscription, customer)
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -218,7 +235,7 @@ class Subscriptions:
             day = on or dt.datetime.now(ZoneInfo(customer.time_zone)).date()
             catalog = catalog_store.stored_catalog(conn)
             if at_period_end:
-                day = _cycle(catalog, current, customer).next_boundary(day)
+                day = cycle_for(catalog, current, customer).next_boundary(day)
             problems: list[FieldError] = []
             if plan is not None:
                 _version(catalog, plan, day, customer, problems)
@@ -288,17 +305,7 @@ class Subscriptions:
             )
             for c in rows
         )
-        return Subscription(
-            id=int(row["id"]),
-            account_id=int(row["account_id"]),
-            external_id=row["external_id"],
-            alignment=Alignment(row["alignment"]),
-            started_on=row["started_on"],
-            coupon=row["coupon"],
-            version=int(row["version"]),
-            changes=changes,
-            timeline=timeline(changes),
-        )
+        return Subscription.from_row(row, changes, timeline(changes))
 
     def _customer(self, account: int | str) -> Customer:
         return Customers(self.db, actor=self.actor).account(account)
@@ -334,7 +341,8 @@ def _check_coupon(
         problems.append(FieldError("coupon", problem))
 
 
-def _cycle(catalog: Catalog, subscription: Subscription, customer: Customer) -> Cycle:
+def cycle_for(catalog: Catalog, subscription: Subscription, customer: Customer) -> Cycle:
+    """The billing cycle of `subscription` (see :meth:`Subscriptions.cycle_of`)."""
     first = subscription.timeline.segments[0] if subscription.timeline.segments else None
     plan = first.plan if first else subscription.changes[0].plan
     assert plan is not None
@@ -350,4 +358,4 @@ def _cycle(catalog: Catalog, subscription: Subscription, customer: Customer) -> 
     )
 
 
-__all__ = ["Subscription", "Subscriptions"]
+__all__ = ["Subscription", "Subscriptions", "cycle_for"]

@@ -27,22 +27,41 @@ CREATE OR REPLACE TRIGGER invoices_frozen
 BEFORE UPDATE OR DELETE ON invoices
 FOR EACH ROW EXECUTE FUNCTION invoices_frozen();
 
+-- Checked once per statement over its rows (transition tables), not once per row: a bill
+-- run writes hundreds of thousands of lines with COPY.
 CREATE OR REPLACE FUNCTION invoice_lines_frozen() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    state text;
+    frozen boolean;
 BEGIN
-    SELECT status INTO state FROM invoices
-    WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.invoice_id ELSE NEW.invoice_id END;
-    IF state = 'finalized' THEN
+    IF TG_OP = 'INSERT' THEN
+        SELECT EXISTS (SELECT 1 FROM new_lines l JOIN invoices i ON i.id = l.invoice_id
+                       WHERE i.status = 'finalized') INTO frozen;
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT EXISTS (SELECT 1 FROM old_lines l JOIN invoices i ON i.id = l.invoice_id
+                       WHERE i.status = 'finalized')
+            OR EXISTS (SELECT 1 FROM new_lines l JOIN invoices i ON i.id = l.invoice_id
+                       WHERE i.status = 'finalized') INTO frozen;
+    ELSE
+        SELECT EXISTS (SELECT 1 FROM old_lines l JOIN invoices i ON i.id = l.invoice_id
+                       WHERE i.status = 'finalized') INTO frozen;
+    END IF;
+    IF frozen THEN
         RAISE EXCEPTION 'the lines of a finalized invoice cannot be changed'
             USING ERRCODE = 'restrict_violation';
     END IF;
-    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    RETURN NULL;
 END;
 $$;
 
-CREATE OR REPLACE TRIGGER invoice_lines_frozen
-BEFORE INSERT OR UPDATE OR DELETE ON invoice_lines
-FOR EACH ROW EXECUTE FUNCTION invoice_lines_frozen();
+DROP TRIGGER IF EXISTS invoice_lines_frozen ON invoice_lines;
+CREATE OR REPLACE TRIGGER invoice_lines_frozen_insert
+AFTER INSERT ON invoice_lines REFERENCING NEW TABLE AS new_lines
+FOR EACH STATEMENT EXECUTE FUNCTION invoice_lines_frozen();
+CREATE OR REPLACE TRIGGER invoice_lines_frozen_update
+AFTER UPDATE ON invoice_lines REFERENCING OLD TABLE AS old_lines NEW TABLE AS new_lines
+FOR EACH STATEMENT EXECUTE FUNCTION invoice_lines_frozen();
+CREATE OR REPLACE TRIGGER invoice_lines_frozen_delete
+AFTER DELETE ON invoice_lines REFERENCING OLD TABLE AS old_lines
+FOR EACH STATEMENT EXECUTE FUNCTION invoice_lines_frozen();

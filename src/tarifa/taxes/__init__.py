@@ -1,0 +1,1 @@
+"""VAT rates kept in the database (`tarifa tax load`), for bill runs."""
