@@ -249,9 +249,9 @@ def work(
         run = conn.execute(_SQL["run"], {"run_id": run_id}).fetchone()
         if run is None:
             raise NotFoundError(f"no bill run {run_id}")
-        seller = Sellers(db, actor=actor).get(
-            str(queries.one(conn, _SQL["seller_code"], {"id": run["seller_id"]})["code"])
-        )
+        code = str(queries.one(conn, _SQL["seller_code"], {"id": run["seller_id"]})["code"])
+    seller = Sellers(db, actor=actor).get(code)
+    with db.transaction() as conn:
         ctx = _context(
             conn,
             _date(run["as_of"]),
