@@ -455,7 +455,8 @@ def _amount_problem(amount: object) -> str | None:
 def _check_currency_object(value: object) -> None:
     if not isinstance(value, Currency):
         raise ValidationError.single("currency", "must be a Currency (use Money.of for a code)")
-    if CURRENCIES.get(value.code) != value:
+    known = CURRENCIES.get(value.code)
+    if known is not value and known != value:
         raise UnknownCurrencyError(f"{value!r} is not a billable currency of the ISO 4217 table")
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -86,6 +87,9 @@ class Cycle:
 
     def index_of(self, day: dt.date) -> int:
         """The k whose period ``[boundary(k), boundary(k + 1))`` holds `day`."""
+        return _index_of(self, day)
+
+    def _index_of(self, day: dt.date) -> int:
         if self.period is BillingPeriod.WEEKLY:
             return (day - self.anchor).days // 7
         months = (day.year - self.anchor.year) * 12 + day.month - self.anchor.month
@@ -116,6 +120,13 @@ class Cycle:
             end = self.boundary(k + 1)
             yield Period(first, end)
             first, k = end, k + 1
+
+
+# A bill run asks the same few cycles (one per billing day) the same questions for every
+# account: remembered, they cost a lookup.
+@functools.lru_cache(maxsize=65536)
+def _index_of(cycle: Cycle, day: dt.date) -> int:
+    return cycle._index_of(day)
 
 
 def cycle(
@@ -171,6 +182,7 @@ def day_start(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return first.astimezone(dt.UTC).astimezone(zone)
 
 
+@functools.lru_cache(maxsize=65536)
 def _on_day(year: int, month: int, day: int) -> dt.date:
     """Day `day` of the month, or its last day when it is shorter."""
     return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
