@@ -6,16 +6,20 @@
 4. look a customer up by a phone number at a point in time;
 5. load the example catalogs (mobile operator, fibre ISP, video streaming) and quote a month;
    add the seller that will issue the invoices (examples/sellers/acme-de.yaml);
-6. load the example tariff, import a month of Asterisk CDRs (examples/usage/Master.csv) and
+6. subscribe six accounts from 1 October 2026: Mobile S, Mobile S with a coupon (billing day
+   15), a Mobile S that will be cancelled, Fibre 300 that will be upgraded, Fibre 1000 with a
+   trial, and Mobile Business for a Dutch business (reverse charge); their phone numbers move
+   to the subscriptions;
+7. load the example tariff, import October's Asterisk CDRs (examples/usage/Master.csv) and
    rate them with the batch rater, showing what was filtered, quarantined and refused;
-7. subscribe a few accounts to Mobile S from 1 March 2026, draft and finalize the invoice of
-   each one's first billing period (up to its billing cycle day: numbered by the seller, with
-   VAT and an RF payment reference);
-8. verify the audit log and export its head.
+8. load the VAT rates and run the bill runs of 1 October (fees in advance) and, after an
+   upgrade and a cancellation in October, of 1 November (usage, settlements, November in
+   advance), finalized at once: numbered by the seller, with VAT and RF references;
+9. verify the audit log and export its head.
 
-Running it again is safe: the import recognises every customer and the catalog loads create
-nothing the second time.
-Later issues extend the demo to a whole billing month.
+Running it again is safe: the import recognises every customer, the catalog loads, the
+subscriptions and the CDRs create nothing the second time, and the bill runs find every
+invoice made. (`make clean-demo` starts over.)
 """
 
 from __future__ import annotations
@@ -34,9 +38,6 @@ from rich.table import Table
 from rich.text import Text
 
 import tarifa
-from tarifa.billing import Period
-from tarifa.billing.draft import draft_lines
-from tarifa.billing.taxes import read_vat_rates
 from tarifa.cli.customers import rejections_table
 from tarifa.customers import IdentifierKind
 from tarifa.customers.importer import ImportReport
@@ -52,7 +53,6 @@ CUSTOMERS_CSV = HERE / "customers.csv"
 CATALOGS = HERE / "catalog"
 TARIFF = HERE / "tariffs" / "mobile.yaml"
 SELLER = HERE / "sellers" / "acme-de.yaml"
-MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
 CDRS = HERE / "usage" / "Master.csv"
 HISTORY_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 # Under `make` the output is not a terminal; Rich would then assume 80 columns.
@@ -78,8 +78,9 @@ def main() -> None:
         _load_catalogs(billing)
         _quote(billing)
         _add_seller(billing)
+        _subscribe(billing)
         _import_and_rate_usage(billing)
-        _invoice_march(billing)
+        _bill_month(billing)
         _verify_audit(billing, settings.home)
     console.rule()
     console.print("Try: [bold].venv/bin/tarifa customers list --country FR[/]")
@@ -223,7 +224,7 @@ def _add_seller(billing: Billing) -> None:
 def _import_and_rate_usage(billing: Billing) -> None:
     saved = billing.rating.load(TARIFF)
     state = f"stored as revision {saved.revision}" if saved.changed else "already current"
-    console.print(f"6. tariff {saved.code} ({TARIFF.name}): {state}")
+    console.print(f"7. tariff {saved.code} ({TARIFF.name}): {state}")
     report = billing.usage.import_file(
         CDRS, format="asterisk", source="pbx-fra1", timezone="Europe/Berlin"
     )
@@ -254,56 +255,95 @@ def _plain(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
-def _invoice_march(billing: Billing) -> None:
-    """Five EUR accounts on Mobile S from 1 March, their first period's usage and invoice."""
-    rates = read_vat_rates(HERE / "tax" / "vat-rates.json")
-    catalog = billing.catalog.current()
-    accounts = [c for c in billing.customers.list(limit=1000) if c.currency == "EUR"][:5]
-    table = Table(title="7. first invoices (Mobile S from 1 March 2026)", title_justify="left")
-    for column in ("number", "account", "period", "net", "VAT", "total", "pay with reference"):
+# The billing month: October 2026, the month of examples/usage/Master.csv. Each account's
+# story, and the numbers that call in the CDRs (moved from the account to the subscription).
+OCTOBER = date(2026, 10, 1)
+SUBSCRIPTIONS = (
+    ("CRM-DE-000034", "mobile-s", {}, "Mobile S"),
+    ("CRM-FR-000225", "mobile-s", {"coupon": "WELCOME10"}, "coupon WELCOME10, billing day 15"),
+    ("CRM-DE-000088", "mobile-s", {}, "cancelled from 20 Oct, unused days credited"),
+    ("CRM-DE-000090", "fibre-300", {}, "upgraded to Fibre 1000 on 15 Oct"),
+    ("CRM-IT-000131", "fibre-1000", {}, "14-day trial"),
+    ("CRM-NL-000145", "mobile-business", {"quantity": 5}, "5 seats, reverse charge (NL)"),
+)
+
+
+def _subscribe(billing: Billing) -> None:
+    """The month's subscriptions (once: a rerun finds them), numbers bound to them."""
+    made = 0
+    for external_id, plan, options, _story in SUBSCRIPTIONS:
+        customer = billing.customers.get_by_external_id(external_id)
+        if billing.subscriptions.of_account(customer.id):
+            continue
+        sub = billing.subscriptions.create(customer.id, plan, OCTOBER, **options)  # type: ignore[arg-type]
+        zone = ZoneInfo(customer.time_zone)
+        since = datetime(2026, 10, 1, tzinfo=zone)
+        for identifier in billing.customers.identifiers(customer.id):
+            if identifier.kind is IdentifierKind.E164 and identifier.valid_to is None:
+                billing.customers.end_identifier(identifier.id, since)
+                billing.subscriptions.bind(sub.id, "e164", identifier.value, since)
+        made += 1
+    state = f"{made} created" if made else "already there"
+    console.print(
+        f"6. subscriptions from 1 October 2026 for {len(SUBSCRIPTIONS)} accounts ({state}): "
+        + "; ".join(f"{e} {story}" for e, _, _, story in SUBSCRIPTIONS)
+    )
+
+
+def _changes_in_october(billing: Billing) -> None:
+    """After October was billed in advance: an upgrade on the 15th, a cancellation from the
+    20th (once: a rerun finds them made)."""
+    for external_id, plan, day in (
+        ("CRM-DE-000090", "fibre-1000", date(2026, 10, 15)),
+        ("CRM-DE-000088", None, date(2026, 10, 20)),
+    ):
+        (sub,) = billing.subscriptions.of_account(external_id)
+        if len(sub.changes) > 1:
+            continue
+        if plan is None:
+            billing.subscriptions.cancel(sub.id, on=day)
+        else:
+            billing.subscriptions.change_plan(sub.id, plan, on=day)
+    console.print(
+        "   in October: CRM-DE-000090 moves to Fibre 1000 on the 15th, CRM-DE-000088 cancels "
+        "from the 20th; both are settled on the next invoice"
+    )
+
+
+def _bill_month(billing: Billing) -> None:
+    """Bill runs on 1 October (fees in advance) and 1 November (October's usage, changes
+    settled, November in advance), finalized at once."""
+    try:
+        billing.taxes.current()
+    except NotFoundError:
+        billing.taxes.load(HERE / "tax" / "vat-rates.json")
+    for day in (OCTOBER, date(2026, 11, 1)):
+        if day != OCTOBER:
+            _changes_in_october(billing)
+        run = billing.bill_runs.run(day, finalize=True)
+        totals = ", ".join(f"{t.total} {t.currency}" for t in run.totals) or "nothing"
+        console.print(
+            f"8. bill run of {day}: {run.accounts} accounts, {run.drafted} invoices drafted, "
+            f"{run.finalized} finalized (all the run's invoices: {totals}); "
+            f"{len(run.failures)} failed"
+        )
+        for failure in run.failures:
+            console.print(f"   [red]{failure.external_id}[/]: {failure.reason}")
+    table = Table(title="   the month's invoices", title_justify="left")
+    for column in ("number", "account", "billing date", "covers", "net", "VAT", "total"):
         table.add_column(column, justify="right" if column in ("net", "VAT", "total") else "left")
-    for n, customer in enumerate(accounts):
-        subs = billing.subscriptions.of_account(customer.id)
-        sub = (
-            subs[0] if subs else billing.subscriptions.create(customer.id, "mobile-s", MARCH.start)
-        )
-        usage = {
-            "minutes": Decimal(150 + 60 * n),
-            "sms": Decimal(40 * n),
-            "data_mb": Decimal(3000 + 900 * n),
-        }
-        cycle = billing.subscriptions.cycle_of(sub)
-        period = next(cycle.periods(sub.started_on))
-        lines = draft_lines(
-            subscription_id=sub.id,
-            history=sub.timeline,
-            catalog=catalog,
-            cycle=cycle,
-            period=period,
-            period_index=0,
-            currency=customer.currency,
-            zone=ZoneInfo(customer.time_zone),
-            usage=usage,
-        )
-        found = billing.invoices.of_account(customer.id)
-        invoice = (
-            found[0]
-            if found
-            else billing.invoices.draft(
-                customer.id, seller="acme-de", period=MARCH, lines=lines, rates=rates
+    for external_id, *_ in SUBSCRIPTIONS:
+        for invoice in billing.invoices.of_account(external_id):
+            categories = ", ".join(sorted({line.tax_category for line in invoice.lines}))
+            table.add_row(
+                str(invoice.number or "(draft)"),
+                external_id,
+                f"{invoice.billing_date}",
+                f"{invoice.period_start:%d %b} - {invoice.period_end:%d %b}",
+                f"{invoice.net}",
+                f"{invoice.tax} ({categories})",
+                f"{invoice.total} {invoice.currency}",
             )
-        )
-        invoice = billing.invoices.finalize(invoice.id, issue_date=MARCH.end)
-        categories = sorted({line.tax_category for line in invoice.lines})
-        table.add_row(
-            str(invoice.number),
-            customer.external_id,
-            f"{period.start:%d %b} - {period.end:%d %b}",
-            f"{invoice.net}",
-            f"{invoice.tax} ({', '.join(categories)})",
-            f"{invoice.total} {invoice.currency}",
-            str(invoice.creditor_reference),
-        )
     console.print(table)
 
 
@@ -311,7 +351,7 @@ def _verify_audit(billing: Billing, home: Path) -> None:
     result = billing.audit.verify()
     head = billing.audit.head()
     state = "[green]intact[/]" if result.ok else f"[red]broken at row {result.row_id}[/]"
-    console.print(f"8. audit log {state}: {result.rows} rows, hash-chained")
+    console.print(f"9. audit log {state}: {result.rows} rows, hash-chained")
     if head is not None:
         head_file = home / "audit-head.json"
         head_file.parent.mkdir(parents=True, exist_ok=True)

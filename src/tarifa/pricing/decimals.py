@@ -32,6 +32,15 @@ CONTEXT = decimal.Context(
     ],
 )
 
+#: For what is left of a line as discounts take their parts: a prorated fee arrives with all
+#: ARITHMETIC_PRECISION digits already (a fee x 14/31), and taking 10 % off it needs one more.
+#: Still exact (Inexact trapped), with room for a chain of discounts.
+WIDE = decimal.Context(
+    prec=2 * ARITHMETIC_PRECISION,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.Inexact],
+)
+
 # Bound once: the hot path calls these millions of times, and an attribute lookup per
 # operation would cost more than the arithmetic.
 add = CONTEXT.add

@@ -35,12 +35,11 @@ from tarifa.errors import FieldError, ValidationError
 from tarifa.pricing.decimals import (
     CONTEXT,
     FLOAT_REASON,
+    WIDE,
     ZERO,
     add,
-    multiply,
     number_problem,
     percent_factor,
-    subtract,
 )
 
 #: Decimal places of a stored precise amount (numeric(30,10)); fixed discounts split on it.
@@ -127,8 +126,11 @@ def apply_discounts(
         parts = _parts(discount, [left[key] for key in keys])
         for key, part in zip(keys, parts, strict=True):
             if part:
-                left[key] = subtract(left[key], part)
-                made.append(DiscountLine(label=discount.label, applies_to=key, amount=-part))
+                left[key] = WIDE.subtract(left[key], part)
+                # copy_negate: exact (unary minus rounds to the thread's context, 28 digits).
+                made.append(
+                    DiscountLine(label=discount.label, applies_to=key, amount=part.copy_negate())
+                )
     return tuple(made)
 
 
@@ -145,7 +147,7 @@ def _in_scope(line: PricedLine, discount: Discount) -> bool:
 def _parts(discount: Discount, lefts: list[Decimal]) -> list[Decimal]:
     if discount.percentage is not None:
         factor = percent_factor(discount.percentage)
-        return [multiply(left, factor) for left in lefts]
+        return [WIDE.multiply(left, factor) for left in lefts]
     if discount.amount is None:  # impossible: checked when the discount was made
         raise ValueError("a discount needs a percentage or an amount")
     return split_fixed(discount.amount, lefts)

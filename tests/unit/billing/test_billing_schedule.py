@@ -170,3 +170,45 @@ def test_a_cancellation_with_credit_gives_back_the_unused_days_on_the_last_invoi
         (LineKind.CREDIT, "fee", Decimal("-20.67")),
         (LineKind.USAGE, "gb", Decimal("0.00")),
     ]
+
+
+def test_a_percentage_coupon_discounts_a_prorated_first_fee_exactly() -> None:
+    """A 10.00 monthly fee from 2 March with billing day 1 and 10 % off: 2 - 31 March is 30
+    of 31 days, 10.00 x 30/31 = 9.6774193548387096774193548387096774194 (38 significant
+    digits, the arithmetic's precision); its discount is exactly a tenth of that (39 digits:
+    nothing is lost to a 28-digit default context), rounded 9.68 and -0.97."""
+    coupon_catalog = read_catalog(
+        """
+products: [{code: line, name: Line, service: recurring}]
+plans:
+  - code: third
+    name: Third
+    versions:
+      - effective_from: 2026-01-01
+        currencies: [EUR]
+        billing_period: monthly
+        charges:
+          - {code: fee, name: Fee, kind: recurring, product: line,
+             pricing: {model: flat, amount: "10.00"}}
+coupons:
+  - {code: TEN, name: 10 % off, percentage: "10", duration: forever,
+     valid_from: 2026-01-01}
+"""
+    )
+    history = timeline(
+        [Change(kind=ChangeKind.CREATED, effective=D(2026, 3, 2), plan="third", quantity=1)]
+    )
+    lines = lines_at(
+        subscription_id=1,
+        history=history,
+        catalog=coupon_catalog,
+        cycle=cycle("monthly", start=D(2026, 3, 2), billing_cycle_day=1),
+        billing_date=D(2026, 3, 2),
+        currency="EUR",
+        zone=BERLIN,
+        coupon=coupon_catalog.coupon("TEN"),
+    )
+    fee, discount = lines
+    assert fee.amount.amount == Decimal("9.6774193548387096774193548387096774194")
+    assert discount.amount.amount == Decimal("-0.96774193548387096774193548387096774194")
+    assert (fee.rounded.amount, discount.rounded.amount) == (Decimal("9.68"), Decimal("-0.97"))
