@@ -152,3 +152,28 @@ def test_an_account_that_cannot_be_billed_is_refused_with_the_reason(muc: Billin
     with pytest.raises(ValidationError, match="account"):
         muc.invoices.bill("MUC", on=D(2026, 3, 1))
     assert muc.invoices.of_account("MUC") == []
+
+
+def test_usage_arriving_after_finalization_lands_on_the_next_invoice_labelled(
+    muc: Billing,
+) -> None:
+    """March billed with 210 minutes (10 beyond the 200 included: 0.50) and finalized; a call
+    of 1,200 s on 30 March arrives in May. The 1 May invoice carries, besides April's usage
+    and May's fee, a line for March: 230 minutes now, 30 charged = 1.50, less the 0.50 billed:
+    +1.00 for 20 more minutes, dated 1 March - 1 April. The finalized March invoice is not
+    touched, and once the May invoice is final the call is not billed again."""
+    for invoice in muc.invoices.bill("MUC", on=D(2026, 4, 1)):
+        muc.invoices.finalize(invoice.id, issue_date=invoice.billing_date)
+    frozen = muc.invoices.of_account("MUC")
+    _calls(muc, 1200, day="30")
+    (may,) = muc.invoices.bill("MUC", on=D(2026, 5, 1))
+    late = [line for line in may.lines if "late usage" in line.description]
+    assert [(ln.net, ln.quantity, ln.service_start, ln.service_end) for ln in late] == [
+        (Decimal("1.00"), Decimal(20), D(2026, 3, 1), D(2026, 4, 1))
+    ]
+    assert muc.invoices.of_account("MUC")[:2] == frozen
+    again = muc.invoices.bill("MUC", on=D(2026, 5, 1))
+    assert [line.net for line in again[0].lines] == [line.net for line in may.lines]
+    muc.invoices.finalize(may.id, issue_date=D(2026, 5, 1))
+    (june,) = muc.invoices.bill("MUC", on=D(2026, 6, 1))
+    assert not [line for line in june.lines if "late usage" in line.description]

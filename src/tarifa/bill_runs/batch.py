@@ -28,7 +28,7 @@ import psycopg
 
 from tarifa.audit import record
 from tarifa.billing.cycles import Cycle, Period, day_start
-from tarifa.billing.draft import DraftLine, LineKind
+from tarifa.billing.draft import DraftLine, LineKind, late_usage_lines
 from tarifa.billing.fees import FeeLine
 from tarifa.billing.schedule import arrears_period, billing_dates, lines_at
 from tarifa.billing.taxes import (
@@ -53,6 +53,8 @@ from tarifa.subscriptions.service import Subscription, cycle_for
 from tarifa.subscriptions.timeline import Change, ChangeKind, timeline
 
 _SQL = queries.load("bill_runs")
+#: How far back a bill run looks for usage that arrived after its period's invoice was final.
+LATE_USAGE_DAYS = 100
 _FEE_KINDS = {LineKind.RECURRING.value: ChargeKind.RECURRING, "one_time": ChargeKind.ONE_TIME}
 
 
@@ -140,38 +142,96 @@ class _Account:
 
 def _plan(conn: Connection, ctx: RunContext, ids: list[int]) -> list[Outcome]:
     accounts, outcomes = _load(conn, ctx, ids)
+    late, billed_usage = _late(conn, accounts)
     windows: list[Window] = []
-    at: dict[tuple[int, dt.date], int] = {}
+    at: dict[tuple[int, Period], int] = {}
     since = ctx.as_of
     for account in accounts.values():
         zone = ZoneInfo(account.customer.time_zone)
-        for day, subs in account.dates.items():
-            for sub, cyc in subs:
-                closed = arrears_period(cyc, sub.timeline, day)
-                if closed is None:
-                    continue
-                since = min(since, closed.start)
-                at[(sub.id, day)] = len(windows)
-                windows.append(
-                    Window(
-                        subscription_id=sub.id,
-                        start=day_start(closed.start, zone),
-                        end=day_start(closed.end, zone),
-                        currency=account.customer.currency,
-                    )
+        asked = [
+            (sub.id, closed)
+            for day, subs in account.dates.items()
+            for sub, cyc in subs
+            if (closed := arrears_period(cyc, sub.timeline, day)) is not None
+        ]
+        asked += [(sub.id, p) for sub, _ in account.subscriptions for p in late.get(sub.id, ())]
+        for sub_id, period in asked:
+            since = min(since, period.start)
+            at[(sub_id, period)] = len(windows)
+            windows.append(
+                Window(
+                    subscription_id=sub_id,
+                    start=day_start(period.start, zone),
+                    end=day_start(period.end, zone),
+                    currency=account.customer.currency,
                 )
-    totals = usage_totals(conn, windows)
+            )
+    usage = _UsageOf(ctx.catalog, usage_totals(conn, windows), at)
     billed = _billed(conn, ids, since, accounts)
     for account_id, account in accounts.items():
         outcome = outcomes[account_id]
         try:
-            outcome.invoices = _invoices(ctx, account, totals, at, billed)
+            outcome.invoices = _invoices(ctx, account, usage, billed, late, billed_usage)
         except (TarifaError, KeyError, ValueError, ArithmeticError) as err:
             outcome.failure = _reason(err)
             continue
         planned = {i.billing_date for i in outcome.invoices}
         outcome.stale = [i for day, i in account.drafts.items() if day not in planned]
     return [outcomes[i] for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class _UsageOf:
+    """The batch's usage totals, by subscription and period, in each plan's units."""
+
+    catalog: Catalog
+    totals: list[Totals]
+    at: dict[tuple[int, Period], int]
+
+    def __call__(
+        self, sub: Subscription, period: Period | None
+    ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        inside = sub.timeline.within(period) if period else ()
+        if not inside:
+            return {}, {}
+        assert period is not None
+        last = inside[-1]
+        version = self.catalog.plan(last.plan).version_on(sub.timeline.plan_since(last.start))
+        return self.totals[self.at[(sub.id, period)]].for_plan(self.catalog, version)
+
+
+def _late(
+    conn: Connection, accounts: dict[int, _Account]
+) -> tuple[dict[int, list[Period]], dict[tuple[int, Period], dict[str, tuple[Decimal, Decimal]]]]:
+    """Periods invoiced on finalized invoices with usage stored or rated since (per
+    subscription), and what those invoices billed for their usage (per charge: quantity and
+    precise amount)."""
+    subs, before, zones = [], [], []
+    for account in accounts.values():
+        for sub, _ in account.subscriptions:
+            days = [day for day, on in account.dates.items() if any(s.id == sub.id for s, _ in on)]
+            if days:
+                subs.append(sub.id)
+                before.append(min(days))
+                zones.append(account.customer.time_zone)
+    late: dict[int, list[Period]] = defaultdict(list)
+    if not subs:
+        return late, {}
+    params = {"subs": subs, "before": before, "zones": zones, "lookback": LATE_USAGE_DAYS}
+    for r in _rows(conn, "late_periods", params):
+        late[int(r["subscription_id"])].append(Period(r["service_start"], r["service_end"]))
+    flagged = [(s, p) for s, periods in late.items() for p in periods]
+    billed: dict[tuple[int, Period], dict[str, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    if flagged:
+        params = {
+            "subs": [s for s, _ in flagged],
+            "starts": [p.start for _, p in flagged],
+            "ends": [p.end for _, p in flagged],
+        }
+        for r in _rows(conn, "billed_usage", params):
+            key = (int(r["subscription_id"]), Period(r["service_start"], r["service_end"]))
+            billed[key][str(r["charge"])] = (Decimal(r["quantity"]), Decimal(r["amount"]))
+    return late, billed
 
 
 def _load(
@@ -274,9 +334,10 @@ def _billed(
 def _invoices(
     ctx: RunContext,
     account: _Account,
-    totals: list[Totals],
-    at: dict[tuple[int, dt.date], int],
+    usage_of: _UsageOf,
     billed: dict[int, list[tuple[dt.date, FeeLine]]],
+    late: dict[int, list[Period]],
+    billed_usage: dict[tuple[int, Period], dict[str, tuple[Decimal, Decimal]]],
 ) -> list[PlannedInvoice]:
     customer = account.customer
     zone = ZoneInfo(customer.time_zone)
@@ -285,16 +346,7 @@ def _invoices(
     for day, subs in account.dates.items():
         lines: list[DraftLine] = []
         for sub, cyc in subs:
-            usage: dict[str, Decimal] = {}
-            rated: dict[str, Decimal] = {}
-            closed = arrears_period(cyc, sub.timeline, day)
-            inside = sub.timeline.within(closed) if closed else ()
-            if inside:
-                last = inside[-1]
-                version = ctx.catalog.plan(last.plan).version_on(
-                    sub.timeline.plan_since(last.start)
-                )
-                usage, rated = totals[at[(sub.id, day)]].for_plan(ctx.catalog, version)
+            usage, rated = usage_of(sub, arrears_period(cyc, sub.timeline, day))
             made = lines_at(
                 subscription_id=sub.id,
                 history=sub.timeline,
@@ -311,6 +363,22 @@ def _invoices(
             )
             billed.setdefault(sub.id, []).extend((day, fee) for fee in _fees(made))
             lines += made
+            # Late usage of finalized periods goes on the subscription's next invoice.
+            for period in late.pop(sub.id, ()):
+                used, costs = usage_of(sub, period)
+                lines += late_usage_lines(
+                    subscription_id=sub.id,
+                    history=sub.timeline,
+                    catalog=ctx.catalog,
+                    cycle=cyc,
+                    period=period,
+                    currency=customer.currency,
+                    zone=zone,
+                    usage=used,
+                    rated=costs,
+                    billed=billed_usage.get((sub.id, period), {}),
+                    rounding=ctx.rounding,
+                )
         if not lines:
             continue
         period = Period(min(line.start for line in lines), max(line.end for line in lines))

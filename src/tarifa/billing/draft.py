@@ -188,6 +188,59 @@ def advance_lines(
     return tuple(lines)
 
 
+def late_usage_lines(
+    *,
+    subscription_id: int,
+    history: Timeline,
+    catalog: Catalog,
+    cycle: Cycle,
+    period: Period,
+    currency: str,
+    zone: ZoneInfo,
+    usage: Mapping[str, Decimal] | None,
+    rated: Mapping[str, Decimal] | None,
+    billed: Mapping[str, tuple[Decimal, Decimal]],
+    rounding: RoundingPolicy | None = None,
+) -> tuple[DraftLine, ...]:
+    """Usage of an invoiced `period` that arrived, or was rerated, after its invoice was
+    final (DOMAIN.md, "Invoices"): the period's usage lines as the usage is now, less what was
+    billed for them (`billed`: per charge, the quantity and the precise amount), as lines
+    dated with the period and labelled. The finalized invoice is never touched."""
+    policy = rounding or RoundingPolicy()
+    lines = []
+    for used in usage_lines(
+        subscription_id=subscription_id,
+        history=history,
+        catalog=catalog,
+        cycle=cycle,
+        period=period,
+        currency=currency,
+        usage=usage or {},
+        rated=rated,
+        zone=zone,
+    ):
+        quantity, amount = billed.get(used.charge, (Decimal(0), Decimal(0)))
+        difference = used.amount - Money.of(amount, currency)
+        if difference.is_zero and used.quantity == quantity:
+            continue
+        lines.append(
+            DraftLine(
+                subscription_id=subscription_id,
+                kind=LineKind.USAGE,
+                key=f"usage:{used.charge}:late:{period.start}",
+                description=f"{used.description}: late usage of {period.start} - {period.end}",
+                plan=used.plan,
+                charge=used.charge,
+                start=period.start,
+                end=period.end,
+                quantity=used.quantity - quantity,
+                amount=difference,
+                rounded=policy.round(difference),
+            )
+        )
+    return tuple(lines)
+
+
 def _fee_line(fee: FeeLine, policy: RoundingPolicy) -> DraftLine:
     if fee.amount.amount < 0:
         kind = LineKind.CREDIT
@@ -256,4 +309,4 @@ def _discounts(
     return made
 
 
-__all__ = ["DraftLine", "LineKind", "advance_lines", "draft_lines"]
+__all__ = ["DraftLine", "LineKind", "advance_lines", "draft_lines", "late_usage_lines"]

@@ -3413,6 +3413,13 @@ CREATE INDEX inventory_assignments_subscription ON public.inventory_assignments 
 
 
 --
+-- Name: invoice_lines_usage; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoice_lines_usage ON public.invoice_lines USING btree (subscription_id, service_end) WHERE (kind = 'usage'::text);
+
+
+--
 -- Name: invoices_bill_run; Type: INDEX; Schema: public; Owner: -
 --
 

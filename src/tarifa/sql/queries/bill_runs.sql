@@ -93,7 +93,7 @@ DELETE FROM invoices WHERE id = ANY(%(ids)s) AND status = 'draft'
 -- name: finalize
 UPDATE invoices i
 SET status = 'finalized', number = f.number, creditor_reference = f.reference,
-    issue_date = %(issue_date)s, due_date = f.due_date, finalized_at = now()
+    issue_date = %(issue_date)s, due_date = f.due_date, finalized_at = clock_timestamp()
 FROM unnest(%(ids)s::bigint[], %(numbers)s::text[], %(references)s::text[],
             %(due_dates)s::date[]) AS f (id, number, reference, due_date)
 WHERE i.id = f.id AND i.status = 'draft'
@@ -151,3 +151,48 @@ ORDER BY account_id
 
 -- name: seller_code
 SELECT code FROM sellers WHERE id = %(id)s
+
+-- name: late_periods
+-- Periods of the asked subscriptions whose usage was billed on a finalized invoice (within the
+-- lookback, ending on or before `before`), that have usage stored, or rated, after that
+-- invoice was finalized: late usage and rerating differences for the next invoice.
+WITH asked AS (
+    SELECT * FROM unnest(%(subs)s::bigint[], %(before)s::date[], %(zones)s::text[])
+        AS a (subscription_id, before, zone)
+), billed AS (
+    SELECT l.subscription_id, l.service_start, l.service_end, a.zone,
+           max(i.finalized_at) AS final_at
+    FROM asked a
+    JOIN invoice_lines l
+        ON l.subscription_id = a.subscription_id AND l.kind = 'usage'
+       AND l.service_end <= a.before AND l.service_end > a.before - %(lookback)s::integer
+    JOIN invoices i ON i.id = l.invoice_id AND i.status = 'finalized'
+    GROUP BY 1, 2, 3, 4
+)
+SELECT b.subscription_id, b.service_start, b.service_end
+FROM billed b
+WHERE EXISTS (
+        SELECT 1 FROM usage_records u JOIN usage_imports m ON m.id = u.import_id
+        WHERE u.subscription_id = b.subscription_id
+          AND u.started_at >= b.service_start::timestamp AT TIME ZONE b.zone
+          AND u.started_at < b.service_end::timestamp AT TIME ZONE b.zone
+          AND coalesce(m.finished_at, m.started_at) > b.final_at)
+   OR EXISTS (
+        SELECT 1 FROM usage_records u
+        JOIN rated_usage r ON r.usage_id = u.id AND r.started_at = u.started_at
+        WHERE u.subscription_id = b.subscription_id
+          AND u.started_at >= b.service_start::timestamp AT TIME ZONE b.zone
+          AND u.started_at < b.service_end::timestamp AT TIME ZONE b.zone
+          AND r.rated_at > b.final_at)
+ORDER BY 1, 2
+
+-- name: billed_usage
+-- What finalized invoices billed for the usage of the given periods, per charge.
+SELECT l.subscription_id, l.service_start, l.service_end, l.charge,
+       coalesce(sum(l.quantity), 0) AS quantity, sum(l.amount) AS amount
+FROM unnest(%(subs)s::bigint[], %(starts)s::date[], %(ends)s::date[]) AS p (sub, s, e)
+JOIN invoice_lines l
+    ON l.subscription_id = p.sub AND l.service_start = p.s AND l.service_end = p.e
+   AND l.kind = 'usage'
+JOIN invoices i ON i.id = l.invoice_id AND i.status = 'finalized'
+GROUP BY 1, 2, 3, 4

@@ -4,7 +4,7 @@ SELECT * FROM invoices WHERE id = %(id)s FOR UPDATE
 -- name: finalize
 UPDATE invoices
 SET status = 'finalized', number = %(number)s, creditor_reference = %(reference)s,
-    issue_date = %(issue_date)s, due_date = %(due_date)s, finalized_at = now()
+    issue_date = %(issue_date)s, due_date = %(due_date)s, finalized_at = clock_timestamp()
 WHERE id = %(id)s AND status = 'draft'
 RETURNING *
 
