@@ -16,19 +16,22 @@ Finalizing a finalized invoice returns it unchanged.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from tarifa.audit import record
 from tarifa.bill_runs.batch import RunContext, bill_batch
+from tarifa.billing.taxes import TaxCategory, TaxedLine, tax_totals
 from tarifa.catalog import store as catalog_store
 from tarifa.customers.model import Customer
 from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
-from tarifa.errors import NotFoundError, ValidationError
+from tarifa.errors import ConflictError, NotFoundError, ValidationError
+from tarifa.money import Money
 from tarifa.sellers.model import creditor_reference
 from tarifa.sellers.service import Sellers, next_invoice_number
 from tarifa.taxes.service import current_rates
@@ -71,6 +74,45 @@ class Invoice:
     tax: Decimal
     total: Decimal
     lines: tuple[InvoiceLine, ...]
+    #: Derived from credit notes and allocations (the `invoice_balances` view): what was
+    #: credited, what was paid, what is left, and the state (draft, open, partially_paid,
+    #: paid, overdue, void).
+    credited: Decimal = Decimal(0)
+    allocated: Decimal = Decimal(0)
+    balance: Decimal = Decimal(0)
+    state: str = "draft"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreditNoteLine:
+    position: int
+    invoice_position: int | None
+    description: str
+    quantity: Decimal | None
+    amount: Decimal
+    net: Decimal
+    tax_category: str
+    tax_percent: Decimal
+    tax_note: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreditNote:
+    """A correction of a finalized invoice (EN 16931 document type 381): positive amounts
+    that the invoice's total is reduced by."""
+
+    id: int
+    invoice_id: int
+    seller_id: int
+    account_id: int
+    currency: str
+    number: str
+    issue_date: dt.date
+    reason: str
+    net: Decimal
+    tax: Decimal
+    total: Decimal
+    lines: tuple[CreditNoteLine, ...]
 
 
 class Invoices:
@@ -132,6 +174,136 @@ class Invoices:
             )
             return _load(conn, invoice_id)
 
+    def credit(
+        self,
+        invoice_id: int,
+        *,
+        reason: str,
+        positions: Sequence[int] | None = None,
+        amount: Decimal | None = None,
+        issue_date: dt.date | None = None,
+    ) -> CreditNote:
+        """Issue a credit note for a finalized invoice: in full (neither `positions` nor
+        `amount`), for some of its lines (their positions, in full), or for a net `amount`
+        of an invoice taxed at one category and rate. Numbered in the seller's series, final
+        at once; never more than remains creditable (ValidationError); a full one voids the
+        invoice."""
+        if positions is not None and amount is not None:
+            raise ValidationError.single("amount", "give line positions or an amount, not both")
+        if not reason or not reason.strip():
+            raise ValidationError.single("reason", "is required")
+        with self.db.transaction() as conn:
+            row = conn.execute(_SQL["lock_invoice"], {"id": invoice_id}).fetchone()
+            if row is None:
+                raise NotFoundError(f"no invoice {invoice_id}")
+            invoice = _load(conn, invoice_id)
+            if invoice.status != "finalized":
+                raise ConflictError(
+                    "only a finalized invoice can be credited (a draft is recomputed)"
+                )
+            credit = _credit_lines(invoice, positions, amount)
+            totals = tax_totals(
+                [TaxedLine(Money.of(c.net, invoice.currency), TaxCategory(c.tax_category),
+                           c.tax_percent) for c in credit],
+                invoice.currency,
+            )  # fmt: skip
+            creditable = invoice.total - invoice.credited
+            if totals.total.amount > creditable:
+                raise ValidationError.single(
+                    "amount",
+                    f"{totals.total.amount} {invoice.currency} is more than remains creditable"
+                    f" on {invoice.number} ({creditable} {invoice.currency})",
+                )
+            customer = _customer(self.db, self.actor, invoice.account_id)
+            issued = issue_date or dt.datetime.now(ZoneInfo(customer.time_zone)).date()
+            _number, formatted = next_invoice_number(conn, invoice.seller_id, issued)
+            note = queries.one(
+                conn,
+                _SQL["insert_credit_note"],
+                {
+                    "invoice_id": invoice.id,
+                    "seller_id": invoice.seller_id,
+                    "account_id": invoice.account_id,
+                    "currency": invoice.currency,
+                    "number": formatted,
+                    "issue_date": issued,
+                    "reason": reason.strip(),
+                    "net": totals.net.amount,
+                    "tax": totals.tax.amount,
+                    "total": totals.total.amount,
+                    "actor": self.actor,
+                },
+            )
+            note_id = int(str(note["id"]))
+            for line in credit:
+                conn.execute(
+                    _SQL["insert_credit_note_line"],
+                    {"credit_note_id": note_id} | asdict(line),
+                )
+            record(
+                conn,
+                actor=self.actor,
+                action="credit_note.issued",
+                entity_type="invoice",
+                entity_id=invoice.id,
+                data={"credit_note": formatted, "total": totals.total.amount, "reason": reason},
+            )
+            return _load_credit_note(conn, note_id)
+
+    def credit_notes(self, invoice_id: int) -> list[CreditNote]:
+        with self.db.transaction() as conn:
+            rows: list[dict[str, Any]] = conn.execute(
+                _SQL["credit_notes_of_invoice"], {"id": invoice_id}
+            ).fetchall()
+            return [_load_credit_note(conn, int(r["id"])) for r in rows]
+
+    def allocate(
+        self,
+        invoice_id: int,
+        amount: Decimal,
+        *,
+        source: str = "payment",
+        reference: str | None = None,
+    ) -> Invoice:
+        """Apply `amount` (a payment, or the customer's credit) to a finalized invoice; never
+        more than its balance. The invoice stays frozen: its state is derived."""
+        if source not in ("payment", "customer_credit"):
+            raise ValidationError.single("source", "must be payment or customer_credit")
+        with self.db.transaction() as conn:
+            row = conn.execute(_SQL["lock_invoice"], {"id": invoice_id}).fetchone()
+            if row is None:
+                raise NotFoundError(f"no invoice {invoice_id}")
+            invoice = _load(conn, invoice_id)
+            if invoice.status != "finalized":
+                raise ConflictError("only a finalized invoice can be paid")
+            if not isinstance(amount, Decimal) or not amount > 0:
+                raise ValidationError.single("amount", "must be a positive Decimal")
+            if amount > invoice.balance:
+                raise ValidationError.single(
+                    "amount",
+                    f"{amount} is more than the balance of {invoice.number} ({invoice.balance})",
+                )
+            allocation = queries.one(
+                conn,
+                _SQL["insert_allocation"],
+                {
+                    "invoice_id": invoice_id,
+                    "amount": amount,
+                    "source": source,
+                    "reference": reference,
+                    "actor": self.actor,
+                },
+            )
+            record(
+                conn,
+                actor=self.actor,
+                action="invoice.allocated",
+                entity_type="invoice",
+                entity_id=invoice_id,
+                data={"allocation": allocation["id"], "amount": amount, "source": source},
+            )
+            return _load(conn, invoice_id)
+
     def get(self, invoice_id: int) -> Invoice:
         with self.db.transaction() as conn:
             return _load(conn, invoice_id)
@@ -149,10 +321,98 @@ def _customer(db: Database, actor: str, account: int | str) -> Customer:
     return Customers(db, actor=actor).account(account)
 
 
+def _credit_lines(
+    invoice: Invoice, positions: Sequence[int] | None, amount: Decimal | None
+) -> list[CreditNoteLine]:
+    if amount is not None:
+        rates = {(line.tax_category, line.tax_percent, line.tax_note) for line in invoice.lines}
+        if len(rates) != 1:
+            raise ValidationError.single(
+                "amount", "the invoice has several VAT rates: credit some of its lines instead"
+            )
+        if amount <= 0 or amount != amount.quantize(Money.of(1, invoice.currency).currency.quantum):
+            raise ValidationError.single(
+                "amount", f"must be positive and in whole {invoice.currency} minor units"
+            )
+        ((category, percent, note),) = rates
+        return [
+            CreditNoteLine(
+                position=1,
+                invoice_position=None,
+                description=f"credit on invoice {invoice.number}",
+                quantity=None,
+                amount=amount,
+                net=amount,
+                tax_category=category,
+                tax_percent=percent,
+                tax_note=note,
+            )
+        ]
+    by_position = {line.position: line for line in invoice.lines}
+    chosen = list(by_position) if positions is None else list(dict.fromkeys(positions))
+    unknown = [p for p in chosen if p not in by_position]
+    if unknown or not chosen:
+        raise ValidationError.single(
+            "positions", f"no such line on {invoice.number}: {unknown or 'none given'}"
+        )
+    credited = [by_position[p] for p in chosen if by_position[p].net > 0]
+    if not credited:
+        raise ValidationError.single("positions", "nothing to credit on those lines")
+    return [
+        CreditNoteLine(
+            position=n,
+            invoice_position=line.position,
+            description=line.description,
+            quantity=line.quantity,
+            amount=line.amount,
+            net=line.net,
+            tax_category=line.tax_category,
+            tax_percent=line.tax_percent,
+            tax_note=line.tax_note,
+        )
+        for n, line in enumerate(credited, start=1)
+    ]
+
+
+def _load_credit_note(conn: Connection, note_id: int) -> CreditNote:
+    row: dict[str, Any] = queries.one(conn, _SQL["credit_note"], {"id": note_id})
+    lines: list[dict[str, Any]] = conn.execute(
+        _SQL["credit_note_lines"], {"id": note_id}
+    ).fetchall()
+    return CreditNote(
+        id=int(row["id"]),
+        invoice_id=int(row["invoice_id"]),
+        seller_id=int(row["seller_id"]),
+        account_id=int(row["account_id"]),
+        currency=str(row["currency"]),
+        number=str(row["number"]),
+        issue_date=row["issue_date"],
+        reason=str(row["reason"]),
+        net=row["net"],
+        tax=row["tax"],
+        total=row["total"],
+        lines=tuple(
+            CreditNoteLine(
+                position=int(r["position"]),
+                invoice_position=r["invoice_position"],
+                description=str(r["description"]),
+                quantity=r["quantity"],
+                amount=r["amount"],
+                net=r["net"],
+                tax_category=str(r["tax_category"]),
+                tax_percent=r["tax_percent"],
+                tax_note=r["tax_note"],
+            )
+            for r in lines
+        ),
+    )
+
+
 def _load(conn: Connection, invoice_id: int) -> Invoice:
     row: dict[str, Any] | None = conn.execute(_SQL["invoice"], {"id": invoice_id}).fetchone()
     if row is None:
         raise NotFoundError(f"no invoice {invoice_id}")
+    balance: dict[str, Any] = queries.one(conn, _SQL["balance"], {"id": invoice_id})
     lines: list[dict[str, Any]] = conn.execute(_SQL["lines"], {"id": invoice_id}).fetchall()
     return Invoice(
         id=int(row["id"]),
@@ -170,6 +430,10 @@ def _load(conn: Connection, invoice_id: int) -> Invoice:
         net=row["net"],
         tax=row["tax"],
         total=row["total"],
+        credited=balance["credited"],
+        allocated=balance["allocated"],
+        balance=balance["balance"],
+        state=str(balance["state"]),
         lines=tuple(
             InvoiceLine(
                 position=int(r["position"]),
@@ -191,4 +455,4 @@ def _load(conn: Connection, invoice_id: int) -> Invoice:
     )
 
 
-__all__ = ["Invoice", "InvoiceLine", "Invoices"]
+__all__ = ["CreditNote", "CreditNoteLine", "Invoice", "InvoiceLine", "Invoices"]

@@ -343,6 +343,20 @@ $$;
 
 
 --
+-- Name: invoices_documents_frozen(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.invoices_documents_frozen() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION '% rows cannot be changed or deleted', TG_TABLE_NAME
+        USING ERRCODE = 'restrict_violation';
+END;
+$$;
+
+
+--
 -- Name: invoices_frozen(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1714,6 +1728,62 @@ ALTER TABLE public.catalog_promotions ALTER COLUMN id ADD GENERATED ALWAYS AS ID
 
 
 --
+-- Name: credit_note_lines; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.credit_note_lines (
+    credit_note_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    invoice_position integer,
+    description text NOT NULL,
+    quantity numeric,
+    amount numeric NOT NULL,
+    net numeric NOT NULL,
+    tax_category text NOT NULL,
+    tax_percent numeric NOT NULL,
+    tax_note text,
+    CONSTRAINT credit_note_lines_category_check CHECK ((tax_category = ANY (ARRAY['S'::text, 'AE'::text, 'O'::text, 'E'::text])))
+);
+
+
+--
+-- Name: credit_notes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.credit_notes (
+    id bigint NOT NULL,
+    invoice_id bigint NOT NULL,
+    seller_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    number text NOT NULL,
+    issue_date date NOT NULL,
+    reason text NOT NULL,
+    net numeric NOT NULL,
+    tax numeric NOT NULL,
+    total numeric NOT NULL,
+    issued_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT credit_notes_reason_check CHECK (((length(btrim(reason)) >= 1) AND (length(btrim(reason)) <= 500))),
+    CONSTRAINT credit_notes_total_check CHECK ((total > (0)::numeric))
+);
+
+
+--
+-- Name: credit_notes_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.credit_notes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.credit_notes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: customers; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1839,6 +1909,94 @@ ALTER TABLE public.inventory_resources ALTER COLUMN id ADD GENERATED ALWAYS AS I
 
 
 --
+-- Name: invoice_allocations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.invoice_allocations (
+    id bigint NOT NULL,
+    invoice_id bigint NOT NULL,
+    amount numeric NOT NULL,
+    source text NOT NULL,
+    reference text,
+    allocated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT invoice_allocations_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT invoice_allocations_source_check CHECK ((source = ANY (ARRAY['payment'::text, 'customer_credit'::text])))
+);
+
+
+--
+-- Name: invoice_allocations_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.invoice_allocations ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.invoice_allocations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: invoices; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.invoices (
+    id bigint NOT NULL,
+    seller_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    period_start date NOT NULL,
+    period_end date NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
+    number text,
+    creditor_reference text,
+    issue_date date,
+    due_date date,
+    net numeric DEFAULT 0 NOT NULL,
+    tax numeric DEFAULT 0 NOT NULL,
+    total numeric DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    finalized_at timestamp with time zone,
+    billing_date date NOT NULL,
+    bill_run_id bigint,
+    CONSTRAINT invoices_finalized_check CHECK (((status = 'draft'::text) = ((number IS NULL) AND (issue_date IS NULL) AND (finalized_at IS NULL)))),
+    CONSTRAINT invoices_period_check CHECK ((period_end > period_start)),
+    CONSTRAINT invoices_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'finalized'::text])))
+);
+
+
+--
+-- Name: invoice_balances; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.invoice_balances AS
+ SELECT i.id AS invoice_id,
+    COALESCE(c.credited, (0)::numeric) AS credited,
+    COALESCE(a.allocated, (0)::numeric) AS allocated,
+    ((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)) AS balance,
+        CASE
+            WHEN (i.status = 'draft'::text) THEN 'draft'::text
+            WHEN ((i.total > (0)::numeric) AND (COALESCE(c.credited, (0)::numeric) = i.total)) THEN 'void'::text
+            WHEN (((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)) <= (0)::numeric) THEN 'paid'::text
+            WHEN (i.due_date < CURRENT_DATE) THEN 'overdue'::text
+            WHEN (COALESCE(a.allocated, (0)::numeric) > (0)::numeric) THEN 'partially_paid'::text
+            ELSE 'open'::text
+        END AS state
+   FROM ((public.invoices i
+     LEFT JOIN ( SELECT credit_notes.invoice_id,
+            sum(credit_notes.total) AS credited
+           FROM public.credit_notes
+          GROUP BY credit_notes.invoice_id) c ON ((c.invoice_id = i.id)))
+     LEFT JOIN ( SELECT invoice_allocations.invoice_id,
+            sum(invoice_allocations.amount) AS allocated
+           FROM public.invoice_allocations
+          GROUP BY invoice_allocations.invoice_id) a ON ((a.invoice_id = i.id)));
+
+
+--
 -- Name: invoice_lines; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1873,35 +2031,6 @@ CREATE TABLE public.invoice_number_counters (
     year integer NOT NULL,
     last_number bigint DEFAULT 0 NOT NULL,
     CONSTRAINT invoice_number_counters_check CHECK ((last_number >= 0))
-);
-
-
---
--- Name: invoices; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.invoices (
-    id bigint NOT NULL,
-    seller_id bigint NOT NULL,
-    account_id bigint NOT NULL,
-    currency character(3) NOT NULL,
-    period_start date NOT NULL,
-    period_end date NOT NULL,
-    status text DEFAULT 'draft'::text NOT NULL,
-    number text,
-    creditor_reference text,
-    issue_date date,
-    due_date date,
-    net numeric DEFAULT 0 NOT NULL,
-    tax numeric DEFAULT 0 NOT NULL,
-    total numeric DEFAULT 0 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    finalized_at timestamp with time zone,
-    billing_date date NOT NULL,
-    bill_run_id bigint,
-    CONSTRAINT invoices_finalized_check CHECK (((status = 'draft'::text) = ((number IS NULL) AND (issue_date IS NULL) AND (finalized_at IS NULL)))),
-    CONSTRAINT invoices_period_check CHECK ((period_end > period_start)),
-    CONSTRAINT invoices_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'finalized'::text])))
 );
 
 
@@ -2947,6 +3076,30 @@ ALTER TABLE ONLY public.catalog_promotions
 
 
 --
+-- Name: credit_note_lines credit_note_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_note_lines
+    ADD CONSTRAINT credit_note_lines_pkey PRIMARY KEY (credit_note_id, "position");
+
+
+--
+-- Name: credit_notes credit_notes_number_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_notes
+    ADD CONSTRAINT credit_notes_number_key UNIQUE (seller_id, number);
+
+
+--
+-- Name: credit_notes credit_notes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_notes
+    ADD CONSTRAINT credit_notes_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: customers customers_external_id_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2992,6 +3145,14 @@ ALTER TABLE ONLY public.inventory_resources
 
 ALTER TABLE ONLY public.inventory_resources
     ADD CONSTRAINT inventory_resources_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: invoice_allocations invoice_allocations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoice_allocations
+    ADD CONSTRAINT invoice_allocations_pkey PRIMARY KEY (id);
 
 
 --
@@ -3399,6 +3560,13 @@ CREATE INDEX catalog_promotions_charge_idx ON public.catalog_promotions USING bt
 
 
 --
+-- Name: credit_notes_invoice; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX credit_notes_invoice ON public.credit_notes USING btree (invoice_id);
+
+
+--
 -- Name: customers_parent_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3410,6 +3578,13 @@ CREATE INDEX customers_parent_id ON public.customers USING btree (parent_id) WHE
 --
 
 CREATE INDEX inventory_assignments_subscription ON public.inventory_assignments USING btree (subscription_id);
+
+
+--
+-- Name: invoice_allocations_invoice; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoice_allocations_invoice ON public.invoice_allocations USING btree (invoice_id);
 
 
 --
@@ -3553,6 +3728,20 @@ CREATE TRIGGER catalog_promotions_immutable BEFORE DELETE OR UPDATE ON public.ca
 
 
 --
+-- Name: credit_note_lines credit_note_lines_frozen; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER credit_note_lines_frozen BEFORE DELETE OR UPDATE ON public.credit_note_lines FOR EACH ROW EXECUTE FUNCTION public.invoices_documents_frozen();
+
+
+--
+-- Name: credit_notes credit_notes_frozen; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER credit_notes_frozen BEFORE DELETE OR UPDATE ON public.credit_notes FOR EACH ROW EXECUTE FUNCTION public.invoices_documents_frozen();
+
+
+--
 -- Name: customers customers_children_on_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -3571,6 +3760,13 @@ CREATE TRIGGER customers_parent_on_insert BEFORE INSERT ON public.customers FOR 
 --
 
 CREATE TRIGGER customers_parent_on_update BEFORE UPDATE OF parent_id, currency ON public.customers FOR EACH ROW WHEN (((new.parent_id IS NOT NULL) AND ((new.parent_id IS DISTINCT FROM old.parent_id) OR (new.currency <> old.currency)))) EXECUTE FUNCTION public.customers_check_parent();
+
+
+--
+-- Name: invoice_allocations invoice_allocations_frozen; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoice_allocations_frozen BEFORE DELETE OR UPDATE ON public.invoice_allocations FOR EACH ROW EXECUTE FUNCTION public.invoices_documents_frozen();
 
 
 --
@@ -3737,6 +3933,38 @@ ALTER TABLE ONLY public.catalog_promotions
 
 
 --
+-- Name: credit_note_lines credit_note_lines_credit_note_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_note_lines
+    ADD CONSTRAINT credit_note_lines_credit_note_id_fkey FOREIGN KEY (credit_note_id) REFERENCES public.credit_notes(id);
+
+
+--
+-- Name: credit_notes credit_notes_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_notes
+    ADD CONSTRAINT credit_notes_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: credit_notes credit_notes_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_notes
+    ADD CONSTRAINT credit_notes_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
+
+
+--
+-- Name: credit_notes credit_notes_seller_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.credit_notes
+    ADD CONSTRAINT credit_notes_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.sellers(id);
+
+
+--
 -- Name: customers customers_parent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3766,6 +3994,14 @@ ALTER TABLE ONLY public.inventory_assignments
 
 ALTER TABLE ONLY public.inventory_resources
     ADD CONSTRAINT inventory_resources_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES public.subscriptions(id);
+
+
+--
+-- Name: invoice_allocations invoice_allocations_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoice_allocations
+    ADD CONSTRAINT invoice_allocations_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
 
 
 --

@@ -65,3 +65,24 @@ FOR EACH STATEMENT EXECUTE FUNCTION invoice_lines_frozen();
 CREATE OR REPLACE TRIGGER invoice_lines_frozen_delete
 AFTER DELETE ON invoice_lines REFERENCING OLD TABLE AS old_lines
 FOR EACH STATEMENT EXECUTE FUNCTION invoice_lines_frozen();
+
+-- Credit notes are issued final and stay as issued; allocations are undone by new ones
+-- (issue 6's reversals), never edited.
+CREATE OR REPLACE FUNCTION invoices_documents_frozen() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RAISE EXCEPTION '% rows cannot be changed or deleted', TG_TABLE_NAME
+        USING ERRCODE = 'restrict_violation';
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER credit_notes_frozen
+BEFORE UPDATE OR DELETE ON credit_notes
+FOR EACH ROW EXECUTE FUNCTION invoices_documents_frozen();
+CREATE OR REPLACE TRIGGER credit_note_lines_frozen
+BEFORE UPDATE OR DELETE ON credit_note_lines
+FOR EACH ROW EXECUTE FUNCTION invoices_documents_frozen();
+CREATE OR REPLACE TRIGGER invoice_allocations_frozen
+BEFORE UPDATE OR DELETE ON invoice_allocations
+FOR EACH ROW EXECUTE FUNCTION invoices_documents_frozen();
