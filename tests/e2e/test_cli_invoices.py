@@ -68,6 +68,30 @@ def test_a_draft_is_listed_shown_and_finalized_once(tarifa, fresh_db: str) -> No
     again = json.loads(tarifa("invoices", "finalize", str(draft.id), "--json").stdout)
     assert again["number"] == "INV-2026-000001"
     assert "RF94INV2026000001" in tarifa("invoices", "show", str(draft.id)).stdout
+    note = json.loads(
+        tarifa(
+            "invoices",
+            "credit",
+            str(draft.id),
+            "--reason",
+            "installation not done",
+            "--amount",
+            "10.00",
+            "--json",
+        ).stdout
+    )
+    assert (note["number"], note["total"]) == ("INV-2026-000002", "11.90")
+    refused = tarifa(
+        "invoices",
+        "credit",
+        str(draft.id),
+        "--reason",
+        "too much",
+        "--amount",
+        "999.00",
+        expect=1,
+    )
+    assert "creditable" in refused.stderr
 
 
 def test_an_accounts_invoices_are_drafted_from_the_command_line_with_loaded_rates(

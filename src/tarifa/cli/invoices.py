@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 
 import typer
 from rich.table import Table
@@ -61,13 +62,42 @@ def finalize(
     emit(asdict(invoice), as_json, lambda: _render(invoice))
 
 
+@app.command("credit")
+def credit(
+    invoice_id: int = IdArgument,
+    reason: str = typer.Option(..., help="Why the invoice is credited (on the credit note)."),
+    line: list[int] = typer.Option(None, "--line", help="Credit this line (its position)."),
+    amount: str = typer.Option(None, help="Credit this net amount (one VAT rate only)."),
+    issue_date: str = typer.Option(None, "--issue-date", help="Default: today."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Issue a credit note: in full, for some lines, or for an amount."""
+    with connect(actor=actor()) as billing:
+        note = billing.invoices.credit(
+            invoice_id,
+            reason=reason,
+            positions=line or None,
+            amount=None if amount is None else Decimal(amount),
+            issue_date=None if issue_date is None else date.fromisoformat(issue_date),
+        )
+        invoice = billing.invoices.get(invoice_id)
+    emit(
+        asdict(note),
+        as_json,
+        lambda: console.print(
+            f"credit note {note.number} of {note.total} {note.currency} on invoice "
+            f"{invoice.number}: it is now {invoice.state}, {invoice.balance} left"
+        ),
+    )
+
+
 def _render_all(invoices: list[Invoice]) -> None:
     for invoice in invoices:
         _render(invoice)
 
 
 def _render_list(invoices: list[Invoice]) -> None:
-    table = Table("id", "number", "billing date", "period", "status", "total")
+    table = Table("id", "number", "billing date", "period", "state", "total", "balance")
     for i in invoices:
         period = f"{i.period_start} .. {i.period_end}"
         table.add_row(
@@ -75,8 +105,9 @@ def _render_list(invoices: list[Invoice]) -> None:
             i.number or "(draft)",
             str(i.billing_date),
             period,
-            i.status,
+            i.state,
             f"{i.total} {i.currency}",
+            f"{i.balance}",
         )
     console.print(table)
 
