@@ -11,6 +11,7 @@ from tarifa.customers.service import Customers
 from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
+from tarifa.documents.service import Documents
 from tarifa.inventory.service import Inventory
 from tarifa.invoices.service import Invoices
 from tarifa.rating.service import Rating
@@ -34,6 +35,7 @@ class Billing:
         self.subscriptions = Subscriptions(db, actor=actor)
         self.inventory = Inventory(db, actor=actor)
         self.invoices = Invoices(db, actor=actor)
+        self.documents = Documents(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)
