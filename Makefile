@@ -19,6 +19,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python bench/customers_import.py --smoke
 	$(BIN)/python bench/pricing.py --smoke
 	$(BIN)/python bench/rating.py --smoke
+	$(BIN)/python bench/render.py --smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
@@ -38,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/customers_import.py
 	$(BIN)/python bench/pricing.py
 	$(BIN)/python bench/rating.py
+	$(BIN)/python bench/render.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)
