@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from decimal import Decimal as D
+from pathlib import Path
 
 import facturx
 from document_builders import REVERSE_CHARGE, customer, invoice, line, mobile_s, seller
@@ -18,6 +19,8 @@ from tarifa.documents.cii import RAM, cii_xml
 from tarifa.documents.einvoice import render_facturx
 from tarifa.documents.lines import Tier
 from tarifa.documents.model import DocumentType, build_document
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def test_a_standard_rated_invoice_passes_the_xsd_and_the_en_16931_rules() -> None:
@@ -131,3 +134,10 @@ def test_the_schematron_check_catches_a_wrong_total() -> None:
     xml = cii_xml(build_document(mobile_s(), seller(), customer()))
     broken = xml.replace(b"<ram:GrandTotalAmount>20.81<", b"<ram:GrandTotalAmount>20.80<")
     assert any(rule.startswith("BR-CO-15") for rule in failed_rules(broken))
+
+
+def test_the_schematron_check_passes_the_factur_x_packages_own_en16931_sample() -> None:
+    """The control the other way round: a published valid invoice breaks no rule
+    (tests/fixtures/einvoicing/README.md)."""
+    sample = FIXTURES / "einvoicing" / "factur-x-en16931.xml"
+    assert_valid_en16931(sample.read_bytes())
