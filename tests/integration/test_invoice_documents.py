@@ -14,6 +14,7 @@ from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import facturx
 import pytest
@@ -22,6 +23,8 @@ from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from en16931_checks import assert_valid_en16931
+from tarifa.billing import Period
+from tarifa.billing.draft import draft_lines
 from tarifa.billing.taxes import read_vat_rates
 from tarifa.documents.mail import SmtpSettings
 from tarifa.errors import ConflictError, NotFoundError
@@ -208,3 +211,51 @@ def test_sending_mails_the_pdf_and_the_factur_x_file_to_the_customer(
     assert b"INV-2026-000001" in xml
     actions = [e["action"] for e in billing.audit.entries("invoice", invoice.id)]
     assert actions[-1] == "invoice.sent"
+
+
+def test_a_graduated_usage_charge_is_printed_one_line_per_tier(billing: Billing) -> None:
+    """Mobile Business (mobile.yaml), one seat (volume: 15.00) and 1,500 national minutes,
+    graduated: 1,000 x 0.04 = 40.00 and 500 x 0.03 = 15.00, no data (0.00). The stored
+    usage line of 55.00 becomes two lines, each quantity x price = net; VAT 19 % of 70.00 is
+    13.30, total 83.30."""
+    billing.catalog.load(ROOT / "examples" / "catalog" / "mobile.yaml")
+    billing.sellers.add(
+        yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
+    )
+    billing.customers.create(
+        {
+            "external_id": "BIZ",
+            "kind": "person",
+            "legal_name": "Kanzlei Muster",
+            "country": "DE",
+            "currency": "EUR",
+            "time_zone": "Europe/Berlin",
+            "billing_cycle_day": 1,
+            "locale": "de-DE",
+        }
+    )
+    sub = billing.subscriptions.create("BIZ", "mobile-business", D(2026, 3, 1))
+    march = Period(D(2026, 3, 1), D(2026, 4, 1))
+    lines = draft_lines(
+        subscription_id=sub.id,
+        history=sub.timeline,
+        catalog=billing.catalog.current(),
+        cycle=billing.subscriptions.cycle_of(sub),
+        period=march,
+        period_index=0,
+        currency="EUR",
+        zone=ZoneInfo("Europe/Berlin"),
+        usage={"minutes": Decimal(1500)},
+    )
+    draft = billing.invoices.draft("BIZ", seller="acme-de", period=march, lines=lines, rates=RATES)
+    invoice = billing.invoices.finalize(draft.id, issue_date=D(2026, 4, 1))
+    assert invoice.total == Decimal("83.30")
+    document = billing.documents.document(invoice.id)
+    calls = [line for line in document.lines if line.description.startswith("National calls")]
+    assert [(c.quantity, c.unit_price, c.net) for c in calls] == [
+        (Decimal(1000), Decimal("0.04"), Decimal("40.00")),
+        (Decimal(500), Decimal("0.03"), Decimal("15.00")),
+    ]
+    pdf = billing.documents.render(invoice.id, "facturx")
+    _name, xml = facturx.get_xml_from_pdf(io.BytesIO(pdf), check_xsd=True)
+    assert_valid_en16931(xml)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -19,13 +19,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tarifa.audit import record
-from tarifa.billing.cycles import day_start
+from tarifa.billing.cycles import Cycle, Period, day_start
+from tarifa.catalog.model import Catalog
+from tarifa.catalog.service import CatalogService
 from tarifa.customers.model import Customer
 from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.documents.csv_export import UsageItem, lines_csv, usage_csv
 from tarifa.documents.einvoice import render_facturx
+from tarifa.documents.lines import Tier
 from tarifa.documents.mail import (
     Attachment,
     SmtpSettings,
@@ -41,9 +44,11 @@ from tarifa.documents.model import (
     build_document,
 )
 from tarifa.documents.pdf import render_pdf
+from tarifa.documents.tiers import USAGE_KEY, usage_tiers
 from tarifa.errors import ConflictError, NotFoundError, ValidationError
 from tarifa.invoices.service import Invoice, Invoices
 from tarifa.sellers.service import Sellers
+from tarifa.subscriptions.service import Subscription, Subscriptions
 
 _SQL = queries.load("documents")
 TOP_DESTINATIONS = 5
@@ -70,6 +75,14 @@ class _Loaded:
     document: InvoiceDocument
 
 
+@dataclass(slots=True)
+class _Cache:
+    """What a batch of documents shares: the catalog, the subscriptions read so far."""
+
+    catalog: Catalog | None = None
+    subscriptions: dict[int, tuple[Subscription, Cycle]] = field(default_factory=dict)
+
+
 class Documents:
     def __init__(self, db: Database, *, actor: str) -> None:
         self.db = db
@@ -94,8 +107,9 @@ class Documents:
         wanted = [Format(f) for f in formats]
         directory.mkdir(parents=True, exist_ok=True)
         written = []
+        cache = _Cache()
         for invoice_id in ids:
-            loaded = self._load(int(invoice_id))
+            loaded = self._load(int(invoice_id), cache)
             stem = _filename(loaded.document.number)
             for fmt in wanted:
                 path = directory / f"{stem}{fmt.suffix}"
@@ -168,7 +182,7 @@ class Documents:
             return render_facturx(loaded.document)
         return usage_csv(loaded.document.number, self._usage_items(loaded))
 
-    def _load(self, invoice: int | str) -> _Loaded:
+    def _load(self, invoice: int | str, cache: _Cache | None = None) -> _Loaded:
         with self.db.transaction() as conn:
             invoice_id = _resolve(conn, invoice)
         found = Invoices(self.db, actor=self.actor).get(invoice_id)
@@ -178,8 +192,52 @@ class Documents:
             seller_row = queries.one(conn, _SQL["seller_code"], {"id": found.seller_id})
         seller = Sellers(self.db, actor=self.actor).get(str(seller_row["code"]))
         customer = Customers(self.db, actor=self.actor).get(found.account_id)
-        document = build_document(found, seller, customer, self._usage(found, customer))
+        document = build_document(
+            found,
+            seller,
+            customer,
+            self._usage(found, customer),
+            tiers=self._tiers(found, customer, cache or _Cache()),
+        )
         return _Loaded(found, customer, document)
+
+    def _tiers(
+        self, invoice: Invoice, customer: Customer, cache: _Cache
+    ) -> dict[int, tuple[Tier, ...]]:
+        """The pricing tiers of the invoice's usage lines, by line position."""
+        usage = [
+            line
+            for line in invoice.lines
+            if line.subscription_id is not None and line.key.startswith(USAGE_KEY)
+        ]
+        if not usage:
+            return {}
+        if cache.catalog is None:
+            cache.catalog = CatalogService(self.db, actor=self.actor).current()
+        subscriptions = Subscriptions(self.db, actor=self.actor)
+        found = {}
+        for line in usage:
+            sub_id = int(line.subscription_id or 0)
+            if sub_id not in cache.subscriptions:
+                # cycle_of reads the catalog again: once per subscription and batch, not line.
+                read = subscriptions.get(sub_id)
+                cache.subscriptions[sub_id] = (read, subscriptions.cycle_of(read))
+            sub, cycle = cache.subscriptions[sub_id]
+            tiers = usage_tiers(
+                key=line.key,
+                quantity=line.quantity,
+                net=line.net,
+                subscription_id=sub.id,
+                history=sub.timeline,
+                catalog=cache.catalog,
+                cycle=cycle,
+                period=Period(invoice.period_start, invoice.period_end),
+                currency=invoice.currency,
+                zone=ZoneInfo(customer.time_zone),
+            )
+            if tiers:
+                found[line.position] = tiers
+        return found
 
     def _window(self, invoice: Invoice, customer: Customer) -> dict[str, Any]:
         zone = ZoneInfo(customer.time_zone)
