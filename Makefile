@@ -20,6 +20,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python bench/pricing.py --smoke
 	$(BIN)/python bench/rating.py --smoke
 	$(BIN)/python bench/bill_run.py --smoke
+	$(BIN)/python bench/render.py --smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
@@ -40,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pricing.py
 	$(BIN)/python bench/rating.py
 	$(BIN)/python bench/bill_run.py
+	$(BIN)/python bench/render.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -12,6 +12,7 @@ from tarifa.customers.service import Customers
 from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
+from tarifa.documents.service import Documents
 from tarifa.inventory.service import Inventory
 from tarifa.invoices.service import Invoices
 from tarifa.rating.service import Rating
@@ -38,6 +39,7 @@ class Billing:
         self.invoices = Invoices(db, actor=actor)
         self.taxes = TaxRatesStore(db, actor=actor)
         self.bill_runs = BillRuns(db, actor=actor)
+        self.documents = Documents(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

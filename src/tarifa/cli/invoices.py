@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from tarifa.cli.output import JsonOption, actor, console, emit
+from tarifa.documents.service import Format
+from tarifa.errors import ValidationError
 from tarifa.facade import connect
 from tarifa.invoices.service import Invoice
 
@@ -128,3 +131,52 @@ def _render(invoice: Invoice) -> None:
     )
     if invoice.creditor_reference:
         console.print(f"pay by {invoice.due_date} with reference {invoice.creditor_reference}")
+
+
+# -- documents (tarifa.documents) ------------------------------------------------------------
+
+NumberArgument = typer.Argument(..., help="The invoice's number (or its id).")
+
+
+@app.command("render")
+def render(
+    invoice: str = NumberArgument,
+    fmt: Format = typer.Option(
+        Format.PDF, "--format", help="pdf, csv (lines), facturx, usage (itemized usage CSV)."
+    ),
+    output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
+) -> None:
+    """Write one document of a finalized invoice."""
+    with connect(actor=actor()) as billing:
+        data = billing.documents.render(invoice, fmt)
+    output.write_bytes(data)
+    console.print(f"wrote {output} ({len(data):,} bytes)")
+
+
+@app.command("render-all")
+def render_all(
+    account: str = typer.Option(None, help="Every finalized invoice of this account."),
+    ids: list[int] = typer.Option(None, "--id", help="An invoice id (repeatable)."),
+    formats: list[Format] = typer.Option(None, "--format", help="Repeatable; default pdf."),
+    output: Path = typer.Option(..., "-o", "--output", help="The folder to write into."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Write the documents of many invoices: NUMBER.pdf, NUMBER.csv, NUMBER-facturx.pdf..."""
+    if (account is None) == (not ids):
+        raise ValidationError.single("--account", "give --account or --id, not both")
+    with connect(actor=actor()) as billing:
+        chosen = billing.documents.finalized_of_account(account) if account else ids
+        written = billing.documents.render_many(chosen, output, formats or [Format.PDF])
+    emit(
+        [str(p) for p in written],
+        as_json,
+        lambda: console.print(f"wrote {len(written)} files for {len(chosen)} invoices to {output}"),
+    )
+
+
+@app.command("send")
+def send(invoice: str = NumberArgument) -> None:
+    """E-mail the PDF and the Factur-X file to the customer (TARIFA_SMTP_HOST, _PORT, _FROM)."""
+    with connect(actor=actor()) as billing:
+        recipients = billing.documents.send(invoice)
+    console.print(f"sent {invoice} to {', '.join(recipients)}")

@@ -1,0 +1,195 @@
+"""Benchmark: invoice documents (targets: bulk PDF ≥ 50 invoices/s, floor 20; one invoice
+on demand ≤ 300 ms).
+
+    python bench/render.py            # N = 300 invoices: PASS or FAIL against the targets
+    python bench/render.py --smoke    # N = 10: checks it runs and every file is a PDF
+
+Setup (not timed): a fresh `tarifa_bench` database in `.tarifa-bench/` (never the demo's or
+the tests'), the example seller, one German consumer and N finalized one-page invoices of six
+lines each (one per month, so each is its own billing period). Timed, as the service runs
+them: `Documents.render_many(ids, folder, ["pdf"])` (load each invoice, its seller and
+customer and its usage from PostgreSQL, build the document, render, write the file), then
+one invoice on demand `Documents.render(number, "pdf")`: the first call in the process
+(fonts and locale data still to load) and the median of 20 more; and, for information, one
+Factur-X file (PDF + CII XML + XSD check + PDF/A output intent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_PER_SECOND = 50
+FLOOR_PER_SECOND = 20
+TARGET_SINGLE_MS = 300
+DATABASE = "tarifa_bench"
+
+if not os.environ.get("TARIFA_DATABASE_URL"):
+    os.environ.setdefault("TARIFA_HOME", str(ROOT / ".tarifa-bench"))
+    if Path(os.environ["TARIFA_HOME"]).resolve() in (ROOT / ".tarifa", ROOT / ".tarifa-test"):
+        sys.exit("refusing to benchmark in the demo's or the tests' TARIFA_HOME")
+
+import yaml  # noqa: E402
+
+from tarifa.billing.cycles import Period  # noqa: E402
+from tarifa.billing.draft import DraftLine, LineKind  # noqa: E402
+from tarifa.billing.taxes import read_vat_rates  # noqa: E402
+from tarifa.db.connection import PooledDatabase  # noqa: E402
+from tarifa.db.embedded import EmbeddedServer  # noqa: E402
+from tarifa.db.migrations import migrate  # noqa: E402
+from tarifa.db.server import create_database, drop_database, with_database  # noqa: E402
+from tarifa.db.settings import from_environment  # noqa: E402
+from tarifa.facade import Billing  # noqa: E402
+from tarifa.money import Money  # noqa: E402
+
+LINES = (
+    (LineKind.RECURRING, "Mobile L (mobile-l), monthly fee", "1", "24.99"),
+    (LineKind.RECURRING, "Fibre 300 (fibre-300), monthly fee", "1", "39.90"),
+    (LineKind.USAGE, "Voice minutes beyond the bundle", "150", "7.50"),
+    (LineKind.USAGE, "Data beyond the bundle (GB)", "2.5", "6.25"),
+    (LineKind.ONE_TIME, "Router rental", "1", "4.00"),
+    (LineKind.DISCOUNT, "WELCOME10 on Fibre 300", None, "-3.99"),
+)
+
+
+def _fresh_database() -> tuple[str, EmbeddedServer | None]:
+    settings = from_environment()
+    started: EmbeddedServer | None = None
+    if settings.database_url:
+        admin = settings.database_url
+    else:
+        server = EmbeddedServer(settings.home, durable=settings.durable)
+        started = None if server.status().running else server
+        admin = server.ensure_running()
+    drop_database(admin, DATABASE)
+    create_database(admin, DATABASE)
+    url = with_database(admin, DATABASE)
+    migrate(url)
+    return url, started
+
+
+def _invoices(billing: Billing, count: int) -> list[int]:
+    billing.sellers.add(
+        yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
+    )
+    billing.customers.create(
+        {
+            "external_id": "BENCH",
+            "kind": "person",
+            "legal_name": "Erika Mustermann",
+            "emails": "erika@example.org",
+            "address_line1": "Marienplatz 1",
+            "postal_code": "80331",
+            "city": "München",
+            "country": "DE",
+            "currency": "EUR",
+            "time_zone": "Europe/Berlin",
+            "billing_cycle_day": 1,
+            "locale": "de-DE",
+        }
+    )
+    billing.catalog.load(ROOT / "examples" / "catalog" / "mobile.yaml")
+    # A real subscription for the lines to name (a foreign key); its usage is read, and empty.
+    sub = billing.subscriptions.create("BENCH", "mobile-s", dt.date(2026, 3, 1))
+    rates = read_vat_rates(ROOT / "examples" / "tax" / "vat-rates.json")
+    ids = []
+    for month in range(count):
+        year, index = divmod(month + 2, 12)  # from March 2026, when the plan is sold
+        start = dt.date(2026 + year, index + 1, 1)
+        end = dt.date(2026 + year + (index == 11), (index + 1) % 12 + 1, 1)
+        lines = [
+            DraftLine(
+                subscription_id=sub.id,
+                kind=kind,
+                key=f"{kind.value}:{n}",
+                description=text,
+                plan=None,
+                charge=None,
+                start=start,
+                end=end,
+                quantity=None if quantity is None else Decimal(quantity),
+                amount=Money.of(net, "EUR"),
+                rounded=Money.of(net, "EUR"),
+            )
+            for n, (kind, text, quantity, net) in enumerate(LINES)
+        ]
+        draft = billing.invoices.draft(
+            "BENCH", seller="acme-de", period=Period(start, end), lines=lines, rates=rates
+        )
+        ids.append(billing.invoices.finalize(draft.id, issue_date=end).id)
+    return ids
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Benchmark invoice documents.")
+    parser.add_argument("-n", "--count", type=int, default=None, help="invoices (300)")
+    parser.add_argument("--smoke", action="store_true", help="10 invoices, no timing verdict")
+    args = parser.parse_args()
+    count = args.count or (10 if args.smoke else 300)
+    url, started = _fresh_database()
+    try:
+        db = PooledDatabase(url, max_size=2)
+        try:
+            billing = Billing(db, actor="bench:render")
+            ids = _invoices(billing, count)
+            number = billing.invoices.get(ids[0]).number or ""
+            documents = billing.documents
+            start = time.perf_counter()
+            first = documents.render(number, "pdf")
+            cold_ms = (time.perf_counter() - start) * 1000
+            warm = []
+            for _ in range(20):
+                start = time.perf_counter()
+                documents.render(number, "pdf")
+                warm.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            facturx = documents.render(number, "facturx")
+            facturx_ms = (time.perf_counter() - start) * 1000
+            with tempfile.TemporaryDirectory(prefix="tarifa-bench-") as folder:
+                start = time.perf_counter()
+                written = documents.render_many(ids, Path(folder), ["pdf"])
+                seconds = time.perf_counter() - start
+                pdfs = all(p.read_bytes().startswith(b"%PDF") for p in written)
+        finally:
+            db.close()
+    finally:
+        if started is not None:
+            if os.environ.get("CI"):
+                started.destroy()
+            else:
+                started.stop()
+
+    rate = count / seconds
+    single_ms = statistics.median(warm)
+    print(f"invoices:            {count:,} (one page, six lines each)")
+    print(f"bulk PDF seconds:    {seconds:.2f}")
+    print(f"bulk PDF invoices/s: {rate:,.1f}  (target ≥ {TARGET_PER_SECOND},"
+          f" floor {FLOOR_PER_SECOND})")  # fmt: skip
+    print(f"one PDF on demand:   first {cold_ms:.0f} ms, then median {single_ms:.0f} ms"
+          f"  (target ≤ {TARGET_SINGLE_MS} ms)")  # fmt: skip
+    print(f"one Factur-X:        {facturx_ms:.0f} ms ({len(facturx):,} bytes; PDF {len(first):,})")
+    if not pdfs or len(written) != count:
+        print("FAIL: not every invoice was written as a PDF")
+        return 1
+    if args.smoke:
+        print("OK (smoke run: every invoice rendered; no timing verdict)")
+        return 0
+    passed = rate >= TARGET_PER_SECOND and max(cold_ms, single_ms) <= TARGET_SINGLE_MS
+    if passed:
+        print("PASS")
+        return 0
+    above_floor = rate >= FLOOR_PER_SECOND and max(cold_ms, single_ms) <= TARGET_SINGLE_MS
+    print("FAIL (above the floor of 20/s)" if above_floor else "FAIL")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

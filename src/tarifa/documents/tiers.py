@@ -1,0 +1,88 @@
+"""The tiers of a stored usage line, priced again from the catalog version it was billed on.
+
+An invoice line keeps a usage charge's quantity and net, not its pricing breakdown. To print
+a graduated charge one line per tier (EN 16931: each line's net is its quantity x price),
+the charge is priced again as the invoice priced it: the plan version the subscription was on
+at the end of the period (:func:`tarifa.billing.usage_lines.usage_lines` decides it, and the
+allowance), over the line's stored quantity. Catalog versions never change once loaded, so
+this gives back the same amount; if it does not (a line drafted by other rules), no tiers are
+returned and the line is printed whole. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from tarifa.billing.cycles import Cycle, Period
+from tarifa.billing.usage_lines import usage_lines
+from tarifa.catalog.model import Catalog
+from tarifa.documents.lines import Tier
+from tarifa.errors import NotFoundError
+from tarifa.money import Money, RoundingPolicy
+from tarifa.pricing import BreakdownItem, ItemKind, price
+from tarifa.subscriptions.timeline import State, Timeline
+
+USAGE_KEY = "usage:"
+
+
+def usage_tiers(
+    *,
+    key: str,
+    quantity: Decimal | None,
+    net: Decimal,
+    subscription_id: int,
+    history: Timeline,
+    catalog: Catalog,
+    cycle: Cycle,
+    period: Period,
+    currency: str,
+    zone: ZoneInfo,
+) -> tuple[Tier, ...]:
+    """The priced parts of the usage line `key` (``usage:<charge>``), or () when it has none
+    to show or they do not give back its stored `net`."""
+    if not key.startswith(USAGE_KEY) or quantity is None:
+        return ()
+    code = key.removeprefix(USAGE_KEY)
+    segments = [s for s in history.within(period) if s.state is not State.SUSPENDED]
+    if not segments:
+        return ()
+    last = segments[-1]
+    try:
+        version = catalog.plan(last.plan).version_on(history.plan_since(last.start))
+        charge = version.charge(code)
+        spec = charge.price_in(currency)
+    except NotFoundError:
+        return ()
+    metric = charge.metric or charge.code
+    priced = usage_lines(
+        subscription_id=subscription_id,
+        history=history,
+        catalog=catalog,
+        cycle=cycle,
+        period=period,
+        currency=currency,
+        usage={metric: quantity},
+        zone=zone,
+    )
+    used = next((u for u in priced if u.charge == code), None)
+    if used is None:
+        return ()
+    result = price(spec, used.charged_quantity)
+    if RoundingPolicy().round(Money.of(result.amount, currency)).amount != net:
+        return ()
+    return tuple(_tier(item) for item in result.breakdown if item.amount != 0)
+
+
+def _tier(item: BreakdownItem) -> Tier:
+    if item.kind is ItemKind.TIER and item.unit_price is not None:
+        return Tier(quantity=item.quantity, unit_price=item.unit_price, label=f"tier {item.tier}")
+    if item.kind is ItemKind.TIER_FLAT_FEE:
+        return Tier(quantity=Decimal(1), unit_price=item.amount, label=f"tier {item.tier} fee")
+    if item.unit_price is not None:
+        return Tier(quantity=item.quantity, unit_price=item.unit_price, label=item.kind.value)
+    # A percentage of money (rate) has no unit price: the part is 1 x its amount.
+    return Tier(quantity=Decimal(1), unit_price=item.amount, label=item.kind.value)
+
+
+__all__ = ["usage_tiers"]
