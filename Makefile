@@ -50,4 +50,4 @@ lock: $(STAMP)
 
 clean-demo:
 	$(BIN)/tarifa db destroy --yes || true
-	rm -rf .tarifa
+	rm -rf .tarifa demo-output

@@ -15,7 +15,8 @@
 8. load the VAT rates and run the bill runs of 1 October (fees in advance) and, after an
    upgrade and a cancellation in October, of 1 November (usage, settlements, November in
    advance), finalized at once: numbered by the seller, with VAT and RF references;
-9. verify the audit log and export its head.
+9. write every invoice as PDF, CSV, itemized usage CSV and Factur-X into ./demo-output/;
+10. verify the audit log and export its head.
 
 Running it again is safe: the import recognises every customer, the catalog loads, the
 subscriptions and the CDRs create nothing the second time, and the bill runs find every
@@ -54,6 +55,7 @@ CATALOGS = HERE / "catalog"
 TARIFF = HERE / "tariffs" / "mobile.yaml"
 SELLER = HERE / "sellers" / "acme-de.yaml"
 CDRS = HERE / "usage" / "Master.csv"
+OUTPUT = Path("demo-output")
 HISTORY_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 # Under `make` the output is not a terminal; Rich would then assume 80 columns.
 console = Console(width=None if Console().is_terminal else 110)
@@ -81,6 +83,7 @@ def main() -> None:
         _subscribe(billing)
         _import_and_rate_usage(billing)
         _bill_month(billing)
+        _write_documents(billing)
         _verify_audit(billing, settings.home)
     console.rule()
     console.print("Try: [bold].venv/bin/tarifa customers list --country FR[/]")
@@ -347,11 +350,26 @@ def _bill_month(billing: Billing) -> None:
     console.print(table)
 
 
+def _write_documents(billing: Billing) -> None:
+    """Every finalized invoice of the month as PDF, CSV of its lines, itemized usage and
+    Factur-X, into ./demo-output/."""
+    ids = [
+        i
+        for external_id, *_ in SUBSCRIPTIONS
+        for i in billing.documents.finalized_of_account(external_id)
+    ]
+    written = billing.documents.render_many(ids, OUTPUT, ["pdf", "csv", "usage", "facturx"])
+    console.print(
+        f"9. documents: {len(written)} files for {len(ids)} invoices in {OUTPUT.name}/ "
+        "(PDF in the customer's language, CSV lines, itemized usage, Factur-X EN 16931)"
+    )
+
+
 def _verify_audit(billing: Billing, home: Path) -> None:
     result = billing.audit.verify()
     head = billing.audit.head()
     state = "[green]intact[/]" if result.ok else f"[red]broken at row {result.row_id}[/]"
-    console.print(f"9. audit log {state}: {result.rows} rows, hash-chained")
+    console.print(f"10. audit log {state}: {result.rows} rows, hash-chained")
     if head is not None:
         head_file = home / "audit-head.json"
         head_file.parent.mkdir(parents=True, exist_ok=True)
