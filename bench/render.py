@@ -5,8 +5,8 @@ on demand ≤ 300 ms).
     python bench/render.py --smoke    # N = 10: checks it runs and every file is a PDF
 
 Setup (not timed): a fresh `tarifa_bench` database in `.tarifa-bench/` (never the demo's or
-the tests'), the example seller, one German consumer and N finalized one-page invoices of six
-lines each (one per month, so each is its own billing period). Timed, as the service runs
+the tests'), the example seller, one German consumer on Mobile S billed for N months: N
+finalized one-page invoices (fee, usage lines). Timed, as the service runs
 them: `Documents.render_many(ids, folder, ["pdf"])` (load each invoice, its seller and
 customer and its usage from PostgreSQL, build the document, render, write the file), then
 one invoice on demand `Documents.render(number, "pdf")`: the first call in the process
@@ -23,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,25 +38,12 @@ if not os.environ.get("TARIFA_DATABASE_URL"):
 
 import yaml  # noqa: E402
 
-from tarifa.billing.cycles import Period  # noqa: E402
-from tarifa.billing.draft import DraftLine, LineKind  # noqa: E402
-from tarifa.billing.taxes import read_vat_rates  # noqa: E402
 from tarifa.db.connection import PooledDatabase  # noqa: E402
 from tarifa.db.embedded import EmbeddedServer  # noqa: E402
 from tarifa.db.migrations import migrate  # noqa: E402
 from tarifa.db.server import create_database, drop_database, with_database  # noqa: E402
 from tarifa.db.settings import from_environment  # noqa: E402
 from tarifa.facade import Billing  # noqa: E402
-from tarifa.money import Money  # noqa: E402
-
-LINES = (
-    (LineKind.RECURRING, "Mobile L (mobile-l), monthly fee", "1", "24.99"),
-    (LineKind.RECURRING, "Fibre 300 (fibre-300), monthly fee", "1", "39.90"),
-    (LineKind.USAGE, "Voice minutes beyond the bundle", "150", "7.50"),
-    (LineKind.USAGE, "Data beyond the bundle (GB)", "2.5", "6.25"),
-    (LineKind.ONE_TIME, "Router rental", "1", "4.00"),
-    (LineKind.DISCOUNT, "WELCOME10 on Fibre 300", None, "-3.99"),
-)
 
 
 def _fresh_database() -> tuple[str, EmbeddedServer | None]:
@@ -97,35 +83,14 @@ def _invoices(billing: Billing, count: int) -> list[int]:
         }
     )
     billing.catalog.load(ROOT / "examples" / "catalog" / "mobile.yaml")
-    # A real subscription for the lines to name (a foreign key); its usage is read, and empty.
-    sub = billing.subscriptions.create("BENCH", "mobile-s", dt.date(2026, 3, 1))
-    rates = read_vat_rates(ROOT / "examples" / "tax" / "vat-rates.json")
-    ids = []
-    for month in range(count):
-        year, index = divmod(month + 2, 12)  # from March 2026, when the plan is sold
-        start = dt.date(2026 + year, index + 1, 1)
-        end = dt.date(2026 + year + (index == 11), (index + 1) % 12 + 1, 1)
-        lines = [
-            DraftLine(
-                subscription_id=sub.id,
-                kind=kind,
-                key=f"{kind.value}:{n}",
-                description=text,
-                plan=None,
-                charge=None,
-                start=start,
-                end=end,
-                quantity=None if quantity is None else Decimal(quantity),
-                amount=Money.of(net, "EUR"),
-                rounded=Money.of(net, "EUR"),
-            )
-            for n, (kind, text, quantity, net) in enumerate(LINES)
-        ]
-        draft = billing.invoices.draft(
-            "BENCH", seller="acme-de", period=Period(start, end), lines=lines, rates=rates
-        )
-        ids.append(billing.invoices.finalize(draft.id, issue_date=end).id)
-    return ids
+    billing.taxes.load(ROOT / "examples" / "tax" / "vat-rates.json")
+    # One Mobile S subscription billed `count` months: an invoice per billing date (the
+    # first with the fee and the activation, then March's usage lines and the next fee).
+    billing.subscriptions.create("BENCH", "mobile-s", dt.date(2026, 3, 1))
+    months = count - 1
+    last = dt.date(2026 + (2 + months) // 12, (2 + months) % 12 + 1, 1)
+    drafted = billing.invoices.bill("BENCH", on=last)
+    return [billing.invoices.finalize(i.id, issue_date=i.billing_date).id for i in drafted]
 
 
 def main() -> int:
@@ -169,7 +134,7 @@ def main() -> int:
 
     rate = count / seconds
     single_ms = statistics.median(warm)
-    print(f"invoices:            {count:,} (one page, six lines each)")
+    print(f"invoices:            {count:,} (one page each: fee and usage lines)")
     print(f"bulk PDF seconds:    {seconds:.2f}")
     print(f"bulk PDF invoices/s: {rate:,.1f}  (target ≥ {TARGET_PER_SECOND},"
           f" floor {FLOOR_PER_SECOND})")  # fmt: skip
