@@ -256,3 +256,25 @@ def test_a_graduated_usage_charge_is_printed_one_line_per_tier(billing: Billing)
     pdf = billing.documents.render(invoice.id, "facturx")
     _name, xml = facturx.get_xml_from_pdf(io.BytesIO(pdf), check_xsd=True)
     assert_valid_en16931(xml)
+
+
+def test_a_stored_credit_note_renders_as_a_type_381_document_naming_its_invoice(
+    finalized: tuple[Billing, Invoice],
+) -> None:
+    """Crediting April's fee (4.99, VAT 0.95, 5.94) of INV-2026-000001: the credit note
+    INV-2026-000002 renders as Factur-X type 381 with the invoice as its preceding document,
+    passes the EN 16931 rules, and its PDF has no payment instructions."""
+    billing, invoice = finalized
+    (fee,) = [line.position for line in invoice.lines if line.kind == "recurring"]
+    note = billing.invoices.credit(invoice.id, positions=[fee], reason="fee waived")
+    assert (note.number, note.total) == ("INV-2026-000002", Decimal("5.94"))
+    pdf = billing.documents.render(note.number, "facturx")
+    _name, xml = facturx.get_xml_from_pdf(io.BytesIO(pdf), check_xsd=True)
+    assert b"<ram:TypeCode>381</ram:TypeCode>" in xml
+    assert b"<ram:IssuerAssignedID>INV-2026-000001</ram:IssuerAssignedID>" in xml
+    assert b"<ram:GrandTotalAmount>5.94</ram:GrandTotalAmount>" in xml
+    assert_valid_en16931(xml)
+    text = _text(billing.documents.render(note.number, "pdf"))
+    assert "INV-2026-000001" in text
+    assert "Bitte überweisen" not in text
+    assert "RF" not in text

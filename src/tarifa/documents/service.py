@@ -9,6 +9,7 @@ zone, as the invoice counted them. Rendering changes nothing; sending writes an 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from tarifa.documents.mail import (
 )
 from tarifa.documents.model import (
     DestinationUsage,
+    DocumentType,
     InvoiceDocument,
     ServiceUsage,
     UsageSummary,
@@ -46,7 +48,7 @@ from tarifa.documents.model import (
 from tarifa.documents.pdf import render_pdf
 from tarifa.documents.tiers import USAGE_KEY, usage_tiers
 from tarifa.errors import ConflictError, NotFoundError, ValidationError
-from tarifa.invoices.service import Invoice, Invoices
+from tarifa.invoices.service import CreditNote, Invoice, Invoices
 from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscription, Subscriptions
 
@@ -93,8 +95,36 @@ class Documents:
         return self._load(invoice).document
 
     def render(self, invoice: int | str, fmt: Format | str) -> bytes:
-        """One document of an invoice (named by its number or id) as bytes."""
+        """One document of an invoice (named by its number or id), or of a credit note
+        (named by its number), as bytes."""
+        if isinstance(invoice, str):
+            with self.db.transaction() as conn:
+                note = _credit_note_id(conn, invoice)
+            if note is not None:
+                return self.render_credit_note(note, fmt)
         return self._render(self._load(invoice), Format(fmt))
+
+    def render_credit_note(self, note_id: int, fmt: Format | str) -> bytes:
+        """A credit note as PDF, CSV or Factur-X (EN 16931 type 381, naming the invoice it
+        corrects); it has no usage of its own."""
+        wanted = Format(fmt)
+        if wanted is Format.USAGE:
+            raise ValidationError.single("format", "a credit note has no itemized usage")
+        invoices = Invoices(self.db, actor=self.actor)
+        note = invoices.credit_note(note_id)
+        original = invoices.get(note.invoice_id)
+        with self.db.transaction() as conn:
+            seller_row = queries.one(conn, _SQL["seller_code"], {"id": note.seller_id})
+        seller = Sellers(self.db, actor=self.actor).get(str(seller_row["code"]))
+        customer = Customers(self.db, actor=self.actor).get(note.account_id)
+        document = build_document(
+            _CreditNoteSource.of(note, original),
+            seller,
+            customer,
+            type_code=DocumentType.CREDIT_NOTE,
+            preceding_invoice=original.number,
+        )
+        return self._render(_Loaded(original, customer, document), wanted)
 
     def render_many(
         self,
@@ -312,6 +342,82 @@ class Documents:
             )
             for r in rows
         ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _CreditLine:
+    position: int
+    kind: str
+    description: str
+    service_start: dt.date
+    service_end: dt.date
+    quantity: Decimal | None
+    net: Decimal
+    tax_category: str
+    tax_percent: Decimal
+    tax_note: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _CreditNoteSource:
+    """A stored credit note in the shape documents are built from: the corrected invoice's
+    period, each line the service dates of the line it credits."""
+
+    id: int
+    currency: str
+    period_start: dt.date
+    period_end: dt.date
+    number: str
+    creditor_reference: str | None
+    issue_date: dt.date
+    due_date: dt.date | None
+    net: Decimal
+    tax: Decimal
+    total: Decimal
+    lines: tuple[_CreditLine, ...]
+
+    @classmethod
+    def of(cls, note: CreditNote, invoice: Invoice) -> _CreditNoteSource:
+        credited = {line.position: line for line in invoice.lines}
+        lines = []
+        for line in note.lines:
+            source = credited.get(line.invoice_position or 0)
+            lines.append(
+                _CreditLine(
+                    position=line.position,
+                    kind=source.kind if source else "credit_note",
+                    description=line.description,
+                    service_start=source.service_start if source else invoice.period_start,
+                    service_end=source.service_end if source else invoice.period_end,
+                    quantity=line.quantity,
+                    net=line.net,
+                    tax_category=line.tax_category,
+                    tax_percent=line.tax_percent,
+                    tax_note=line.tax_note,
+                )
+            )
+        return cls(
+            id=note.id,
+            currency=note.currency,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            number=note.number,
+            creditor_reference=None,
+            issue_date=note.issue_date,
+            due_date=None,
+            net=note.net,
+            tax=note.tax,
+            total=note.total,
+            lines=tuple(lines),
+        )
+
+
+def _credit_note_id(conn: Connection, number: str) -> int | None:
+    """The credit note numbered `number`, unless an invoice carries that number."""
+    if conn.execute(_SQL["invoices_by_number"], {"number": number}).fetchone() is not None:
+        return None
+    row = conn.execute(_SQL["credit_notes_by_number"], {"number": number}).fetchone()
+    return None if row is None else int(str(row["id"]))
 
 
 def _resolve(conn: Connection, invoice: int | str) -> int:

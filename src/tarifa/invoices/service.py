@@ -250,6 +250,12 @@ class Invoices:
             )
             return _load_credit_note(conn, note_id)
 
+    def credit_note(self, note_id: int) -> CreditNote:
+        with self.db.transaction() as conn:
+            if conn.execute(_SQL["credit_note_exists"], {"id": note_id}).fetchone() is None:
+                raise NotFoundError(f"no credit note {note_id}")
+            return _load_credit_note(conn, note_id)
+
     def credit_notes(self, invoice_id: int) -> list[CreditNote]:
         with self.db.transaction() as conn:
             rows: list[dict[str, Any]] = conn.execute(

@@ -53,3 +53,6 @@ LEFT JOIN rated_usage r ON r.usage_id = u.id AND r.started_at = u.started_at
 WHERE u.subscription_id = ANY(%(subscriptions)s)
   AND u.started_at >= %(starts)s AND u.started_at < %(ends)s
 ORDER BY u.started_at, u.id
+
+-- name: credit_notes_by_number
+SELECT id FROM credit_notes WHERE number = %(number)s ORDER BY id

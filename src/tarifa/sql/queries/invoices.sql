@@ -46,3 +46,6 @@ SELECT id FROM credit_notes WHERE invoice_id = %(id)s ORDER BY id
 INSERT INTO invoice_allocations (invoice_id, amount, source, reference, actor)
 VALUES (%(invoice_id)s, %(amount)s, %(source)s, %(reference)s, %(actor)s)
 RETURNING id
+
+-- name: credit_note_exists
+SELECT id FROM credit_notes WHERE id = %(id)s
