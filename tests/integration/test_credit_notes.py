@@ -149,3 +149,49 @@ def test_an_invoice_not_yet_due_with_nothing_paid_is_open(billing: Billing) -> N
     (draft,) = billing.invoices.bill("NOW", on=today.replace(day=1))
     final = billing.invoices.finalize(draft.id, issue_date=today)
     assert (final.state, final.balance) == ("open", final.total)
+
+
+def test_a_credit_note_beyond_what_is_due_becomes_credit_that_pays_the_next_invoice(
+    billing: Billing, invoice: Invoice
+) -> None:
+    """The 1 March invoice (11.89) is paid in full; crediting its activation (5.00 + 19 % =
+    5.95) afterwards gives the customer 5.95 of credit. Finalizing the 1 April invoice (no
+    usage, April's fee 4.99 + 0.95 = 5.94) applies 5.94 of it: nothing left to pay, 0.01
+    of credit left."""
+    billing.invoices.allocate(invoice.id, Decimal("11.89"))
+    billing.invoices.credit(invoice.id, positions=[2], reason="activation waived")
+    assert billing.invoices.available_credit("CN") == Decimal("5.95")
+    assert billing.invoices.get(invoice.id).state == "paid"
+    april = _on_april(billing)
+    final = billing.invoices.finalize(april.id, issue_date=D(2026, 4, 1))
+    assert (final.total, final.prepaid, final.balance, final.state) == (
+        Decimal("5.94"),
+        Decimal("5.94"),
+        Decimal("0.00"),
+        "paid",
+    )
+    assert billing.invoices.available_credit("CN") == Decimal("0.01")
+
+
+def test_an_invoice_that_gives_back_more_than_it_charges_becomes_customer_credit(
+    billing: Billing, invoice: Invoice
+) -> None:
+    """Cancelled from 17 March after March was billed in advance: the 1 April invoice
+    credits the fee's 15 of 31 days, 4.99 x 15/31 = 2.4145... -> -2.41 (VAT -0.46, total
+    -2.87); finalized, it owes nothing and the customer has 2.87 of credit."""
+    (sub,) = billing.subscriptions.of_account("CN")
+    billing.subscriptions.cancel(sub.id, on=D(2026, 3, 17))
+    april = _on_april(billing)
+    assert april.total == Decimal("-2.87")
+    final = billing.invoices.finalize(april.id, issue_date=D(2026, 4, 1))
+    assert (final.balance, final.state) == (Decimal("0"), "paid")
+    assert billing.invoices.available_credit("CN") == Decimal("2.87")
+    # Finalizing again grants nothing more.
+    billing.invoices.finalize(april.id)
+    assert billing.invoices.available_credit("CN") == Decimal("2.87")
+
+
+def _on_april(billing: Billing) -> Invoice:
+    (april,) = [i for i in billing.invoices.bill("CN", on=D(2026, 4, 1)) if i.status == "draft"]
+    assert april.billing_date == D(2026, 4, 1)
+    return april

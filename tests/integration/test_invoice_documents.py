@@ -278,3 +278,25 @@ def test_a_stored_credit_note_renders_as_a_type_381_document_naming_its_invoice(
     assert "INV-2026-000001" in text
     assert "Bitte überweisen" not in text
     assert "RF" not in text
+
+
+def test_an_invoice_paid_by_customer_credit_shows_it_prepaid_and_nothing_due(
+    finalized: tuple[Billing, Invoice],
+) -> None:
+    """INV-2026-000001 (6.53) paid, then credited in full: 6.53 of customer credit. The 1 May
+    invoice (April without usage, May's fee 4.99 + 0.95 = 5.94) is paid by 5.94 of it when
+    finalized: its Factur-X says prepaid 5.94 and 0.00 due (BR-CO-16 holds), and its PDF asks
+    for no transfer."""
+    billing, invoice = finalized
+    billing.invoices.allocate(invoice.id, invoice.total)
+    billing.invoices.credit(invoice.id, reason="contract rescinded")
+    drafted = billing.invoices.bill("MUC", on=D(2026, 5, 1))
+    (may,) = [i for i in drafted if i.billing_date == D(2026, 5, 1)]
+    final = billing.invoices.finalize(may.id, issue_date=D(2026, 5, 1))
+    assert (final.total, final.prepaid) == (Decimal("5.94"), Decimal("5.94"))
+    pdf = billing.documents.render(final.id, "facturx")
+    _name, xml = facturx.get_xml_from_pdf(io.BytesIO(pdf), check_xsd=True)
+    assert b"<ram:TotalPrepaidAmount>5.94</ram:TotalPrepaidAmount>" in xml
+    assert b"<ram:DuePayableAmount>0.00</ram:DuePayableAmount>" in xml
+    assert_valid_en16931(xml)
+    assert "Bitte überweisen" not in _text(billing.documents.render(final.id, "pdf"))

@@ -53,6 +53,7 @@ from tarifa.subscriptions.service import Subscription, cycle_for
 from tarifa.subscriptions.timeline import Change, ChangeKind, timeline
 
 _SQL = queries.load("bill_runs")
+_INVOICES = queries.load("invoices")
 #: How far back a bill run looks for usage that arrived after its period's invoice was final.
 LATE_USAGE_DAYS = 100
 _FEE_KINDS = {LineKind.RECURRING.value: ChargeKind.RECURRING, "one_time": ChargeKind.ONE_TIME}
@@ -529,8 +530,17 @@ def _finalize(
             "due_dates": [issued + dt.timedelta(days=terms[account]) for _, account, _ in due],
         },
     )
+    settle_credit(conn, [invoice_id for _, _, invoice_id in due], actor=ctx.actor)
     for _, account, _ in due:
         by_key[account].finalized += 1
+
+
+def settle_credit(conn: Connection, ids: Sequence[int], *, actor: str) -> None:
+    """After finalizing `ids`: those of zero or less give their credit to the customer, and
+    the customer's credit pays the others as far as it goes (allocations, oldest first)."""
+    params = {"ids": list(ids), "actor": actor}
+    conn.execute(_INVOICES["grant_invoice_credits"], params)
+    conn.execute(_INVOICES["apply_customer_credit"], params)
 
 
 def _audit(conn: Connection, ctx: RunContext, outcomes: Sequence[Outcome]) -> None:
@@ -565,4 +575,4 @@ def _reason(err: BaseException) -> str:
     return text[:500]
 
 
-__all__ = ["Outcome", "PlannedInvoice", "RunContext", "bill_batch"]
+__all__ = ["Outcome", "PlannedInvoice", "RunContext", "bill_batch", "settle_credit"]

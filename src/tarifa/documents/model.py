@@ -97,6 +97,8 @@ class InvoiceSource(Protocol):
     @property
     def total(self) -> Decimal: ...
     @property
+    def prepaid(self) -> Decimal: ...
+    @property
     def lines(self) -> Sequence[InvoiceLineSource]: ...
 
 
@@ -127,7 +129,7 @@ class Totals:
     net: Decimal
     tax: Decimal
     total: Decimal
-    #: Paid already (customer credit applied, EN 16931 BT-113); 0 until payments exist.
+    #: Paid already when issued: the customer credit applied to it (EN 16931 BT-113).
     prepaid: Decimal = Decimal(0)
 
     @property
@@ -239,6 +241,7 @@ def build_document(
         net=sum((t.taxable for t in summary), Decimal(0)),
         tax=sum((t.tax for t in summary), Decimal(0)),
         total=sum((t.taxable + t.tax for t in summary), Decimal(0)),
+        prepaid=invoice.prepaid,
     )
     stored = (invoice.net, invoice.tax, invoice.total)
     if (totals.net, totals.tax, totals.total) != stored:
@@ -248,6 +251,7 @@ def build_document(
     payment = None
     if (
         type_code is DocumentType.INVOICE
+        and totals.due > 0  # nothing to pay: an invoice settled by credit, or one that gives back
         and seller.iban
         and invoice.creditor_reference
         and invoice.due_date

@@ -375,6 +375,7 @@ class _CreditNoteSource:
     tax: Decimal
     total: Decimal
     lines: tuple[_CreditLine, ...]
+    prepaid: Decimal = Decimal(0)
 
     @classmethod
     def of(cls, note: CreditNote, invoice: Invoice) -> _CreditNoteSource:

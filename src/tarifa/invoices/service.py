@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tarifa.audit import record
-from tarifa.bill_runs.batch import RunContext, bill_batch
+from tarifa.bill_runs.batch import RunContext, bill_batch, settle_credit
 from tarifa.billing.taxes import TaxCategory, TaxedLine, tax_totals
 from tarifa.catalog import store as catalog_store
 from tarifa.customers.model import Customer
@@ -79,6 +79,8 @@ class Invoice:
     #: paid, overdue, void).
     credited: Decimal = Decimal(0)
     allocated: Decimal = Decimal(0)
+    #: The customer credit applied to it when it was finalized (EN 16931 BT-113).
+    prepaid: Decimal = Decimal(0)
     balance: Decimal = Decimal(0)
     state: str = "draft"
 
@@ -164,6 +166,7 @@ class Invoices:
                     "due_date": issued + dt.timedelta(days=customer.payment_terms_days),
                 },
             )
+            settle_credit(conn, [invoice_id], actor=self.actor)
             record(
                 conn,
                 actor=self.actor,
@@ -240,6 +243,20 @@ class Invoices:
                     _SQL["insert_credit_note_line"],
                     {"credit_note_id": note_id} | asdict(line),
                 )
+            # What was paid already comes back as customer credit (a refund is issue 6's).
+            beyond = totals.total.amount - invoice.balance
+            if beyond > 0:
+                conn.execute(
+                    _SQL["grant_credit_note_credit"],
+                    {
+                        "account_id": invoice.account_id,
+                        "currency": invoice.currency,
+                        "amount": beyond,
+                        "invoice_id": invoice.id,
+                        "credit_note_id": note_id,
+                        "actor": self.actor,
+                    },
+                )
             record(
                 conn,
                 actor=self.actor,
@@ -262,6 +279,17 @@ class Invoices:
                 _SQL["credit_notes_of_invoice"], {"id": invoice_id}
             ).fetchall()
             return [_load_credit_note(conn, int(r["id"])) for r in rows]
+
+    def available_credit(self, account: int | str) -> Decimal:
+        """The account's customer credit not yet used, in its currency."""
+        customer = _customer(self.db, self.actor, account)
+        with self.db.transaction() as conn:
+            row = queries.one(
+                conn,
+                _SQL["available_credit"],
+                {"account_id": customer.id, "currency": customer.currency},
+            )
+        return Decimal(row["available"])
 
     def allocate(
         self,
@@ -438,6 +466,7 @@ def _load(conn: Connection, invoice_id: int) -> Invoice:
         total=row["total"],
         credited=balance["credited"],
         allocated=balance["allocated"],
+        prepaid=balance["prepaid"],
         balance=balance["balance"],
         state=str(balance["state"]),
         lines=tuple(

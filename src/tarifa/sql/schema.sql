@@ -1784,6 +1784,40 @@ ALTER TABLE public.credit_notes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
 
 
 --
+-- Name: customer_credits; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.customer_credits (
+    id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    amount numeric NOT NULL,
+    source text NOT NULL,
+    invoice_id bigint,
+    credit_note_id bigint,
+    reference text,
+    granted_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT customer_credits_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT customer_credits_source_check CHECK ((source = ANY (ARRAY['invoice'::text, 'credit_note'::text, 'payment'::text])))
+);
+
+
+--
+-- Name: customer_credits_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.customer_credits ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.customer_credits_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: customers; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1976,7 +2010,8 @@ CREATE VIEW public.invoice_balances AS
  SELECT i.id AS invoice_id,
     COALESCE(c.credited, (0)::numeric) AS credited,
     COALESCE(a.allocated, (0)::numeric) AS allocated,
-    ((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)) AS balance,
+    COALESCE(a.prepaid, (0)::numeric) AS prepaid,
+    GREATEST(((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)), (0)::numeric) AS balance,
         CASE
             WHEN (i.status = 'draft'::text) THEN 'draft'::text
             WHEN ((i.total > (0)::numeric) AND (COALESCE(c.credited, (0)::numeric) = i.total)) THEN 'void'::text
@@ -1991,7 +2026,8 @@ CREATE VIEW public.invoice_balances AS
            FROM public.credit_notes
           GROUP BY credit_notes.invoice_id) c ON ((c.invoice_id = i.id)))
      LEFT JOIN ( SELECT invoice_allocations.invoice_id,
-            sum(invoice_allocations.amount) AS allocated
+            sum(invoice_allocations.amount) AS allocated,
+            sum(invoice_allocations.amount) FILTER (WHERE (invoice_allocations.source = 'customer_credit'::text)) AS prepaid
            FROM public.invoice_allocations
           GROUP BY invoice_allocations.invoice_id) a ON ((a.invoice_id = i.id)));
 
@@ -3100,6 +3136,14 @@ ALTER TABLE ONLY public.credit_notes
 
 
 --
+-- Name: customer_credits customer_credits_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_credits
+    ADD CONSTRAINT customer_credits_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: customers customers_external_id_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3567,6 +3611,20 @@ CREATE INDEX credit_notes_invoice ON public.credit_notes USING btree (invoice_id
 
 
 --
+-- Name: customer_credits_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX customer_credits_account ON public.customer_credits USING btree (account_id, currency);
+
+
+--
+-- Name: customer_credits_invoice; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX customer_credits_invoice ON public.customer_credits USING btree (invoice_id) WHERE (source = 'invoice'::text);
+
+
+--
 -- Name: customers_parent_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3962,6 +4020,30 @@ ALTER TABLE ONLY public.credit_notes
 
 ALTER TABLE ONLY public.credit_notes
     ADD CONSTRAINT credit_notes_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.sellers(id);
+
+
+--
+-- Name: customer_credits customer_credits_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_credits
+    ADD CONSTRAINT customer_credits_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: customer_credits customer_credits_credit_note_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_credits
+    ADD CONSTRAINT customer_credits_credit_note_id_fkey FOREIGN KEY (credit_note_id) REFERENCES public.credit_notes(id);
+
+
+--
+-- Name: customer_credits customer_credits_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_credits
+    ADD CONSTRAINT customer_credits_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
 
 
 --

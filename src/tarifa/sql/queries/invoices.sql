@@ -49,3 +49,55 @@ RETURNING id
 
 -- name: credit_note_exists
 SELECT id FROM credit_notes WHERE id = %(id)s
+
+-- name: grant_invoice_credits
+-- Finalized invoices of zero or less: what they give back becomes the customer's credit.
+INSERT INTO customer_credits (account_id, currency, amount, source, invoice_id, actor)
+SELECT account_id, currency, -total, 'invoice', id, %(actor)s
+FROM invoices
+WHERE id = ANY(%(ids)s) AND status = 'finalized' AND total < 0
+ON CONFLICT (invoice_id) WHERE source = 'invoice' DO NOTHING
+
+-- name: apply_customer_credit
+-- The accounts' customer credit allocated to their newly finalized invoices, oldest first,
+-- as far as it goes.
+WITH due AS (
+    SELECT i.id, i.account_id, i.currency, i.total,
+           coalesce(sum(i.total) OVER (PARTITION BY i.account_id, i.currency
+                                       ORDER BY i.billing_date, i.id
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+               AS before
+    FROM invoices i
+    WHERE i.id = ANY(%(ids)s) AND i.status = 'finalized' AND i.total > 0
+), available AS (
+    SELECT d.account_id, d.currency,
+           (SELECT coalesce(sum(c.amount), 0) FROM customer_credits c
+            WHERE c.account_id = d.account_id AND c.currency = d.currency)
+         - (SELECT coalesce(sum(a.amount), 0) FROM invoice_allocations a
+            JOIN invoices j ON j.id = a.invoice_id
+            WHERE j.account_id = d.account_id AND j.currency = d.currency
+              AND a.source = 'customer_credit') AS amount
+    FROM (SELECT DISTINCT account_id, currency FROM due) d
+    WHERE EXISTS (SELECT 1 FROM customer_credits c
+                  WHERE c.account_id = d.account_id AND c.currency = d.currency)
+)
+INSERT INTO invoice_allocations (invoice_id, amount, source, reference, actor)
+SELECT d.id, least(d.total, v.amount - d.before), 'customer_credit', 'customer credit',
+       %(actor)s
+FROM due d
+JOIN available v ON v.account_id = d.account_id AND v.currency = d.currency
+WHERE v.amount - d.before > 0
+
+-- name: grant_credit_note_credit
+INSERT INTO customer_credits (account_id, currency, amount, source, invoice_id, credit_note_id,
+                              actor)
+VALUES (%(account_id)s, %(currency)s, %(amount)s, 'credit_note', %(invoice_id)s,
+        %(credit_note_id)s, %(actor)s)
+
+-- name: available_credit
+SELECT (SELECT coalesce(sum(c.amount), 0) FROM customer_credits c
+        WHERE c.account_id = %(account_id)s AND c.currency = %(currency)s)
+     - (SELECT coalesce(sum(a.amount), 0) FROM invoice_allocations a
+        JOIN invoices j ON j.id = a.invoice_id
+        WHERE j.account_id = %(account_id)s AND j.currency = %(currency)s
+          AND a.source = 'customer_credit') AS available
