@@ -173,3 +173,13 @@ def test_two_runs_at_once_never_bill_an_account_twice(fresh_db: str) -> None:
     numbers = sorted(str(n) for *_, n in invoices if n is not None)
     assert numbers == [f"INV-2026-{n:06d}" for n in range(1, len(numbers) + 1)]
     assert sum(r.drafted for r in results) == 80
+
+
+def test_the_documents_of_a_run_are_its_finalized_invoices(billing: Billing) -> None:
+    _setup(billing, 2)
+    summary = billing.bill_runs.run(D(2026, 4, 1), finalize=True)
+    assert summary.run_id is not None
+    ids = billing.documents.finalized_of_bill_run(summary.run_id)
+    assert len(ids) == summary.finalized == 4
+    pdfs = [billing.documents.render(i, "pdf") for i in ids]
+    assert all(p.startswith(b"%PDF") for p in pdfs)

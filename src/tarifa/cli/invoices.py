@@ -157,15 +157,21 @@ def render(
 def render_all(
     account: str = typer.Option(None, help="Every finalized invoice of this account."),
     ids: list[int] = typer.Option(None, "--id", help="An invoice id (repeatable)."),
+    bill_run: int = typer.Option(None, "--bill-run", help="Every finalized invoice of a run."),
     formats: list[Format] = typer.Option(None, "--format", help="Repeatable; default pdf."),
     output: Path = typer.Option(..., "-o", "--output", help="The folder to write into."),
     as_json: bool = JsonOption,
 ) -> None:
     """Write the documents of many invoices: NUMBER.pdf, NUMBER.csv, NUMBER-facturx.pdf..."""
-    if (account is None) == (not ids):
-        raise ValidationError.single("--account", "give --account or --id, not both")
+    if sum((account is not None, bool(ids), bill_run is not None)) != 1:
+        raise ValidationError.single("--account", "give one of --account, --id or --bill-run")
     with connect(actor=actor()) as billing:
-        chosen = billing.documents.finalized_of_account(account) if account else ids
+        if account is not None:
+            chosen = billing.documents.finalized_of_account(account)
+        elif bill_run is not None:
+            chosen = billing.documents.finalized_of_bill_run(bill_run)
+        else:
+            chosen = ids
         written = billing.documents.render_many(chosen, output, formats or [Format.PDF])
     emit(
         [str(p) for p in written],

@@ -156,6 +156,14 @@ class Documents:
             ).fetchall()
             return [int(r["id"]) for r in rows]
 
+    def finalized_of_bill_run(self, run_id: int) -> list[int]:
+        """The ids of the finalized invoices a bill run made, by account and date."""
+        with self.db.transaction() as conn:
+            rows: list[dict[str, Any]] = conn.execute(
+                _SQL["finalized_of_bill_run"], {"run_id": run_id}
+            ).fetchall()
+            return [int(r["id"]) for r in rows]
+
     def send(self, invoice: int | str, smtp: SmtpSettings | None = None) -> list[str]:
         """E-mail the PDF and the Factur-X file to the customer's addresses; returns them.
         Settings default to TARIFA_SMTP_* (see :mod:`tarifa.documents.mail`)."""

@@ -56,3 +56,8 @@ ORDER BY u.started_at, u.id
 
 -- name: credit_notes_by_number
 SELECT id FROM credit_notes WHERE number = %(number)s ORDER BY id
+
+-- name: finalized_of_bill_run
+SELECT id FROM invoices
+WHERE bill_run_id = %(run_id)s AND status = 'finalized'
+ORDER BY account_id, billing_date, id
