@@ -225,6 +225,18 @@ def test_an_upgrade_mid_period_in_arrears_bills_each_plan_for_its_days(shop: Bil
     assert april.net == Decimal("46.00")
 
 
+def test_a_downgrade_mid_period_in_arrears_bills_each_plan_for_its_days(shop: Billing) -> None:
+    """Fees in arrears, Plus (62.00) from 1 March, Basic from 17 March: on 1 April Plus for
+    1 - 17 March, 62.00 x 16/31 = 32.00, and Basic for the rest, 31.00 x 15/31 = 15.00: net
+    47.00."""
+    _customer(shop, "ARR2")
+    sub = shop.subscriptions.create("ARR2", "plus-arrears", D(2026, 3, 1))
+    shop.subscriptions.change_plan(sub.id, "basic-arrears", on=D(2026, 3, 17))
+    (april,) = shop.invoices.bill("ARR2", on=D(2026, 4, 1))
+    assert sorted(line.net for line in april.lines) == [Decimal("15.00"), Decimal("32.00")]
+    assert april.net == Decimal("47.00")
+
+
 def test_a_cancellation_with_credit_gives_back_the_unused_days(shop: Billing) -> None:
     """Basic from 1 March, March billed 31.00 in advance, cancelled from 17 March: on 1 April
     15 of 31 days back, -15.00 (VAT -2.85, total -17.85), and nothing for April; no billing
