@@ -4,6 +4,7 @@ number and an RF reference, then frozen by the database."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from decimal import Decimal
@@ -13,8 +14,10 @@ import psycopg
 import pytest
 import yaml
 
+import tarifa
 from tarifa.errors import ValidationError
 from tarifa.facade import Billing
+from tarifa.rating.document import read_tariff
 
 pytestmark = pytest.mark.db
 
@@ -177,3 +180,82 @@ def test_usage_arriving_after_finalization_lands_on_the_next_invoice_labelled(
     muc.invoices.finalize(may.id, issue_date=D(2026, 5, 1))
     (june,) = muc.invoices.bill("MUC", on=D(2026, 6, 1))
     assert not [line for line in june.lines if "late usage" in line.description]
+
+
+RATED_PLAN = """
+products:
+  - {code: line, name: Line, service: recurring}
+  - {code: calls, name: Calls, service: voice}
+plans:
+  - code: rated
+    name: Rated calls
+    versions:
+      - effective_from: 2026-01-01
+        currencies: [EUR]
+        billing_period: monthly
+        charges:
+          - {code: fee, name: Line, kind: recurring, product: line,
+             pricing: {model: flat, amount: "1.00"}}
+          - {code: calls, name: Calls, kind: usage, product: calls, tariff: consumer-voice}
+"""
+
+
+def test_a_rerating_difference_of_an_invoiced_period_lands_on_the_next_invoice(
+    fresh_db: str,
+) -> None:
+    """Calls rated by examples/tariffs/mobile.yaml, billed on 1 April and finalized. The
+    tariff then gains a connect fee of 0.10 and March is rerated: the two calls cost 0.20
+    more. The finalized invoice is untouched; the 1 May invoice carries +0.20 for March,
+    labelled as late usage of 1 March - 1 April. (On a database of its own, each step
+    committed: what was rated after an invoice was final is told by the time it was
+    rated.)"""
+    with tarifa.connect(fresh_db, actor="test:rerate") as billing:
+        _rerated(billing)
+
+
+def _rerated(billing: Billing) -> None:
+    billing.rating.load(ROOT / "examples" / "tariffs" / "mobile.yaml")
+    billing.catalog.load_text(RATED_PLAN, name="rated.yaml")
+    billing.sellers.add(
+        yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
+    )
+    billing.taxes.load(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
+    billing.customers.create(
+        {
+            "external_id": "RR",
+            "kind": "person",
+            "legal_name": "Rita Rerate",
+            "country": "DE",
+            "currency": "EUR",
+            "time_zone": "Europe/Berlin",
+            "billing_cycle_day": 1,
+            "locale": "de-DE",
+        }
+    )
+    sub = billing.subscriptions.create("RR", "rated", D(2026, 3, 1))
+    billing.subscriptions.bind(
+        sub.id, "e164", "+4915112345678", dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    )
+    _calls(billing, 65, 65)
+    assert billing.rating.run().rated == 2
+    march, april = billing.invoices.bill("RR", on=D(2026, 4, 1))
+    for invoice in (march, april):
+        billing.invoices.finalize(invoice.id, issue_date=invoice.billing_date)
+    (calls,) = [line for line in april.lines if line.kind == "usage"]
+    tariff = read_tariff(ROOT / "examples" / "tariffs" / "mobile.yaml")
+    billing.rating.save(
+        dataclasses.replace(
+            tariff,
+            rates=tuple(dataclasses.replace(r, connect_fee=Decimal("0.10")) for r in tariff.rates),
+        )
+    )
+    report = billing.rating.rerate(
+        dt.datetime(2026, 3, 1, tzinfo=dt.UTC), dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+    )
+    assert report.difference == Decimal("0.20")
+    (may,) = billing.invoices.bill("RR", on=D(2026, 5, 1))
+    late = [line for line in may.lines if "late usage" in line.description]
+    assert [(ln.net, ln.service_start, ln.service_end) for ln in late] == [
+        (Decimal("0.20"), D(2026, 3, 1), D(2026, 4, 1))
+    ]
+    assert billing.invoices.get(april.id).lines[0].net == calls.net
