@@ -48,3 +48,9 @@ LEFT JOIN (SELECT invoice_id, sum(amount) AS allocated,
                   sum(amount) FILTER (WHERE source = 'customer_credit') AS prepaid
            FROM invoice_allocations GROUP BY invoice_id) a
     ON a.invoice_id = i.id;
+
+-- Invoices finalized before customer credit existed give theirs now.
+INSERT INTO customer_credits (account_id, currency, amount, source, invoice_id, actor)
+SELECT account_id, currency, -total, 'invoice', id, 'migration:0016'
+FROM invoices
+WHERE status = 'finalized' AND total < 0;
