@@ -15,6 +15,7 @@ from tarifa.db.settings import from_environment
 from tarifa.documents.service import Documents
 from tarifa.inventory.service import Inventory
 from tarifa.invoices.service import Invoices
+from tarifa.ledger import Ledger
 from tarifa.rating.service import Rating
 from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
@@ -40,6 +41,7 @@ class Billing:
         self.taxes = TaxRatesStore(db, actor=actor)
         self.bill_runs = BillRuns(db, actor=actor)
         self.documents = Documents(db, actor=actor)
+        self.ledger = Ledger(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

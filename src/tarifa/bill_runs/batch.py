@@ -47,6 +47,7 @@ from tarifa.customers.records import customer_from_row
 from tarifa.db import queries
 from tarifa.db.connection import Connection
 from tarifa.errors import TarifaError
+from tarifa.ledger import post
 from tarifa.money import Money, RoundingPolicy
 from tarifa.sellers.model import Seller, creditor_reference
 from tarifa.subscriptions.service import Subscription, cycle_for
@@ -468,6 +469,7 @@ def _write(conn: Connection, ctx: RunContext, outcomes: Sequence[Outcome]) -> No
     stored = {(int(r["account_id"]), r["billing_date"]): r for r in rows}
     conn.execute(_SQL["delete_lines"], {"ids": [int(r["id"]) for r in rows]})
     due: list[tuple[dt.date, int, int]] = []
+    charge_products = _charge_products(ctx.catalog)
     with conn.cursor().copy(_SQL["copy_lines"]) as copy:
         for invoice in invoices:
             row = stored.get((invoice.account_id, invoice.billing_date))
@@ -480,6 +482,7 @@ def _write(conn: Connection, ctx: RunContext, outcomes: Sequence[Outcome]) -> No
             if ctx.finalize_through is not None and invoice.billing_date <= ctx.finalize_through:
                 due.append((invoice.billing_date, invoice.account_id, invoice_id))
             decision = invoice.decision
+            products = _products(charge_products, invoice.lines)
             for position, line in enumerate(invoice.lines, start=1):
                 copy.write_row(
                     (
@@ -500,6 +503,7 @@ def _write(conn: Connection, ctx: RunContext, outcomes: Sequence[Outcome]) -> No
                         line.plan,
                         line.charge,
                         line.full.amount if line.full is not None else None,
+                        products.get(line.key),
                     )
                 )
     if due:
@@ -536,11 +540,37 @@ def _finalize(
 
 
 def settle_credit(conn: Connection, ids: Sequence[int], *, actor: str) -> None:
-    """After finalizing `ids`: those of zero or less give their credit to the customer, and
-    the customer's credit pays the others as far as it goes (allocations, oldest first)."""
+    """After finalizing `ids`: those of zero or less give their credit to the customer, the
+    customer's credit pays the others as far as it goes (allocations, oldest first), and all
+    of it is posted to the ledger."""
     params = {"ids": list(ids), "actor": actor}
     conn.execute(_INVOICES["grant_invoice_credits"], params)
     conn.execute(_INVOICES["apply_customer_credit"], params)
+    post(conn, ids, actor=actor)
+
+
+def _charge_products(catalog: Catalog) -> dict[tuple[str, str], str]:
+    """(plan, charge) -> the product its revenue is booked to."""
+    return {
+        (plan.code, charge.code): charge.product
+        for plan in catalog.plans
+        for version in plan.versions
+        for charge in version.charges
+    }
+
+
+def _products(of: dict[tuple[str, str], str], lines: Sequence[DraftLine]) -> dict[str, str]:
+    """The product of each line, by line key: its charge's; a discount's, the product of the
+    line it reduces; none for a minimum commitment (booked as "other")."""
+    found = {
+        line.key: of[(line.plan, line.charge)]
+        for line in lines
+        if line.plan is not None and line.charge is not None and (line.plan, line.charge) in of
+    }
+    for line in lines:
+        if line.applies_to is not None and line.applies_to in found:
+            found[line.key] = found[line.applies_to]
+    return found
 
 
 def _audit(conn: Connection, ctx: RunContext, outcomes: Sequence[Outcome]) -> None:

@@ -31,6 +31,7 @@ from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import ConflictError, NotFoundError, ValidationError
+from tarifa.ledger import post
 from tarifa.money import Money
 from tarifa.sellers.model import creditor_reference
 from tarifa.sellers.service import Sellers, next_invoice_number
@@ -257,6 +258,7 @@ class Invoices:
                         "actor": self.actor,
                     },
                 )
+            post(conn, [invoice.id], actor=self.actor)
             record(
                 conn,
                 actor=self.actor,
@@ -328,6 +330,7 @@ class Invoices:
                     "actor": self.actor,
                 },
             )
+            post(conn, [invoice_id], actor=self.actor)
             record(
                 conn,
                 actor=self.actor,

@@ -385,6 +385,180 @@ $$;
 
 
 --
+-- Name: journal_entry_balanced(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.journal_entry_balanced() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM journal_lines l
+        JOIN ledger_accounts a ON a.id = l.ledger_account_id
+        WHERE l.entry_id = NEW.entry_id
+        GROUP BY a.currency
+        HAVING sum(l.debit) <> sum(l.credit)
+    ) THEN
+        RAISE EXCEPTION 'journal entry % does not balance', NEW.entry_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: ledger_post(bigint[], text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ledger_post(p_invoices bigint[], p_actor text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    posted integer;
+BEGIN
+    CREATE TEMPORARY TABLE IF NOT EXISTS ledger_amounts (
+        source_kind text,
+        source_id   bigint,
+        invoice_id  bigint,
+        effective   date,
+        description text,
+        kind        text,
+        currency    char(3),
+        subject     text,
+        customer_id bigint,
+        tagged      bigint,
+        amount      numeric
+    ) ON COMMIT DROP;
+    TRUNCATE ledger_amounts;
+
+    -- Invoices.
+    WITH inv AS (
+        SELECT i.id, i.account_id, i.currency, i.total, i.tax, i.issue_date, i.number,
+               c.country
+        FROM invoices i
+        JOIN customers c ON c.id = i.account_id
+        WHERE i.id = ANY(p_invoices) AND i.status = 'finalized'
+          AND NOT EXISTS (SELECT 1 FROM journal_entries e
+                          WHERE e.invoice_id = i.id AND e.kind = 'invoice')
+    )
+    INSERT INTO ledger_amounts
+    SELECT 'invoice', id, id, issue_date, 'invoice ' || number,
+           CASE WHEN total >= 0 THEN 'receivable' ELSE 'customer_credit' END,
+           currency, account_id::text, account_id,
+           CASE WHEN total >= 0 THEN id END, total
+    FROM inv
+    UNION ALL
+    SELECT 'invoice', inv.id, inv.id, inv.issue_date, 'invoice ' || inv.number, 'revenue',
+           inv.currency, coalesce(l.product, 'other'), NULL::bigint, NULL::bigint, -sum(l.net)
+    FROM inv JOIN invoice_lines l ON l.invoice_id = inv.id
+    GROUP BY inv.id, inv.issue_date, inv.number, inv.currency, coalesce(l.product, 'other')
+    UNION ALL
+    SELECT 'invoice', id, id, issue_date, 'invoice ' || number, 'tax_payable', currency,
+           country, NULL::bigint, NULL::bigint, -tax
+    FROM inv;
+
+    -- Credit notes.
+    WITH note AS (
+        SELECT n.id, n.invoice_id, n.account_id, n.currency, n.total, n.tax, n.issue_date,
+               n.number, c.country,
+               coalesce((SELECT sum(k.amount) FROM customer_credits k
+                         WHERE k.credit_note_id = n.id), 0) AS beyond
+        FROM credit_notes n
+        JOIN customers c ON c.id = n.account_id
+        WHERE n.invoice_id = ANY(p_invoices)
+          AND NOT EXISTS (SELECT 1 FROM journal_entries e
+                          WHERE e.credit_note_id = n.id AND e.kind = 'credit_note')
+    )
+    INSERT INTO ledger_amounts
+    SELECT 'credit_note', note.id, note.invoice_id, note.issue_date,
+           'credit note ' || note.number, 'revenue', note.currency,
+           coalesce(il.product, 'other'), NULL::bigint, NULL::bigint, sum(nl.net)
+    FROM note
+    JOIN credit_note_lines nl ON nl.credit_note_id = note.id
+    LEFT JOIN invoice_lines il
+        ON il.invoice_id = note.invoice_id AND il.position = nl.invoice_position
+    GROUP BY note.id, note.invoice_id, note.issue_date, note.number, note.currency,
+             coalesce(il.product, 'other')
+    UNION ALL
+    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number, 'tax_payable',
+           currency, country, NULL::bigint, NULL::bigint, tax
+    FROM note
+    UNION ALL
+    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number, 'receivable',
+           currency, account_id::text, account_id, invoice_id, -(total - beyond)
+    FROM note
+    UNION ALL
+    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number,
+           'customer_credit', currency, account_id::text, account_id, NULL::bigint, -beyond
+    FROM note;
+
+    -- Allocations.
+    WITH alloc AS (
+        SELECT a.id, a.invoice_id, a.amount, a.source, a.allocated_at, i.account_id,
+               i.currency, i.number
+        FROM invoice_allocations a
+        JOIN invoices i ON i.id = a.invoice_id
+        WHERE a.invoice_id = ANY(p_invoices)
+          AND NOT EXISTS (SELECT 1 FROM journal_entries e
+                          WHERE e.allocation_id = a.id AND e.kind = 'allocation')
+    )
+    INSERT INTO ledger_amounts
+    SELECT 'allocation', id, invoice_id, allocated_at::date,
+           replace(source, '_', ' ') || ' for invoice ' || number,
+           CASE source WHEN 'payment' THEN 'cash' ELSE 'customer_credit' END, currency,
+           CASE source WHEN 'payment' THEN 'bank' ELSE account_id::text END,
+           CASE source WHEN 'payment' THEN NULL ELSE account_id END, NULL::bigint, amount
+    FROM alloc
+    UNION ALL
+    SELECT 'allocation', id, invoice_id, allocated_at::date,
+           replace(source, '_', ' ') || ' for invoice ' || number, 'receivable', currency,
+           account_id::text, account_id, invoice_id, -amount
+    FROM alloc;
+
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    SELECT DISTINCT kind, currency, subject, customer_id FROM ledger_amounts
+    ORDER BY 1, 2, 3
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+    -- Accounts are taken in a fixed order (shared locks: posters never wait for each other,
+    -- and an account cannot go away under an entry).
+    PERFORM 1 FROM ledger_accounts a
+    WHERE (a.kind, a.currency, a.subject) IN (SELECT kind, currency, subject FROM ledger_amounts)
+    ORDER BY a.id
+    FOR KEY SHARE;
+
+    WITH entries AS (
+        INSERT INTO journal_entries (kind, invoice_id, credit_note_id, allocation_id,
+                                     effective_date, description, actor)
+        SELECT DISTINCT source_kind, invoice_id,
+               CASE WHEN source_kind = 'credit_note' THEN source_id END,
+               CASE WHEN source_kind = 'allocation' THEN source_id END,
+               effective, description, p_actor
+        FROM ledger_amounts
+        RETURNING id, kind,
+                  CASE kind WHEN 'invoice' THEN invoice_id
+                            WHEN 'credit_note' THEN credit_note_id
+                            ELSE allocation_id END AS source_id
+    ), lines AS (
+        INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit,
+                                   credit)
+        SELECT e.id,
+               row_number() OVER (PARTITION BY e.id ORDER BY la.amount DESC, a.id),
+               a.id, la.tagged, greatest(la.amount, 0), greatest(-la.amount, 0)
+        FROM entries e
+        JOIN ledger_amounts la ON la.source_kind = e.kind AND la.source_id = e.source_id
+        JOIN ledger_accounts a
+            ON a.kind = la.kind AND a.currency = la.currency AND a.subject = la.subject
+        WHERE la.amount <> 0
+        RETURNING 1
+    )
+    SELECT count(*) INTO posted FROM entries;
+    RETURN posted;
+END;
+$$;
+
+
+--
 -- Name: rating_create_todo(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2054,6 +2228,7 @@ CREATE TABLE public.invoice_lines (
     plan text,
     charge text,
     full_amount numeric,
+    product text,
     CONSTRAINT invoice_lines_category_check CHECK ((tax_category = ANY (ARRAY['S'::text, 'AE'::text, 'O'::text, 'E'::text])))
 );
 
@@ -2076,6 +2251,83 @@ CREATE TABLE public.invoice_number_counters (
 
 ALTER TABLE public.invoices ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.invoices_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: journal_entries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.journal_entries (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    invoice_id bigint,
+    credit_note_id bigint,
+    allocation_id bigint,
+    effective_date date NOT NULL,
+    description text NOT NULL,
+    posted_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT journal_entries_kind_check CHECK ((kind = ANY (ARRAY['invoice'::text, 'credit_note'::text, 'allocation'::text, 'payment'::text, 'refund'::text, 'chargeback'::text, 'write_off'::text])))
+);
+
+
+--
+-- Name: journal_entries_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.journal_entries ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.journal_entries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: journal_lines; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.journal_lines (
+    entry_id bigint NOT NULL,
+    "position" integer NOT NULL,
+    ledger_account_id bigint NOT NULL,
+    invoice_id bigint,
+    debit numeric DEFAULT 0 NOT NULL,
+    credit numeric DEFAULT 0 NOT NULL,
+    CONSTRAINT journal_lines_side_check CHECK (((debit >= (0)::numeric) AND (credit >= (0)::numeric) AND ((debit > (0)::numeric) <> (credit > (0)::numeric))))
+);
+
+
+--
+-- Name: ledger_accounts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.ledger_accounts (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    currency character(3) NOT NULL,
+    subject text NOT NULL,
+    customer_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ledger_accounts_customer_check CHECK (((kind = ANY (ARRAY['receivable'::text, 'customer_credit'::text])) = (customer_id IS NOT NULL))),
+    CONSTRAINT ledger_accounts_kind_check CHECK ((kind = ANY (ARRAY['receivable'::text, 'customer_credit'::text, 'revenue'::text, 'tax_payable'::text, 'cash'::text, 'refunds'::text, 'write_offs'::text])))
+);
+
+
+--
+-- Name: ledger_accounts_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.ledger_accounts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.ledger_accounts_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -3240,6 +3492,38 @@ ALTER TABLE ONLY public.invoices
 
 
 --
+-- Name: journal_entries journal_entries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_entries
+    ADD CONSTRAINT journal_entries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: journal_lines journal_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_lines
+    ADD CONSTRAINT journal_lines_pkey PRIMARY KEY (entry_id, "position");
+
+
+--
+-- Name: ledger_accounts ledger_accounts_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_accounts
+    ADD CONSTRAINT ledger_accounts_key UNIQUE (kind, currency, subject);
+
+
+--
+-- Name: ledger_accounts ledger_accounts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_accounts
+    ADD CONSTRAINT ledger_accounts_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: rated_usage rated_usage_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3660,6 +3944,41 @@ CREATE INDEX invoices_bill_run ON public.invoices USING btree (bill_run_id) WHER
 
 
 --
+-- Name: journal_entries_allocation; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX journal_entries_allocation ON public.journal_entries USING btree (allocation_id) WHERE (kind = 'allocation'::text);
+
+
+--
+-- Name: journal_entries_credit_note; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX journal_entries_credit_note ON public.journal_entries USING btree (credit_note_id) WHERE (kind = 'credit_note'::text);
+
+
+--
+-- Name: journal_entries_invoice; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX journal_entries_invoice ON public.journal_entries USING btree (invoice_id) WHERE (kind = 'invoice'::text);
+
+
+--
+-- Name: journal_lines_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journal_lines_account ON public.journal_lines USING btree (ledger_account_id);
+
+
+--
+-- Name: journal_lines_invoice; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journal_lines_invoice ON public.journal_lines USING btree (invoice_id) WHERE (invoice_id IS NOT NULL);
+
+
+--
 -- Name: rating_batches_open; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3853,6 +4172,27 @@ CREATE TRIGGER invoice_lines_frozen_update AFTER UPDATE ON public.invoice_lines 
 --
 
 CREATE TRIGGER invoices_frozen BEFORE DELETE OR UPDATE ON public.invoices FOR EACH ROW EXECUTE FUNCTION public.invoices_frozen();
+
+
+--
+-- Name: journal_entries journal_entries_frozen; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_entries_frozen BEFORE DELETE OR UPDATE ON public.journal_entries FOR EACH ROW EXECUTE FUNCTION public.invoices_documents_frozen();
+
+
+--
+-- Name: journal_lines journal_lines_balanced; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER journal_lines_balanced AFTER INSERT ON public.journal_lines DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.journal_entry_balanced();
+
+
+--
+-- Name: journal_lines journal_lines_frozen; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journal_lines_frozen BEFORE DELETE OR UPDATE ON public.journal_lines FOR EACH ROW EXECUTE FUNCTION public.invoices_documents_frozen();
 
 
 --
@@ -4132,6 +4472,62 @@ ALTER TABLE ONLY public.invoices
 
 ALTER TABLE ONLY public.invoices
     ADD CONSTRAINT invoices_seller_id_fkey FOREIGN KEY (seller_id) REFERENCES public.sellers(id);
+
+
+--
+-- Name: journal_entries journal_entries_allocation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_entries
+    ADD CONSTRAINT journal_entries_allocation_id_fkey FOREIGN KEY (allocation_id) REFERENCES public.invoice_allocations(id);
+
+
+--
+-- Name: journal_entries journal_entries_credit_note_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_entries
+    ADD CONSTRAINT journal_entries_credit_note_id_fkey FOREIGN KEY (credit_note_id) REFERENCES public.credit_notes(id);
+
+
+--
+-- Name: journal_entries journal_entries_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_entries
+    ADD CONSTRAINT journal_entries_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
+
+
+--
+-- Name: journal_lines journal_lines_entry_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_lines
+    ADD CONSTRAINT journal_lines_entry_id_fkey FOREIGN KEY (entry_id) REFERENCES public.journal_entries(id);
+
+
+--
+-- Name: journal_lines journal_lines_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_lines
+    ADD CONSTRAINT journal_lines_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
+
+
+--
+-- Name: journal_lines journal_lines_ledger_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_lines
+    ADD CONSTRAINT journal_lines_ledger_account_id_fkey FOREIGN KEY (ledger_account_id) REFERENCES public.ledger_accounts(id);
+
+
+--
+-- Name: ledger_accounts ledger_accounts_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ledger_accounts
+    ADD CONSTRAINT ledger_accounts_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers(id);
 
 
 --

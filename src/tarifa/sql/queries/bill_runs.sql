@@ -84,7 +84,7 @@ DELETE FROM invoice_lines WHERE invoice_id = ANY(%(ids)s)
 -- name: copy_lines
 COPY invoice_lines (invoice_id, position, subscription_id, kind, key, description,
                     service_start, service_end, quantity, amount, net, tax_category,
-                    tax_percent, tax_note, plan, charge, full_amount) FROM STDIN
+                    tax_percent, tax_note, plan, charge, full_amount, product) FROM STDIN
 
 -- name: delete_drafts
 -- Drafts of dates that no longer owe anything (a subscription cancelled back to before).

@@ -1,0 +1,192 @@
+-- The double-entry ledger: balance, immutability and posting (DOMAIN.md "Ledger and audit";
+-- tables in migrations/0017_create_ledger.sql, the pure twin in src/tarifa/ledger/postings.py).
+
+-- An entry balances in every currency, checked when the transaction commits (its lines go
+-- in over several statements).
+CREATE OR REPLACE FUNCTION journal_entry_balanced() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM journal_lines l
+        JOIN ledger_accounts a ON a.id = l.ledger_account_id
+        WHERE l.entry_id = NEW.entry_id
+        GROUP BY a.currency
+        HAVING sum(l.debit) <> sum(l.credit)
+    ) THEN
+        RAISE EXCEPTION 'journal entry % does not balance', NEW.entry_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+DROP TRIGGER IF EXISTS journal_lines_balanced ON journal_lines;
+CREATE CONSTRAINT TRIGGER journal_lines_balanced
+AFTER INSERT ON journal_lines
+DEFERRABLE INITIALLY DEFERRED
+FOR EACH ROW EXECUTE FUNCTION journal_entry_balanced();
+
+-- Posted is posted: a mistake is corrected by a new entry, never by editing one.
+CREATE OR REPLACE TRIGGER journal_entries_frozen
+BEFORE UPDATE OR DELETE ON journal_entries
+FOR EACH ROW EXECUTE FUNCTION invoices_documents_frozen();
+CREATE OR REPLACE TRIGGER journal_lines_frozen
+BEFORE UPDATE OR DELETE ON journal_lines
+FOR EACH ROW EXECUTE FUNCTION invoices_documents_frozen();
+
+-- Post what the given invoices have not posted yet: each finalized invoice, its credit notes
+-- and its allocations, one entry each, in the caller's transaction. Signed amounts, debit
+-- positive:
+--   invoice      receivable +total (an invoice of less than zero: customer credit), revenue
+--                per product -net, VAT payable of the customer's country -tax;
+--   credit note  revenue per credited line's product +net, VAT payable +tax, receivable
+--                -(total - what went beyond the balance), customer credit -that beyond;
+--   allocation   cash (a payment) or customer credit +amount, receivable -amount.
+-- Receivable amounts name their invoice (aging). Returns the number of entries posted.
+CREATE OR REPLACE FUNCTION ledger_post(p_invoices bigint[], p_actor text)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    posted integer;
+BEGIN
+    CREATE TEMPORARY TABLE IF NOT EXISTS ledger_amounts (
+        source_kind text,
+        source_id   bigint,
+        invoice_id  bigint,
+        effective   date,
+        description text,
+        kind        text,
+        currency    char(3),
+        subject     text,
+        customer_id bigint,
+        tagged      bigint,
+        amount      numeric
+    ) ON COMMIT DROP;
+    TRUNCATE ledger_amounts;
+
+    -- Invoices.
+    WITH inv AS (
+        SELECT i.id, i.account_id, i.currency, i.total, i.tax, i.issue_date, i.number,
+               c.country
+        FROM invoices i
+        JOIN customers c ON c.id = i.account_id
+        WHERE i.id = ANY(p_invoices) AND i.status = 'finalized'
+          AND NOT EXISTS (SELECT 1 FROM journal_entries e
+                          WHERE e.invoice_id = i.id AND e.kind = 'invoice')
+    )
+    INSERT INTO ledger_amounts
+    SELECT 'invoice', id, id, issue_date, 'invoice ' || number,
+           CASE WHEN total >= 0 THEN 'receivable' ELSE 'customer_credit' END,
+           currency, account_id::text, account_id,
+           CASE WHEN total >= 0 THEN id END, total
+    FROM inv
+    UNION ALL
+    SELECT 'invoice', inv.id, inv.id, inv.issue_date, 'invoice ' || inv.number, 'revenue',
+           inv.currency, coalesce(l.product, 'other'), NULL::bigint, NULL::bigint, -sum(l.net)
+    FROM inv JOIN invoice_lines l ON l.invoice_id = inv.id
+    GROUP BY inv.id, inv.issue_date, inv.number, inv.currency, coalesce(l.product, 'other')
+    UNION ALL
+    SELECT 'invoice', id, id, issue_date, 'invoice ' || number, 'tax_payable', currency,
+           country, NULL::bigint, NULL::bigint, -tax
+    FROM inv;
+
+    -- Credit notes.
+    WITH note AS (
+        SELECT n.id, n.invoice_id, n.account_id, n.currency, n.total, n.tax, n.issue_date,
+               n.number, c.country,
+               coalesce((SELECT sum(k.amount) FROM customer_credits k
+                         WHERE k.credit_note_id = n.id), 0) AS beyond
+        FROM credit_notes n
+        JOIN customers c ON c.id = n.account_id
+        WHERE n.invoice_id = ANY(p_invoices)
+          AND NOT EXISTS (SELECT 1 FROM journal_entries e
+                          WHERE e.credit_note_id = n.id AND e.kind = 'credit_note')
+    )
+    INSERT INTO ledger_amounts
+    SELECT 'credit_note', note.id, note.invoice_id, note.issue_date,
+           'credit note ' || note.number, 'revenue', note.currency,
+           coalesce(il.product, 'other'), NULL::bigint, NULL::bigint, sum(nl.net)
+    FROM note
+    JOIN credit_note_lines nl ON nl.credit_note_id = note.id
+    LEFT JOIN invoice_lines il
+        ON il.invoice_id = note.invoice_id AND il.position = nl.invoice_position
+    GROUP BY note.id, note.invoice_id, note.issue_date, note.number, note.currency,
+             coalesce(il.product, 'other')
+    UNION ALL
+    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number, 'tax_payable',
+           currency, country, NULL::bigint, NULL::bigint, tax
+    FROM note
+    UNION ALL
+    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number, 'receivable',
+           currency, account_id::text, account_id, invoice_id, -(total - beyond)
+    FROM note
+    UNION ALL
+    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number,
+           'customer_credit', currency, account_id::text, account_id, NULL::bigint, -beyond
+    FROM note;
+
+    -- Allocations.
+    WITH alloc AS (
+        SELECT a.id, a.invoice_id, a.amount, a.source, a.allocated_at, i.account_id,
+               i.currency, i.number
+        FROM invoice_allocations a
+        JOIN invoices i ON i.id = a.invoice_id
+        WHERE a.invoice_id = ANY(p_invoices)
+          AND NOT EXISTS (SELECT 1 FROM journal_entries e
+                          WHERE e.allocation_id = a.id AND e.kind = 'allocation')
+    )
+    INSERT INTO ledger_amounts
+    SELECT 'allocation', id, invoice_id, allocated_at::date,
+           replace(source, '_', ' ') || ' for invoice ' || number,
+           CASE source WHEN 'payment' THEN 'cash' ELSE 'customer_credit' END, currency,
+           CASE source WHEN 'payment' THEN 'bank' ELSE account_id::text END,
+           CASE source WHEN 'payment' THEN NULL ELSE account_id END, NULL::bigint, amount
+    FROM alloc
+    UNION ALL
+    SELECT 'allocation', id, invoice_id, allocated_at::date,
+           replace(source, '_', ' ') || ' for invoice ' || number, 'receivable', currency,
+           account_id::text, account_id, invoice_id, -amount
+    FROM alloc;
+
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    SELECT DISTINCT kind, currency, subject, customer_id FROM ledger_amounts
+    ORDER BY 1, 2, 3
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+    -- Accounts are taken in a fixed order (shared locks: posters never wait for each other,
+    -- and an account cannot go away under an entry).
+    PERFORM 1 FROM ledger_accounts a
+    WHERE (a.kind, a.currency, a.subject) IN (SELECT kind, currency, subject FROM ledger_amounts)
+    ORDER BY a.id
+    FOR KEY SHARE;
+
+    WITH entries AS (
+        INSERT INTO journal_entries (kind, invoice_id, credit_note_id, allocation_id,
+                                     effective_date, description, actor)
+        SELECT DISTINCT source_kind, invoice_id,
+               CASE WHEN source_kind = 'credit_note' THEN source_id END,
+               CASE WHEN source_kind = 'allocation' THEN source_id END,
+               effective, description, p_actor
+        FROM ledger_amounts
+        RETURNING id, kind,
+                  CASE kind WHEN 'invoice' THEN invoice_id
+                            WHEN 'credit_note' THEN credit_note_id
+                            ELSE allocation_id END AS source_id
+    ), lines AS (
+        INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit,
+                                   credit)
+        SELECT e.id,
+               row_number() OVER (PARTITION BY e.id ORDER BY la.amount DESC, a.id),
+               a.id, la.tagged, greatest(la.amount, 0), greatest(-la.amount, 0)
+        FROM entries e
+        JOIN ledger_amounts la ON la.source_kind = e.kind AND la.source_id = e.source_id
+        JOIN ledger_accounts a
+            ON a.kind = la.kind AND a.currency = la.currency AND a.subject = la.subject
+        WHERE la.amount <> 0
+        RETURNING 1
+    )
+    SELECT count(*) INTO posted FROM entries;
+    RETURN posted;
+END;
+$$;

@@ -1,0 +1,70 @@
+"""`tarifa ledger balance|trial-balance` and `tarifa reports aging` in a subprocess."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tarifa.facade import connect
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.db
+def test_balances_the_trial_balance_and_the_aging_come_from_the_ledger(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    """Mobile S from 1 March, billed and finalized on 1 April: 11.89 (1 March: fee 4.99,
+    activation 5.00, VAT 1.90) and 5.94 (1 April: no usage, April's fee 4.99, VAT 0.95), both
+    due 30 days after 1 April: 17.83 owed, current on 1 May, 1-30 days on 15 May."""
+    with connect(fresh_db, actor="test:pytest") as billing:
+        billing.catalog.load(ROOT / "examples" / "catalog" / "mobile.yaml")
+        billing.sellers.add(
+            yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
+        )
+        billing.taxes.load(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
+        billing.customers.create(
+            {
+                "external_id": "CLI",
+                "kind": "person",
+                "legal_name": "Carla Lind",
+                "country": "DE",
+                "currency": "EUR",
+                "time_zone": "Europe/Berlin",
+                "billing_cycle_day": 1,
+                "locale": "de-DE",
+            }
+        )
+        billing.subscriptions.create("CLI", "mobile-s", dt.date(2026, 3, 1))
+        billing.bill_runs.run(dt.date(2026, 4, 1), finalize=True)
+    env = os.environ | {"TARIFA_DATABASE_URL": fresh_db, "TARIFA_HOME": str(tmp_path / "x")}
+
+    def run(*args: str) -> object:
+        out = subprocess.run(
+            [sys.executable, "-m", "tarifa", *args, "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return json.loads(out.stdout, parse_float=Decimal)
+
+    assert run("ledger", "balance", "CLI") == [
+        {"currency": "EUR", "receivable": "17.83", "credit": "0", "owed": "17.83"}
+    ]
+    rows = run("ledger", "trial-balance")
+    assert isinstance(rows, list)
+    assert sum(Decimal(r["debit"]) for r in rows) == sum(Decimal(r["credit"]) for r in rows)
+    (current,) = run("reports", "aging", "--date", "2026-05-01")  # type: ignore[misc]
+    (late,) = run("reports", "aging", "--date", "2026-05-15")  # type: ignore[misc]
+    assert (current["current"], current["total"]) == ("17.83", "17.83")
+    assert (late["days_1_30"], late["current"]) == ("17.83", "0")
