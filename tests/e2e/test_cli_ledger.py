@@ -68,3 +68,44 @@ def test_balances_the_trial_balance_and_the_aging_come_from_the_ledger(
     (late,) = run("reports", "aging", "--date", "2026-05-15")  # type: ignore[misc]
     assert (current["current"], current["total"]) == ("17.83", "17.83")
     assert (late["days_1_30"], late["current"]) == ("17.83", "0")
+
+
+@pytest.mark.db
+def test_payment_methods_are_added_listed_and_refused_from_the_command_line(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    with connect(fresh_db, actor="test:pytest") as billing:
+        billing.customers.create(
+            {
+                "external_id": "PMC",
+                "kind": "person",
+                "legal_name": "Pia Muster",
+                "country": "DE",
+                "currency": "EUR",
+                "time_zone": "Europe/Berlin",
+                "billing_cycle_day": 1,
+                "locale": "de-DE",
+            }
+        )
+    env = os.environ | {"TARIFA_DATABASE_URL": fresh_db, "TARIFA_HOME": str(tmp_path / "x")}
+
+    def tarifa(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "tarifa", "payment-methods", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == expect, done.stdout + done.stderr
+        return done
+
+    tarifa("add", "PMC", "--kind", "card", "--gateway", "sandbox", "--token", "pm_card_visa",
+           "--brand", "visa", "--last4", "4242", "--exp", "12/2030")  # fmt: skip
+    refused = tarifa("add", "PMC", "--kind", "card", "--gateway", "sandbox", "--token",
+                     "4242424242424242", "--brand", "visa", "--last4", "4242", "--exp",
+                     "12/2030", expect=1)  # fmt: skip
+    assert "token: holds a card number" in refused.stderr
+    (method,) = json.loads(tarifa("list", "PMC", "--json").stdout)
+    assert (method["display"], method["is_default"]) == ("visa •••• 4242 (12/2030)", True)

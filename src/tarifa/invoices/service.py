@@ -33,6 +33,8 @@ from tarifa.db.connection import Connection, Database
 from tarifa.errors import ConflictError, NotFoundError, ValidationError
 from tarifa.ledger import post
 from tarifa.money import Money
+from tarifa.payments.cards import contains_card_number
+from tarifa.payments.methods import CARD_NUMBER_REASON
 from tarifa.sellers.model import creditor_reference
 from tarifa.sellers.service import Sellers, next_invoice_number
 from tarifa.taxes.service import current_rates
@@ -196,6 +198,8 @@ class Invoices:
             raise ValidationError.single("amount", "give line positions or an amount, not both")
         if not reason or not reason.strip():
             raise ValidationError.single("reason", "is required")
+        if contains_card_number(reason):
+            raise ValidationError.single("reason", CARD_NUMBER_REASON)
         with self.db.transaction() as conn:
             row = conn.execute(_SQL["lock_invoice"], {"id": invoice_id}).fetchone()
             if row is None:
@@ -305,6 +309,8 @@ class Invoices:
         more than its balance. The invoice stays frozen: its state is derived."""
         if source not in ("payment", "customer_credit"):
             raise ValidationError.single("source", "must be payment or customer_credit")
+        if reference is not None and contains_card_number(reference):
+            raise ValidationError.single("reference", CARD_NUMBER_REASON)
         with self.db.transaction() as conn:
             row = conn.execute(_SQL["lock_invoice"], {"id": invoice_id}).fetchone()
             if row is None:

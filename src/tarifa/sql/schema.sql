@@ -2337,6 +2337,53 @@ ALTER TABLE public.ledger_accounts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
 
 
 --
+-- Name: payment_methods; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.payment_methods (
+    id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    kind text NOT NULL,
+    is_default boolean DEFAULT false NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    gateway text,
+    token text,
+    brand text,
+    last4 character(4),
+    exp_month smallint,
+    exp_year smallint,
+    iban text,
+    bic text,
+    mandate_id text,
+    mandate_signed_on date,
+    sequence text,
+    label text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT payment_methods_card_check CHECK (((kind <> 'card'::text) OR ((gateway IS NOT NULL) AND (token IS NOT NULL) AND (brand IS NOT NULL) AND (last4 ~ '^[0-9]{4}$'::text) AND ((exp_month >= 1) AND (exp_month <= 12)) AND (exp_year >= 2000)))),
+    CONSTRAINT payment_methods_default_check CHECK (((NOT is_default) OR (status = 'active'::text))),
+    CONSTRAINT payment_methods_kind_check CHECK ((kind = ANY (ARRAY['card'::text, 'sepa_debit'::text, 'bank_transfer'::text]))),
+    CONSTRAINT payment_methods_revoked_check CHECK (((status = 'revoked'::text) = (revoked_at IS NOT NULL))),
+    CONSTRAINT payment_methods_sepa_check CHECK (((kind <> 'sepa_debit'::text) OR ((iban IS NOT NULL) AND (mandate_id IS NOT NULL) AND (mandate_signed_on IS NOT NULL) AND (sequence = ANY (ARRAY['FRST'::text, 'RCUR'::text]))))),
+    CONSTRAINT payment_methods_status_check CHECK ((status = ANY (ARRAY['active'::text, 'revoked'::text])))
+);
+
+
+--
+-- Name: payment_methods_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.payment_methods ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.payment_methods_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: rated_usage; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3524,6 +3571,14 @@ ALTER TABLE ONLY public.ledger_accounts
 
 
 --
+-- Name: payment_methods payment_methods_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payment_methods
+    ADD CONSTRAINT payment_methods_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: rated_usage rated_usage_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3976,6 +4031,27 @@ CREATE INDEX journal_lines_account ON public.journal_lines USING btree (ledger_a
 --
 
 CREATE INDEX journal_lines_invoice ON public.journal_lines USING btree (invoice_id) WHERE (invoice_id IS NOT NULL);
+
+
+--
+-- Name: payment_methods_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX payment_methods_account ON public.payment_methods USING btree (account_id);
+
+
+--
+-- Name: payment_methods_mandate; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX payment_methods_mandate ON public.payment_methods USING btree (mandate_id) WHERE (kind = 'sepa_debit'::text);
+
+
+--
+-- Name: payment_methods_one_default; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX payment_methods_one_default ON public.payment_methods USING btree (account_id) WHERE is_default;
 
 
 --
@@ -4528,6 +4604,14 @@ ALTER TABLE ONLY public.journal_lines
 
 ALTER TABLE ONLY public.ledger_accounts
     ADD CONSTRAINT ledger_accounts_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: payment_methods payment_methods_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payment_methods
+    ADD CONSTRAINT payment_methods_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
 
 
 --
