@@ -7,14 +7,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 import yaml
 
 import tarifa
+from tarifa.billing.allowances import Allowance, consume
 from tarifa.errors import ValidationError
 from tarifa.facade import Billing
 from tarifa.rating.document import read_tariff
@@ -259,3 +261,59 @@ def _rerated(billing: Billing) -> None:
         (Decimal("0.20"), D(2026, 3, 1), D(2026, 4, 1))
     ]
     assert billing.invoices.get(april.id).lines[0].net == calls.net
+
+
+def test_a_tariff_charges_allowance_is_consumed_in_event_time_order_on_the_invoice(
+    billing: Billing,
+) -> None:
+    """Two calls of 65 s in March rated by examples/tariffs/mobile.yaml, on a plan whose
+    tariff-rated calls include 1 minute (60 s): the first call is covered for 60 of its 65 s,
+    the second is charged in full. The invoice's calls line is the stored procedure's charged
+    cost (billing_consume_allowances, the oracle), rounded once, and less than the rated cost
+    by the covered part."""
+    billing.rating.load(ROOT / "examples" / "tariffs" / "mobile.yaml")
+    billing.catalog.load_text(
+        RATED_PLAN.replace(
+            "tariff: consumer-voice}",
+            'tariff: consumer-voice, unit: minutes,\n             allowance: {quantity: "1"}}',
+        ),
+        name="rated-allowance.yaml",
+    )
+    billing.sellers.add(
+        yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
+    )
+    billing.taxes.load(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
+    billing.customers.create(
+        {
+            "external_id": "AL",
+            "kind": "person",
+            "legal_name": "Alma Lang",
+            "country": "DE",
+            "currency": "EUR",
+            "time_zone": "Europe/Berlin",
+            "billing_cycle_day": 1,
+            "locale": "de-DE",
+        }
+    )
+    sub = billing.subscriptions.create("AL", "rated", D(2026, 3, 1))
+    billing.subscriptions.bind(
+        sub.id, "e164", "+4915112345678", dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    )
+    _calls(billing, 65, 65)
+    assert billing.rating.run().rated == 2
+    _march, april = billing.invoices.bill("AL", on=D(2026, 4, 1))
+    (calls,) = [line for line in april.lines if line.kind == "usage"]
+    march = (
+        dt.datetime(2026, 3, 1, tzinfo=ZoneInfo("Europe/Berlin")),
+        dt.datetime(2026, 4, 1, tzinfo=ZoneInfo("Europe/Berlin")),
+    )
+    with billing.db.transaction() as conn:
+        minute = Allowance(
+            account_id=sub.account_id, category="call", included=Decimal(1), unit=Decimal(60)
+        )
+        oracle = consume(conn, [minute], *march)
+    assert [c.covered for c in oracle] == [Decimal(60), Decimal(0)]
+    charged = sum(c.charged_cost for c in oracle)
+    assert calls.amount == charged
+    assert calls.net == charged.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert charged < sum(c.cost for c in oracle)

@@ -40,6 +40,7 @@ from tarifa.billing.taxes import (
     decide,
     tax_totals,
 )
+from tarifa.billing.usage_lines import rated_allowances
 from tarifa.billing.usage_totals import Totals, Window, usage_totals
 from tarifa.catalog.model import Catalog, ChargeKind
 from tarifa.customers.model import Customer, CustomerKind
@@ -148,26 +149,17 @@ def _plan(conn: Connection, ctx: RunContext, ids: list[int]) -> list[Outcome]:
     windows: list[Window] = []
     at: dict[tuple[int, Period], int] = {}
     since = ctx.as_of
-    for account in accounts.values():
-        zone = ZoneInfo(account.customer.time_zone)
-        asked = [
-            (sub.id, closed)
-            for day, subs in account.dates.items()
-            for sub, cyc in subs
-            if (closed := arrears_period(cyc, sub.timeline, day)) is not None
-        ]
-        asked += [(sub.id, p) for sub, _ in account.subscriptions for p in late.get(sub.id, ())]
-        for sub_id, period in asked:
+    for account_id, account in list(accounts.items()):
+        try:
+            made = _windows(ctx, account, late)
+        except (TarifaError, KeyError, ValueError, ArithmeticError) as err:
+            outcomes[account_id].failure = _reason(err)
+            del accounts[account_id]
+            continue
+        for sub_id, period, window in made:
             since = min(since, period.start)
             at[(sub_id, period)] = len(windows)
-            windows.append(
-                Window(
-                    subscription_id=sub_id,
-                    start=day_start(period.start, zone),
-                    end=day_start(period.end, zone),
-                    currency=account.customer.currency,
-                )
-            )
+            windows.append(window)
     usage = _UsageOf(ctx.catalog, usage_totals(conn, windows), at)
     billed = _billed(conn, ids, since, accounts)
     for account_id, account in accounts.items():
@@ -180,6 +172,37 @@ def _plan(conn: Connection, ctx: RunContext, ids: list[int]) -> list[Outcome]:
         planned = {i.billing_date for i in outcome.invoices}
         outcome.stale = [i for day, i in account.drafts.items() if day not in planned]
     return [outcomes[i] for i in ids]
+
+
+def _windows(
+    ctx: RunContext, account: _Account, late: dict[int, list[Period]]
+) -> list[tuple[int, Period, Window]]:
+    """The usage windows the account's invoices read: each closed period being invoiced and
+    each earlier period with late usage, with its tariff charges' allowances."""
+    zone = ZoneInfo(account.customer.time_zone)
+    asked = [
+        (sub, cyc, closed)
+        for day, subs in account.dates.items()
+        for sub, cyc in subs
+        if (closed := arrears_period(cyc, sub.timeline, day)) is not None
+    ]
+    asked += [(sub, cyc, p) for sub, cyc in account.subscriptions for p in late.get(sub.id, ())]
+    return [
+        (
+            sub.id,
+            period,
+            Window(
+                subscription_id=sub.id,
+                start=day_start(period.start, zone),
+                end=day_start(period.end, zone),
+                currency=account.customer.currency,
+                allowances=rated_allowances(
+                    history=sub.timeline, catalog=ctx.catalog, cycle=cyc, period=period, zone=zone
+                ),
+            ),
+        )
+        for sub, cyc, period in asked
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,10 +28,32 @@ from zoneinfo import ZoneInfo
 
 from tarifa.billing.cycles import Cycle, Period
 from tarifa.billing.proration import share
-from tarifa.catalog.model import Catalog, ChargeKind, PlanVersion
+from tarifa.catalog.model import Catalog, ChargeKind, PlanVersion, ServiceType
 from tarifa.money import ARITHMETIC_PRECISION, Money
 from tarifa.pricing import price
 from tarifa.subscriptions.timeline import State, Timeline
+
+#: The usage category (rating profile category) of each usage service.
+CATEGORIES = {
+    ServiceType.VOICE: "call",
+    ServiceType.DATA: "data",
+    ServiceType.SMS: "sms",
+    ServiceType.MMS: "mms",
+    ServiceType.VIDEO: "video",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RatedAllowance:
+    """The allowance of a charge rated by a tariff for one period: `included` in the usage's
+    own unit (seconds, bytes, events), consumed by the records of `category` (to these
+    `destinations` only, when given) in event-time order, in the database
+    (sql/queries/billing.sql, rated_in_windows)."""
+
+    charge: str
+    category: str
+    included: Decimal
+    destinations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,6 +158,44 @@ def usage_lines(
     return tuple(lines)
 
 
+def rated_allowances(
+    *,
+    history: Timeline,
+    catalog: Catalog,
+    cycle: Cycle,
+    period: Period,
+    zone: ZoneInfo,
+) -> tuple[RatedAllowance, ...]:
+    """The allowances of `period`'s tariff-rated charges (the plan in force on its last
+    active day), prorated like the metric allowances, in the usage's own unit."""
+    segments = [s for s in history.within(period) if s.state is not State.SUSPENDED]
+    if not segments:
+        return ()
+    last = segments[-1]
+    version = catalog.plan(last.plan).version_on(history.plan_since(last.start))
+    part = active_share(history, cycle, period, version, zone)
+    found = []
+    for charge in version.charges:
+        if charge.tariff is None or charge.prices or charge.allowance is None:
+            continue
+        category = CATEGORIES.get(catalog.product(charge.product).service)
+        if category is None:
+            continue
+        included = charge.allowance.quantity
+        if charge.allowance.prorate and part != 1:
+            included = _times(included, part)
+        factor = charge.unit.base[1] if charge.unit is not None else 1
+        found.append(
+            RatedAllowance(
+                charge=charge.code,
+                category=category,
+                included=_times(included, Fraction(factor)),
+                destinations=charge.allowance.destinations,
+            )
+        )
+    return tuple(found)
+
+
 def minimum_true_up(
     *,
     subscription_id: int,
@@ -176,4 +236,13 @@ def _times(value: Decimal, part: Fraction) -> Decimal:
         return value * part.numerator / part.denominator
 
 
-__all__ = ["MinimumLine", "UsageLine", "active_share", "minimum_true_up", "usage_lines"]
+__all__ = [
+    "CATEGORIES",
+    "MinimumLine",
+    "RatedAllowance",
+    "UsageLine",
+    "active_share",
+    "minimum_true_up",
+    "rated_allowances",
+    "usage_lines",
+]

@@ -18,20 +18,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any
 
-from tarifa.catalog.model import Catalog, ChargeKind, PlanVersion, ServiceType
+from tarifa.billing.usage_lines import CATEGORIES, RatedAllowance
+from tarifa.catalog.model import Catalog, ChargeKind, PlanVersion
 from tarifa.db import queries
 from tarifa.db.connection import Connection
 from tarifa.money import ARITHMETIC_PRECISION
 
 _SQL = queries.load("billing")
-#: The usage category (rating profile category) of each usage service.
-CATEGORIES = {
-    ServiceType.VOICE: "call",
-    ServiceType.DATA: "data",
-    ServiceType.SMS: "sms",
-    ServiceType.MMS: "mms",
-    ServiceType.VIDEO: "video",
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +34,8 @@ class Window:
     end: dt.datetime
     #: The invoice's currency: rated costs in another currency are not counted.
     currency: str
+    #: Allowances of tariff-rated charges, consumed by the window's rated records.
+    allowances: tuple[RatedAllowance, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,6 +78,12 @@ def usage_totals(conn: Connection, windows: Sequence[Window]) -> list[Totals]:
     with conn.cursor().copy(_SQL["copy_windows"]) as copy:
         for n, w in enumerate(windows):
             copy.write_row((n, w.subscription_id, w.start, w.end, w.currency))
+    conn.execute("DROP TABLE IF EXISTS pg_temp.billing_window_allowances")
+    conn.execute(_SQL["create_window_allowances"])
+    with conn.cursor().copy(_SQL["copy_window_allowances"]) as copy:
+        for n, w in enumerate(windows):
+            for a in w.allowances:
+                copy.write_row((n, a.category, a.included, list(a.destinations) or None))
     usage: list[dict[tuple[str, str], Decimal]] = [{} for _ in windows]
     rated: list[dict[str, Decimal]] = [{} for _ in windows]
     if windows:

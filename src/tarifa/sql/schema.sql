@@ -148,6 +148,21 @@ $$;
 
 
 --
+-- Name: billing_charged_cost(numeric, numeric, numeric); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.billing_charged_cost(cost numeric, billed numeric, covered numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT CASE WHEN covered = 0 THEN cost
+                WHEN covered = billed THEN 0
+                ELSE div(2 * cost * (billed - covered) * 1000000000000 + billed, 2 * billed)
+                     * 0.000000000001
+           END
+$$;
+
+
+--
 -- Name: billing_consume_allowances(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -181,12 +196,7 @@ BEGIN
     )
     SELECT c.usage_id, c.started_at, c.account_id, c.category, c.billed_usage,
            c.covered_usage, c.precise_cost,
-           CASE WHEN c.covered_usage = 0 THEN c.precise_cost
-                WHEN c.covered_usage = c.billed_usage THEN 0
-                ELSE div(2 * c.precise_cost * (c.billed_usage - c.covered_usage)
-                             * 1000000000000 + c.billed_usage,
-                         2 * c.billed_usage) * 0.000000000001
-           END
+           billing_charged_cost(c.precise_cost, c.billed_usage, c.covered_usage)
     FROM covered c;
 END;
 $$;

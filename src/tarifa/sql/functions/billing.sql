@@ -9,6 +9,19 @@
 -- is consumed in event-time order (a running sum over the records, by window function),
 -- never twice: the record that crosses the boundary is covered in part and charged for the
 -- rest, its cost in proportion (half-up to 12 decimals, as the rater's spans).
+-- What a rated record costs when `covered` of its `billed` usage is inside an allowance: its
+-- precise cost for the part beyond, in proportion, half-up to 12 decimals.
+CREATE OR REPLACE FUNCTION billing_charged_cost(cost numeric, billed numeric, covered numeric)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN covered = 0 THEN cost
+                WHEN covered = billed THEN 0
+                ELSE div(2 * cost * (billed - covered) * 1000000000000 + billed, 2 * billed)
+                     * 0.000000000001
+           END
+$$;
+
 CREATE OR REPLACE FUNCTION billing_consume_allowances(p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (usage_id bigint, started_at timestamptz, account_id bigint, category text,
                billed numeric, covered numeric, cost numeric, charged_cost numeric)
@@ -41,12 +54,7 @@ BEGIN
     )
     SELECT c.usage_id, c.started_at, c.account_id, c.category, c.billed_usage,
            c.covered_usage, c.precise_cost,
-           CASE WHEN c.covered_usage = 0 THEN c.precise_cost
-                WHEN c.covered_usage = c.billed_usage THEN 0
-                ELSE div(2 * c.precise_cost * (c.billed_usage - c.covered_usage)
-                             * 1000000000000 + c.billed_usage,
-                         2 * c.billed_usage) * 0.000000000001
-           END
+           billing_charged_cost(c.precise_cost, c.billed_usage, c.covered_usage)
     FROM covered c;
 END;
 $$;
