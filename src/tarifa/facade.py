@@ -16,7 +16,7 @@ from tarifa.documents.service import Documents
 from tarifa.inventory.service import Inventory
 from tarifa.invoices.service import Invoices
 from tarifa.ledger import Ledger
-from tarifa.payments import PaymentMethods
+from tarifa.payments import PaymentMethods, Payments
 from tarifa.rating.service import Rating
 from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
@@ -44,6 +44,7 @@ class Billing:
         self.documents = Documents(db, actor=actor)
         self.ledger = Ledger(db, actor=actor)
         self.payment_methods = PaymentMethods(db, actor=actor)
+        self.payments = Payments(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

@@ -109,3 +109,41 @@ def test_payment_methods_are_added_listed_and_refused_from_the_command_line(
     assert "token: holds a card number" in refused.stderr
     (method,) = json.loads(tarifa("list", "PMC", "--json").stdout)
     assert (method["display"], method["is_default"]) == ("visa •••• 4242 (12/2030)", True)
+
+
+@pytest.mark.db
+def test_a_payment_received_from_the_command_line_pays_and_leaves_credit(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    """The same two invoices as above (17.83); 20.00 received: both paid, 2.17 credit."""
+    with connect(fresh_db, actor="test:pytest") as billing:
+        billing.catalog.load(ROOT / "examples" / "catalog" / "mobile.yaml")
+        billing.sellers.add(
+            yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
+        )
+        billing.taxes.load(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
+        billing.customers.create(
+            {
+                "external_id": "RCV",
+                "kind": "person",
+                "legal_name": "Rita Cv",
+                "country": "DE",
+                "currency": "EUR",
+                "time_zone": "Europe/Berlin",
+                "billing_cycle_day": 1,
+                "locale": "de-DE",
+            }
+        )
+        billing.subscriptions.create("RCV", "mobile-s", dt.date(2026, 3, 1))
+        billing.bill_runs.run(dt.date(2026, 4, 1), finalize=True)
+    env = os.environ | {"TARIFA_DATABASE_URL": fresh_db, "TARIFA_HOME": str(tmp_path / "x")}
+    args = [sys.executable, "-m", "tarifa", "payments", "receive", "RCV", "20.00"]
+    done = subprocess.run(
+        [*args, "--key", "k1", "--json"], env=env, capture_output=True, text=True, check=True
+    )
+    payment = json.loads(done.stdout)
+    assert (payment["credit"], len(payment["allocations"])) == ("2.17", 2)
+    again = subprocess.run(
+        [*args, "--key", "k1", "--json"], env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(again.stdout)["id"] == payment["id"]

@@ -15,6 +15,7 @@ from tarifa.cli import inventory as inventory_commands
 from tarifa.cli import invoices as invoice_commands
 from tarifa.cli import ledger as ledger_commands
 from tarifa.cli import payment_methods as payment_method_commands
+from tarifa.cli import payments as payment_commands
 from tarifa.cli import rating as rating_commands
 from tarifa.cli import sellers as seller_commands
 from tarifa.cli import subscriptions as subscription_commands
@@ -46,6 +47,7 @@ app.add_typer(bill_run_commands.tax_app, name="tax")
 app.add_typer(ledger_commands.app, name="ledger")
 app.add_typer(ledger_commands.reports_app, name="reports")
 app.add_typer(payment_method_commands.app, name="payment-methods")
+app.add_typer(payment_commands.app, name="payments")
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
-"""Payments (issue 6): payment methods so far; card numbers never stored."""
+"""Payments (issue 6): payment methods and payments received; card numbers never stored."""
 
 from tarifa.payments.cards import contains_card_number
+from tarifa.payments.received import Payment, Payments
 from tarifa.payments.service import PaymentMethod, PaymentMethods
 
-__all__ = ["PaymentMethod", "PaymentMethods", "contains_card_number"]
+__all__ = ["Payment", "PaymentMethod", "PaymentMethods", "Payments", "contains_card_number"]

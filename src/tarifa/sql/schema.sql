@@ -569,6 +569,48 @@ $$;
 
 
 --
+-- Name: ledger_post_payment_credit(bigint, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ledger_post_payment_credit(p_payment bigint, p_actor text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    credit customer_credits%ROWTYPE;
+    pay payments%ROWTYPE;
+    entry bigint;
+    cash bigint;
+    held bigint;
+BEGIN
+    SELECT * INTO credit FROM customer_credits
+    WHERE payment_id = p_payment AND source = 'payment';
+    IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
+                            WHERE payment_id = p_payment AND kind = 'payment') THEN
+        RETURN 0;
+    END IF;
+    SELECT * INTO pay FROM payments WHERE id = p_payment;
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    VALUES ('cash', credit.currency, 'bank', NULL),
+           ('customer_credit', credit.currency, credit.account_id::text, credit.account_id)
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+    SELECT id INTO cash FROM ledger_accounts
+    WHERE kind = 'cash' AND currency = credit.currency AND subject = 'bank';
+    SELECT id INTO held FROM ledger_accounts
+    WHERE kind = 'customer_credit' AND currency = credit.currency
+      AND subject = credit.account_id::text;
+    PERFORM 1 FROM ledger_accounts WHERE id IN (cash, held) ORDER BY id FOR KEY SHARE;
+    INSERT INTO journal_entries (kind, payment_id, effective_date, description, actor)
+    VALUES ('payment', p_payment, coalesce(pay.received_on, current_date),
+            'payment ' || p_payment || ' kept as customer credit', p_actor)
+    RETURNING id INTO entry;
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
+    VALUES (entry, 1, cash, credit.amount, 0), (entry, 2, held, 0, credit.amount);
+    RETURN 1;
+END;
+$$;
+
+
+--
 -- Name: rating_create_todo(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1982,6 +2024,7 @@ CREATE TABLE public.customer_credits (
     reference text,
     granted_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     actor text NOT NULL,
+    payment_id bigint,
     CONSTRAINT customer_credits_amount_check CHECK ((amount > (0)::numeric)),
     CONSTRAINT customer_credits_source_check CHECK ((source = ANY (ARRAY['invoice'::text, 'credit_note'::text, 'payment'::text])))
 );
@@ -2138,6 +2181,7 @@ CREATE TABLE public.invoice_allocations (
     reference text,
     allocated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     actor text NOT NULL,
+    payment_id bigint,
     CONSTRAINT invoice_allocations_amount_check CHECK ((amount > (0)::numeric)),
     CONSTRAINT invoice_allocations_source_check CHECK ((source = ANY (ARRAY['payment'::text, 'customer_credit'::text])))
 );
@@ -2283,6 +2327,7 @@ CREATE TABLE public.journal_entries (
     description text NOT NULL,
     posted_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     actor text NOT NULL,
+    payment_id bigint,
     CONSTRAINT journal_entries_kind_check CHECK ((kind = ANY (ARRAY['invoice'::text, 'credit_note'::text, 'allocation'::text, 'payment'::text, 'refund'::text, 'chargeback'::text, 'write_off'::text])))
 );
 
@@ -2385,6 +2430,49 @@ CREATE TABLE public.payment_methods (
 
 ALTER TABLE public.payment_methods ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.payment_methods_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: payments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.payments (
+    id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    method_id bigint,
+    kind text NOT NULL,
+    amount numeric NOT NULL,
+    currency character(3) NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    idempotency_key text NOT NULL,
+    invoice_id bigint,
+    reference text,
+    gateway text,
+    gateway_reference text,
+    failure_code text,
+    failure_message text,
+    received_on date,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT payments_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT payments_kind_check CHECK ((kind = ANY (ARRAY['card'::text, 'sepa_debit'::text, 'bank_transfer'::text]))),
+    CONSTRAINT payments_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text, 'unknown'::text, 'returned'::text, 'reversed'::text])))
+);
+
+
+--
+-- Name: payments_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.payments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.payments_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -3589,6 +3677,22 @@ ALTER TABLE ONLY public.payment_methods
 
 
 --
+-- Name: payments payments_idempotency_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_idempotency_key UNIQUE (idempotency_key);
+
+
+--
+-- Name: payments payments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: rated_usage rated_usage_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3974,6 +4078,13 @@ CREATE UNIQUE INDEX customer_credits_invoice ON public.customer_credits USING bt
 
 
 --
+-- Name: customer_credits_payment; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX customer_credits_payment ON public.customer_credits USING btree (payment_id) WHERE (source = 'payment'::text);
+
+
+--
 -- Name: customers_parent_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3992,6 +4103,13 @@ CREATE INDEX inventory_assignments_subscription ON public.inventory_assignments 
 --
 
 CREATE INDEX invoice_allocations_invoice ON public.invoice_allocations USING btree (invoice_id);
+
+
+--
+-- Name: invoice_allocations_payment; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoice_allocations_payment ON public.invoice_allocations USING btree (payment_id) WHERE (payment_id IS NOT NULL);
 
 
 --
@@ -4030,6 +4148,13 @@ CREATE UNIQUE INDEX journal_entries_invoice ON public.journal_entries USING btre
 
 
 --
+-- Name: journal_entries_payment; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX journal_entries_payment ON public.journal_entries USING btree (payment_id) WHERE (kind = 'payment'::text);
+
+
+--
 -- Name: journal_lines_account; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4062,6 +4187,13 @@ CREATE UNIQUE INDEX payment_methods_mandate ON public.payment_methods USING btre
 --
 
 CREATE UNIQUE INDEX payment_methods_one_default ON public.payment_methods USING btree (account_id) WHERE is_default;
+
+
+--
+-- Name: payments_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX payments_account ON public.payments USING btree (account_id);
 
 
 --
@@ -4473,6 +4605,14 @@ ALTER TABLE ONLY public.customer_credits
 
 
 --
+-- Name: customer_credits customer_credits_payment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.customer_credits
+    ADD CONSTRAINT customer_credits_payment_id_fkey FOREIGN KEY (payment_id) REFERENCES public.payments(id);
+
+
+--
 -- Name: customers customers_parent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4510,6 +4650,14 @@ ALTER TABLE ONLY public.inventory_resources
 
 ALTER TABLE ONLY public.invoice_allocations
     ADD CONSTRAINT invoice_allocations_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
+
+
+--
+-- Name: invoice_allocations invoice_allocations_payment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoice_allocations
+    ADD CONSTRAINT invoice_allocations_payment_id_fkey FOREIGN KEY (payment_id) REFERENCES public.payments(id);
 
 
 --
@@ -4585,6 +4733,14 @@ ALTER TABLE ONLY public.journal_entries
 
 
 --
+-- Name: journal_entries journal_entries_payment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_entries
+    ADD CONSTRAINT journal_entries_payment_id_fkey FOREIGN KEY (payment_id) REFERENCES public.payments(id);
+
+
+--
 -- Name: journal_lines journal_lines_entry_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4622,6 +4778,30 @@ ALTER TABLE ONLY public.ledger_accounts
 
 ALTER TABLE ONLY public.payment_methods
     ADD CONSTRAINT payment_methods_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: payments payments_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: payments payments_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
+
+
+--
+-- Name: payments payments_method_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_method_id_fkey FOREIGN KEY (method_id) REFERENCES public.payment_methods(id);
 
 
 --

@@ -190,3 +190,43 @@ BEGIN
     RETURN posted;
 END;
 $$;
+
+-- The part of a succeeded payment that no invoice took, kept as customer credit: cash
+-- +amount, customer credit -amount (its allocations post with their invoices).
+CREATE OR REPLACE FUNCTION ledger_post_payment_credit(p_payment bigint, p_actor text)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    credit customer_credits%ROWTYPE;
+    pay payments%ROWTYPE;
+    entry bigint;
+    cash bigint;
+    held bigint;
+BEGIN
+    SELECT * INTO credit FROM customer_credits
+    WHERE payment_id = p_payment AND source = 'payment';
+    IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
+                            WHERE payment_id = p_payment AND kind = 'payment') THEN
+        RETURN 0;
+    END IF;
+    SELECT * INTO pay FROM payments WHERE id = p_payment;
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    VALUES ('cash', credit.currency, 'bank', NULL),
+           ('customer_credit', credit.currency, credit.account_id::text, credit.account_id)
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+    SELECT id INTO cash FROM ledger_accounts
+    WHERE kind = 'cash' AND currency = credit.currency AND subject = 'bank';
+    SELECT id INTO held FROM ledger_accounts
+    WHERE kind = 'customer_credit' AND currency = credit.currency
+      AND subject = credit.account_id::text;
+    PERFORM 1 FROM ledger_accounts WHERE id IN (cash, held) ORDER BY id FOR KEY SHARE;
+    INSERT INTO journal_entries (kind, payment_id, effective_date, description, actor)
+    VALUES ('payment', p_payment, coalesce(pay.received_on, current_date),
+            'payment ' || p_payment || ' kept as customer credit', p_actor)
+    RETURNING id INTO entry;
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
+    VALUES (entry, 1, cash, credit.amount, 0), (entry, 2, held, 0, credit.amount);
+    RETURN 1;
+END;
+$$;

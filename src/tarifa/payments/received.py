@@ -1,0 +1,218 @@
+"""Payments received (`tarifa.connect().payments`): money from a customer, booked by hand or
+from a bank statement, spread over its invoices (:mod:`tarifa.payments.allocation`): the
+invoice the payer named (its number or RF reference), else the oldest open ones; what is left
+becomes customer credit, used by the next invoices. One transaction: the payment, its
+allocations, its credit, their ledger entries and an audit row.
+
+A payment carries an idempotency key: the same key again returns the same payment (and
+refuses a different one), so a retried request or a statement imported twice pays once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from tarifa.audit import record
+from tarifa.customers.service import Customers
+from tarifa.db import queries
+from tarifa.db.connection import Connection, Database
+from tarifa.errors import ConflictError, NotFoundError, ValidationError
+from tarifa.ledger import post
+from tarifa.money import Money
+from tarifa.payments.allocation import OpenInvoice, allocate
+from tarifa.payments.cards import contains_card_number
+from tarifa.payments.methods import CARD_NUMBER_REASON
+
+_SQL = queries.load("payments")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Payment:
+    id: int
+    account_id: int
+    kind: str
+    amount: Decimal
+    currency: str
+    status: str
+    idempotency_key: str
+    invoice_id: int | None
+    reference: str | None
+    received_on: dt.date | None
+    #: (invoice id, amount) it paid, and what it left as customer credit.
+    allocations: tuple[tuple[int, Decimal], ...] = ()
+    credit: Decimal = Decimal(0)
+
+
+class Payments:
+    def __init__(self, db: Database, *, actor: str) -> None:
+        self.db = db
+        self.actor = actor
+
+    def receive(
+        self,
+        account: int | str,
+        amount: Decimal,
+        *,
+        invoice: str | None = None,
+        reference: str | None = None,
+        received_on: dt.date | None = None,
+        kind: str = "bank_transfer",
+        idempotency_key: str | None = None,
+    ) -> Payment:
+        """Book money received from `account` (in its currency) and spread it."""
+        customer = Customers(self.db, actor=self.actor).account(account)
+        _check(amount, customer.currency, reference, kind)
+        key = idempotency_key or f"received:{uuid.uuid4()}"
+        with self.db.transaction() as conn:
+            conn.execute(_SQL["lock_account"], {"account_id": customer.id})
+            existing = conn.execute(_SQL["by_key"], {"key": key}).fetchone()
+            named = _named(conn, customer.id, invoice) if invoice else None
+            if existing is not None:
+                same = (existing["account_id"], existing["amount"], existing["invoice_id"]) == (
+                    customer.id,
+                    amount,
+                    named,
+                )
+                if not same:
+                    raise ConflictError(f"idempotency key {key!r} names another payment")
+                return _load(conn, existing)
+            row = queries.one(
+                conn,
+                _SQL["insert"],
+                {
+                    "account_id": customer.id,
+                    "method_id": None,
+                    "kind": kind,
+                    "amount": amount,
+                    "currency": customer.currency,
+                    "status": "succeeded",
+                    "key": key,
+                    "invoice_id": named,
+                    "reference": reference,
+                    "received_on": received_on or dt.datetime.now(dt.UTC).date(),
+                    "actor": self.actor,
+                },
+            )
+            payment_id = int(str(row["id"]))
+            spread(conn, payment_id, customer.id, customer.currency, amount, named,
+                   reference=reference, actor=self.actor)  # fmt: skip
+            payment = _load(conn, row)
+            record(
+                conn,
+                actor=self.actor,
+                action="payment.received",
+                entity_type="payment",
+                entity_id=payment_id,
+                data={
+                    "account_id": customer.id,
+                    "amount": amount,
+                    "allocations": [[i, a] for i, a in payment.allocations],
+                    "credit": payment.credit,
+                },
+            )
+            return payment
+
+    def of_account(self, account: int | str) -> list[Payment]:
+        customer = Customers(self.db, actor=self.actor).account(account)
+        with self.db.transaction() as conn:
+            rows = conn.execute(_SQL["of_account"], {"account_id": customer.id}).fetchall()
+            return [_load(conn, r) for r in rows]
+
+
+def spread(
+    conn: Connection,
+    payment_id: int,
+    account_id: int,
+    currency: str,
+    amount: Decimal,
+    named: int | None,
+    *,
+    reference: str | None,
+    actor: str,
+) -> None:
+    """Allocate a succeeded payment to the account's open invoices and keep the rest as
+    customer credit, with their ledger entries, in the caller's transaction (the caller holds
+    the account's lock)."""
+    open_invoices = [
+        OpenInvoice(id=int(r["id"]), due_date=r["due_date"], balance=Decimal(r["balance"]))
+        for r in _rows(conn, "open_invoices", {"account_id": account_id, "currency": currency})
+    ]
+    made, left = allocate(amount, open_invoices, named=named)
+    for allocation in made:
+        conn.execute(
+            _SQL["insert_allocation"],
+            {
+                "invoice_id": allocation.invoice_id,
+                "amount": allocation.amount,
+                "reference": reference,
+                "actor": actor,
+                "payment_id": payment_id,
+            },
+        )
+    post(conn, [a.invoice_id for a in made], actor=actor)
+    if left > 0:
+        conn.execute(
+            _SQL["insert_credit"],
+            {
+                "account_id": account_id,
+                "currency": currency,
+                "amount": left,
+                "payment_id": payment_id,
+                "reference": reference,
+                "actor": actor,
+            },
+        )
+        conn.execute(_SQL["post_credit"], {"payment_id": payment_id, "actor": actor})
+
+
+def _check(amount: Decimal, currency: str, reference: str | None, kind: str) -> None:
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise ValidationError.single("amount", "must be a positive Decimal")
+    if amount != Money.of(amount, currency).rounded().amount:
+        raise ValidationError.single("amount", f"must be in whole {currency} minor units")
+    if reference is not None and contains_card_number(reference):
+        raise ValidationError.single("reference", CARD_NUMBER_REASON)
+    if kind not in ("card", "sepa_debit", "bank_transfer"):
+        raise ValidationError.single("kind", "must be card, sepa_debit or bank_transfer")
+
+
+def _named(conn: Connection, account_id: int, text: str) -> int:
+    row = conn.execute(
+        _SQL["named_invoice"], {"account_id": account_id, "text": text.strip()}
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no finalized invoice {text!r} of this account")
+    return int(str(row["id"]))
+
+
+def _rows(conn: Connection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = conn.execute(_SQL[name], params).fetchall()
+    return rows
+
+
+def _load(conn: Connection, row: Mapping[str, Any]) -> Payment:
+    payment_id = int(str(row["id"]))
+    allocations = _rows(conn, "allocations_of", {"payment_id": payment_id})
+    credit = queries.one(conn, _SQL["credit_of"], {"payment_id": payment_id})
+    return Payment(
+        id=payment_id,
+        account_id=int(str(row["account_id"])),
+        kind=str(row["kind"]),
+        amount=row["amount"],
+        currency=str(row["currency"]),
+        status=str(row["status"]),
+        idempotency_key=str(row["idempotency_key"]),
+        invoice_id=row["invoice_id"],
+        reference=row["reference"],
+        received_on=row["received_on"],
+        allocations=tuple((int(a["invoice_id"]), Decimal(a["amount"])) for a in allocations),
+        credit=credit["amount"],
+    )
+
+
+__all__ = ["Payment", "Payments", "spread"]

@@ -1,0 +1,50 @@
+-- name: by_key
+SELECT * FROM payments WHERE idempotency_key = %(key)s
+
+-- name: lock_account
+SELECT id FROM customers WHERE id = %(account_id)s FOR UPDATE
+
+-- name: insert
+INSERT INTO payments (account_id, method_id, kind, amount, currency, status, idempotency_key,
+                      invoice_id, reference, received_on, actor)
+VALUES (%(account_id)s, %(method_id)s, %(kind)s, %(amount)s, %(currency)s, %(status)s,
+        %(key)s, %(invoice_id)s, %(reference)s, %(received_on)s, %(actor)s)
+RETURNING *
+
+-- name: named_invoice
+-- The invoice a payer names: by number or by RF creditor reference (spaces and case as
+-- banks print them are ignored), of this account.
+SELECT id FROM invoices
+WHERE account_id = %(account_id)s AND status = 'finalized'
+  AND (number = %(text)s
+       OR creditor_reference = upper(replace(%(text)s, ' ', '')))
+
+-- name: open_invoices
+SELECT i.id, i.due_date, b.balance
+FROM invoices i
+JOIN invoice_balances b ON b.invoice_id = i.id
+WHERE i.account_id = %(account_id)s AND i.currency = %(currency)s AND i.status = 'finalized'
+  AND b.balance > 0
+ORDER BY i.due_date, i.id
+
+-- name: insert_allocation
+INSERT INTO invoice_allocations (invoice_id, amount, source, reference, actor, payment_id)
+VALUES (%(invoice_id)s, %(amount)s, 'payment', %(reference)s, %(actor)s, %(payment_id)s)
+
+-- name: insert_credit
+INSERT INTO customer_credits (account_id, currency, amount, source, payment_id, reference,
+                              actor)
+VALUES (%(account_id)s, %(currency)s, %(amount)s, 'payment', %(payment_id)s, %(reference)s,
+        %(actor)s)
+
+-- name: post_credit
+SELECT ledger_post_payment_credit(%(payment_id)s, %(actor)s) AS posted
+
+-- name: of_account
+SELECT * FROM payments WHERE account_id = %(account_id)s ORDER BY id
+
+-- name: allocations_of
+SELECT invoice_id, amount FROM invoice_allocations WHERE payment_id = %(payment_id)s ORDER BY id
+
+-- name: credit_of
+SELECT coalesce(sum(amount), 0) AS amount FROM customer_credits WHERE payment_id = %(payment_id)s
