@@ -13,6 +13,8 @@ from tarifa.cli.output import JsonOption, actor, console, emit
 from tarifa.errors import ValidationError
 from tarifa.facade import connect
 from tarifa.payments import Payment
+from tarifa.payments.collection import CollectionReport
+from tarifa.payments.sandbox import SandboxGateway
 
 app = typer.Typer(help="Payments.", no_args_is_help=True)
 
@@ -53,6 +55,60 @@ def list_(
     with connect(actor=actor()) as billing:
         payments = billing.payments.of_account(account)
     emit([asdict(p) for p in payments], as_json, lambda: _render(payments))
+
+
+SandboxUrl = typer.Option(
+    None,
+    "--gateway-url",
+    envvar="TARIFA_SANDBOX_URL",
+    help="The sandbox gateway's URL (tarifa sandbox serve).",
+)
+
+
+@app.command("collect")
+def collect(
+    on: str = typer.Option(None, "--date", help="Collect invoices due by this day (today)."),
+    gateway_url: str = SandboxUrl,
+    timeout: float = typer.Option(10.0, help="Seconds to wait for the gateway's answer."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Charge every due invoice to its account's default card, idempotently."""
+    gateway = _sandbox(gateway_url, timeout)
+    with connect(actor=actor()) as billing:
+        report = billing.payments.collect(gateway, on=date.fromisoformat(on) if on else None)
+    emit(asdict(report), as_json, lambda: _render_report("collected", report))
+
+
+@app.command("resolve")
+def resolve(
+    gateway_url: str = SandboxUrl,
+    older_than: float = typer.Option(
+        60.0, "--older-than", help="Only attempts pending this many seconds (unknown: all)."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Ask the gateway what became of attempts left pending or unknown, and settle them."""
+    gateway = _sandbox(gateway_url, 10.0)
+    with connect(actor=actor()) as billing:
+        report = billing.payments.resolve(gateway, older_than=older_than)
+    emit(asdict(report), as_json, lambda: _render_report("resolved", report))
+
+
+def _sandbox(url: str | None, timeout: float) -> SandboxGateway:
+    if not url:
+        raise ValidationError.single(
+            "--gateway-url", "is required (or TARIFA_SANDBOX_URL): tarifa sandbox serve"
+        )
+    return SandboxGateway(url, timeout=timeout)
+
+
+def _render_report(what: str, report: CollectionReport) -> None:
+    console.print(
+        f"{what}: {report.attempted} attempts, {report.succeeded} succeeded, "
+        f"{report.failed} failed, {report.unknown} unknown"
+    )
+    for number, code in report.declined:
+        console.print(f"  {number}: {code}")
 
 
 def _render(payments: list[Payment]) -> None:

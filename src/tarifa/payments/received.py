@@ -22,10 +22,11 @@ from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import ConflictError, NotFoundError, ValidationError
-from tarifa.ledger import post
 from tarifa.money import Money
-from tarifa.payments.allocation import OpenInvoice, allocate
+from tarifa.payments.booking import spread
 from tarifa.payments.cards import contains_card_number
+from tarifa.payments.collection import CollectionReport, collect, resolve
+from tarifa.payments.gateway import PaymentGateway
 from tarifa.payments.methods import CARD_NUMBER_REASON
 
 _SQL = queries.load("payments")
@@ -117,57 +118,21 @@ class Payments:
             )
             return payment
 
+    def collect(self, gateway: PaymentGateway, *, on: dt.date | None = None) -> CollectionReport:
+        """Charge every invoice due on or before `on` (default today, UTC) to its account's
+        default card on `gateway` (:mod:`tarifa.payments.collection`)."""
+        day = on or dt.datetime.now(dt.UTC).date()
+        return collect(self.db, gateway, on=day, actor=self.actor)
+
+    def resolve(self, gateway: PaymentGateway, *, older_than: float = 60) -> CollectionReport:
+        """Settle the attempts left pending or unknown by asking `gateway`."""
+        return resolve(self.db, gateway, actor=self.actor, older_than=older_than)
+
     def of_account(self, account: int | str) -> list[Payment]:
         customer = Customers(self.db, actor=self.actor).account(account)
         with self.db.transaction() as conn:
             rows = conn.execute(_SQL["of_account"], {"account_id": customer.id}).fetchall()
             return [_load(conn, r) for r in rows]
-
-
-def spread(
-    conn: Connection,
-    payment_id: int,
-    account_id: int,
-    currency: str,
-    amount: Decimal,
-    named: int | None,
-    *,
-    reference: str | None,
-    actor: str,
-) -> None:
-    """Allocate a succeeded payment to the account's open invoices and keep the rest as
-    customer credit, with their ledger entries, in the caller's transaction (the caller holds
-    the account's lock)."""
-    open_invoices = [
-        OpenInvoice(id=int(r["id"]), due_date=r["due_date"], balance=Decimal(r["balance"]))
-        for r in _rows(conn, "open_invoices", {"account_id": account_id, "currency": currency})
-    ]
-    made, left = allocate(amount, open_invoices, named=named)
-    for allocation in made:
-        conn.execute(
-            _SQL["insert_allocation"],
-            {
-                "invoice_id": allocation.invoice_id,
-                "amount": allocation.amount,
-                "reference": reference,
-                "actor": actor,
-                "payment_id": payment_id,
-            },
-        )
-    post(conn, [a.invoice_id for a in made], actor=actor)
-    if left > 0:
-        conn.execute(
-            _SQL["insert_credit"],
-            {
-                "account_id": account_id,
-                "currency": currency,
-                "amount": left,
-                "payment_id": payment_id,
-                "reference": reference,
-                "actor": actor,
-            },
-        )
-        conn.execute(_SQL["post_credit"], {"payment_id": payment_id, "actor": actor})
 
 
 def _check(amount: Decimal, currency: str, reference: str | None, kind: str) -> None:
@@ -215,4 +180,4 @@ def _load(conn: Connection, row: Mapping[str, Any]) -> Payment:
     )
 
 
-__all__ = ["Payment", "Payments", "spread"]
+__all__ = ["Payment", "Payments"]

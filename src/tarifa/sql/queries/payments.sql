@@ -48,3 +48,55 @@ SELECT invoice_id, amount FROM invoice_allocations WHERE payment_id = %(payment_
 
 -- name: credit_of
 SELECT coalesce(sum(amount), 0) AS amount FROM customer_credits WHERE payment_id = %(payment_id)s
+
+-- name: due_for_collection
+-- Finalized invoices with something left to pay, due on or before the day, whose account
+-- pays by a card of this gateway by default, with no attempt still pending or unknown.
+SELECT i.id, i.account_id, i.currency, i.number, b.balance, m.id AS method_id, m.token
+FROM invoices i
+JOIN invoice_balances b ON b.invoice_id = i.id
+JOIN payment_methods m
+    ON m.account_id = i.account_id AND m.is_default AND m.kind = 'card'
+   AND m.status = 'active' AND m.gateway = %(gateway)s
+WHERE i.status = 'finalized' AND b.balance > 0 AND i.due_date <= %(on)s
+  AND NOT EXISTS (SELECT 1 FROM payments p
+                  WHERE p.invoice_id = i.id AND p.status IN ('pending', 'unknown'))
+ORDER BY i.due_date, i.id
+
+-- name: claim_invoice
+-- The invoice to collect, unless another collector holds it; rechecked under its lock.
+SELECT i.id, b.balance,
+       (SELECT count(*) FROM payments p WHERE p.invoice_id = i.id AND p.kind = 'card')
+           AS attempts,
+       EXISTS (SELECT 1 FROM payments p
+               WHERE p.invoice_id = i.id AND p.status IN ('pending', 'unknown')) AS open_attempt
+FROM invoices i
+JOIN invoice_balances b ON b.invoice_id = i.id
+WHERE i.id = %(id)s
+FOR UPDATE OF i SKIP LOCKED
+
+-- name: insert_attempt
+INSERT INTO payments (account_id, method_id, kind, amount, currency, status, idempotency_key,
+                      invoice_id, gateway, received_on, actor)
+VALUES (%(account_id)s, %(method_id)s, 'card', %(amount)s, %(currency)s, 'pending', %(key)s,
+        %(invoice_id)s, %(gateway)s, %(on)s, %(actor)s)
+RETURNING *
+
+-- name: lock_payment
+SELECT * FROM payments WHERE id = %(id)s FOR UPDATE
+
+-- name: settle_attempt
+UPDATE payments
+SET status = %(status)s, gateway_reference = %(reference)s, failure_code = %(code)s,
+    failure_message = %(message)s, updated_at = clock_timestamp()
+WHERE id = %(id)s
+RETURNING *
+
+-- name: to_resolve
+-- Attempts still pending (older than the grace: a collector may be waiting for the answer)
+-- or unknown, of this gateway.
+SELECT id FROM payments
+WHERE gateway = %(gateway)s
+  AND (status = 'unknown'
+       OR (status = 'pending' AND created_at < clock_timestamp() - make_interval(secs => %(older_than)s)))
+ORDER BY id
