@@ -19,6 +19,7 @@ from tarifa.cli import payments as payment_commands
 from tarifa.cli import rating as rating_commands
 from tarifa.cli import sandbox as sandbox_commands
 from tarifa.cli import sellers as seller_commands
+from tarifa.cli import sepa as sepa_commands
 from tarifa.cli import subscriptions as subscription_commands
 from tarifa.cli import usage as usage_commands
 from tarifa.cli.output import console, fail
@@ -50,6 +51,7 @@ app.add_typer(ledger_commands.reports_app, name="reports")
 app.add_typer(payment_method_commands.app, name="payment-methods")
 app.add_typer(payment_commands.app, name="payments")
 app.add_typer(sandbox_commands.app, name="sandbox")
+app.add_typer(sepa_commands.app, name="sepa")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from tarifa.audit import record
@@ -26,6 +27,7 @@ from tarifa.money import Money
 from tarifa.payments.booking import spread
 from tarifa.payments.cards import contains_card_number
 from tarifa.payments.collection import CollectionReport, collect, resolve
+from tarifa.payments.direct_debit import DirectDebitExport, export_direct_debits
 from tarifa.payments.gateway import PaymentGateway
 from tarifa.payments.methods import CARD_NUMBER_REASON
 
@@ -127,6 +129,24 @@ class Payments:
     def resolve(self, gateway: PaymentGateway, *, older_than: float = 60) -> CollectionReport:
         """Settle the attempts left pending or unknown by asking `gateway`."""
         return resolve(self.db, gateway, actor=self.actor, older_than=older_than)
+
+    def export_direct_debits(
+        self,
+        collection_date: dt.date,
+        output: Path,
+        *,
+        seller: str | None = None,
+        schema: str = "pain.008.001.08",
+    ) -> DirectDebitExport:
+        """The pain.008 file of the day's direct debits (:mod:`tarifa.payments.direct_debit`)."""
+        return export_direct_debits(
+            self.db,
+            collection_date=collection_date,
+            output=output,
+            actor=self.actor,
+            seller=seller,
+            schema=schema,
+        )
 
     def of_account(self, account: int | str) -> list[Payment]:
         customer = Customers(self.db, actor=self.actor).account(account)

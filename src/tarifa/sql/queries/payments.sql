@@ -100,3 +100,36 @@ WHERE gateway = %(gateway)s
   AND (status = 'unknown'
        OR (status = 'pending' AND created_at < clock_timestamp() - make_interval(secs => %(older_than)s)))
 ORDER BY id
+
+-- name: due_for_direct_debit
+-- Finalized EUR invoices of the seller due on or before the collection day, with something
+-- left to pay, whose account pays by SEPA direct debit by default, with no attempt open.
+SELECT i.id, i.account_id, i.number, i.creditor_reference, b.balance, c.legal_name,
+       m.id AS method_id, m.iban, m.bic, m.mandate_id, m.mandate_signed_on, m.sequence
+FROM invoices i
+JOIN invoice_balances b ON b.invoice_id = i.id
+JOIN customers c ON c.id = i.account_id
+JOIN payment_methods m
+    ON m.account_id = i.account_id AND m.is_default AND m.kind = 'sepa_debit'
+   AND m.status = 'active'
+WHERE i.status = 'finalized' AND i.currency = 'EUR' AND i.seller_id = %(seller_id)s
+  AND b.balance > 0 AND i.due_date <= %(on)s
+  AND NOT EXISTS (SELECT 1 FROM payments p
+                  WHERE p.invoice_id = i.id AND p.status IN ('pending', 'unknown'))
+ORDER BY m.id, i.due_date, i.id
+FOR UPDATE OF i SKIP LOCKED
+
+-- name: insert_debit
+INSERT INTO payments (account_id, method_id, kind, amount, currency, status, idempotency_key,
+                      invoice_id, reference, gateway, received_on, actor)
+SELECT %(account_id)s, %(method_id)s, 'sepa_debit', %(amount)s, 'EUR', 'pending',
+       'sepa:' || %(invoice_id)s || ':' ||
+           (SELECT count(*) + 1 FROM payments WHERE invoice_id = %(invoice_id)s
+                                                AND kind = 'sepa_debit'),
+       %(invoice_id)s, %(reference)s, 'sepa', %(on)s, %(actor)s
+RETURNING id
+
+-- name: mandates_used
+-- After its first collection a mandate is recurring.
+UPDATE payment_methods SET sequence = 'RCUR'
+WHERE id = ANY(%(ids)s) AND sequence = 'FRST'

@@ -1,0 +1,119 @@
+"""SEPA direct-debit collection (`tarifa sepa export`; DOMAIN.md "Payments", issue 6 point 5).
+
+One transaction: every finalized EUR invoice of the seller due on or before the collection
+day whose account pays by direct debit by default (and has no attempt open) gets a payment
+attempt `pending` (key ``sepa:INVOICE:N``) for what it still owes; the mandates' sequence is
+used (``FRST`` for a mandate's first collection, ``RCUR`` afterwards, and a mandate becomes
+``RCUR`` once collected); the pain.008 file is written. The payments stay pending until the
+bank statement books the collection (reconciliation), or a return or reject fails them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tarifa.audit import record
+from tarifa.db import queries
+from tarifa.db.connection import Database
+from tarifa.payments.sepa import Debit, direct_debit_file
+from tarifa.sellers.service import Sellers
+
+_SQL = queries.load("payments")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectDebitExport:
+    path: Path
+    collection_date: dt.date
+    debits: int
+    total: Decimal
+    first: int
+    recurring: int
+    payment_ids: tuple[int, ...]
+
+
+def export_direct_debits(
+    db: Database,
+    *,
+    collection_date: dt.date,
+    output: Path,
+    actor: str,
+    seller: str | None = None,
+    schema: str = "pain.008.001.08",
+) -> DirectDebitExport:
+    """Write the pain.008 file of the day's debits to `output` (nothing is written and no
+    payment is made when there is nothing to collect)."""
+    issuer = Sellers(db, actor=actor).issuer(seller)
+    with db.transaction() as conn:
+        rows: list[dict[str, Any]] = conn.execute(
+            _SQL["due_for_direct_debit"], {"seller_id": issuer.id, "on": collection_date}
+        ).fetchall()
+        debits = [
+            Debit(
+                debtor=str(r["legal_name"]),
+                iban=str(r["iban"]),
+                bic=r["bic"],
+                amount=Decimal(r["balance"]),
+                sequence=str(r["sequence"]),
+                mandate_id=str(r["mandate_id"]),
+                mandate_signed_on=r["mandate_signed_on"],
+                invoice_number=str(r["number"]),
+                reference=str(r["creditor_reference"]),
+            )
+            for r in rows
+        ]
+        ids = []
+        for r, debit in zip(rows, debits, strict=True):
+            made = queries.one(
+                conn,
+                _SQL["insert_debit"],
+                {
+                    "account_id": r["account_id"],
+                    "method_id": r["method_id"],
+                    "amount": debit.amount,
+                    "invoice_id": r["id"],
+                    "reference": debit.reference,
+                    "on": collection_date,
+                    "actor": actor,
+                },
+            )
+            ids.append(int(str(made["id"])))
+        if debits:
+            conn.execute(_SQL["mandates_used"], {"ids": sorted({r["method_id"] for r in rows})})
+            xml = direct_debit_file(issuer, debits, collection_date=collection_date, schema=schema)
+            # Written before the commit (a failed write rolls the payments back); renamed
+            # into place so a reader never sees half a file.
+            partial = output.with_name(output.name + ".partial")
+            partial.write_bytes(xml)
+            os.replace(partial, output)
+        export = DirectDebitExport(
+            path=output,
+            collection_date=collection_date,
+            debits=len(debits),
+            total=sum((d.amount for d in debits), Decimal(0)),
+            first=sum(d.sequence == "FRST" for d in debits),
+            recurring=sum(d.sequence == "RCUR" for d in debits),
+            payment_ids=tuple(ids),
+        )
+        record(
+            conn,
+            actor=actor,
+            action="sepa.exported",
+            entity_type="seller",
+            entity_id=issuer.id,
+            data={
+                "collection_date": collection_date,
+                "file": output.name,
+                "payments": ids,
+                "total": export.total,
+            },
+        )
+        return export
+
+
+__all__ = ["DirectDebitExport", "export_direct_debits"]

@@ -1,0 +1,101 @@
+"""SEPA direct debit: the day's debits as a pain.008 file that the official schema accepts,
+with the seller's creditor id, FRST for a mandate's first collection and RCUR after, and the
+payments pending until the bank books them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from lxml import etree
+
+from tarifa.facade import Billing
+
+pytestmark = pytest.mark.db
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "tests" / "fixtures" / "sepa"
+D = dt.date
+
+
+def _debtor(billing: Billing, external_id: str, iban: str, mandate: str) -> list[int]:
+    """Mobile S from 1 March, billed on 1 April and finalized: 11.89 (due 31 March) and
+    5.94 (due 1 May), paid by a mandate signed on 1 March."""
+    billing.customers.create(
+        {
+            "external_id": external_id,
+            "kind": "person",
+            "legal_name": f"Schmidt {external_id}",
+            "country": "DE",
+            "currency": "EUR",
+            "time_zone": "Europe/Berlin",
+            "billing_cycle_day": 1,
+            "locale": "de-DE",
+        }
+    )
+    billing.payment_methods.add(
+        external_id,
+        {"kind": "sepa_debit", "iban": iban, "mandate_id": mandate,
+         "mandate_signed_on": "2026-03-01"},
+        today=D(2026, 3, 1),
+    )  # fmt: skip
+    billing.subscriptions.create(external_id, "mobile-s", D(2026, 3, 1))
+    return [
+        billing.invoices.finalize(i.id, issue_date=i.billing_date).id
+        for i in billing.invoices.bill(external_id, on=D(2026, 4, 1))
+    ]
+
+
+@pytest.fixture
+def shop(billing: Billing) -> Billing:
+    billing.catalog.load(ROOT / "examples" / "catalog" / "mobile.yaml")
+    billing.sellers.add(
+        yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
+    )
+    billing.taxes.load(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
+    return billing
+
+
+def _valid(path: Path, schema: str) -> etree._ElementTree:
+    xsd = etree.XMLSchema(etree.parse(str(SCHEMAS / f"{schema}.xsd")))
+    document = etree.parse(str(path))
+    xsd.assertValid(document)
+    return document
+
+
+@pytest.mark.parametrize("schema", ["pain.008.001.08", "pain.008.001.02"])
+def test_the_days_debits_make_a_schema_valid_file_first_then_recurring(
+    shop: Billing, tmp_path: Path, schema: str
+) -> None:
+    """On 31 March only the 11.89 invoices are due: two mandates' first debits (FRST),
+    23.78; on 1 May the 5.94 ones follow as recurring debits (RCUR), 11.88."""
+    first = _debtor(shop, "DD1", "DE89 3704 0044 0532 0130 00", "ACME-DD1")
+    second = _debtor(shop, "DD2", "DE02 1203 0000 0000 2020 51", "ACME-DD2")
+    march = shop.payments.export_direct_debits(D(2026, 3, 31), tmp_path / "m.xml", schema=schema)
+    assert (march.debits, march.first, march.recurring, march.total) == (
+        2, 2, 0, Decimal("23.78"),
+    )  # fmt: skip
+    document = _valid(tmp_path / "m.xml", schema)
+    ns = {"p": document.getroot().nsmap[None]}
+    assert document.xpath("//p:CdtrSchmeId//p:Othr/p:Id/text()", namespaces=ns) == [
+        "DE98ZZZ09999999999"
+    ]
+    assert document.xpath("//p:SeqTp/text()", namespaces=ns) == ["FRST"]
+    assert sorted(document.xpath("//p:MndtId/text()", namespaces=ns)) == ["ACME-DD1", "ACME-DD2"]
+    assert set(document.xpath("//p:EndToEndId/text()", namespaces=ns)) == {
+        shop.invoices.get(first[0]).number,
+        shop.invoices.get(second[0]).number,
+    }
+    # Pending until the bank books them: nothing allocated yet, nothing exported twice.
+    assert {p.status for p in shop.payments.of_account("DD1")} == {"pending"}
+    assert shop.invoices.get(first[0]).balance == Decimal("11.89")
+    again = shop.payments.export_direct_debits(D(2026, 3, 31), tmp_path / "again.xml")
+    assert again.debits == 0
+    assert not (tmp_path / "again.xml").exists()
+    may = shop.payments.export_direct_debits(D(2026, 5, 1), tmp_path / "may.xml", schema=schema)
+    assert (may.debits, may.first, may.recurring, may.total) == (2, 0, 2, Decimal("11.88"))
+    document = _valid(tmp_path / "may.xml", schema)
+    assert document.xpath("//p:SeqTp/text()", namespaces=ns) == ["RCUR"]
