@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from stripe_api import StripeApi
 from tarifa.facade import Billing
 from tarifa.payments.sandbox import SandboxGateway, serve
+from tarifa.payments.stripe_gateway import StripeGateway
 
 pytestmark = pytest.mark.db
 
@@ -111,3 +113,39 @@ def test_an_answer_that_never_came_is_unknown_until_the_gateway_is_asked(
     assert resolved.succeeded == 1
     assert shop.invoices.get(invoice).state == "paid"
     assert [c["idempotency_key"] for c in _log(sandbox)] == [f"collect:{invoice}:1"]
+
+
+def test_collection_charges_cards_held_at_stripe_through_the_stripe_adapter(
+    shop: Billing,
+) -> None:
+    """The same collection through StripeGateway, against the local Stripe-shaped server."""
+    shop.customers.create(
+        {
+            "external_id": "STR",
+            "kind": "person",
+            "legal_name": "Stella Stripe",
+            "country": "DE",
+            "currency": "EUR",
+            "time_zone": "Europe/Berlin",
+            "billing_cycle_day": 1,
+            "locale": "de-DE",
+        }
+    )
+    shop.payment_methods.add(
+        "STR",
+        {"kind": "card", "gateway": "stripe", "token": "pm_card_visa", "brand": "visa",
+         "last4": "4242", "exp_month": 12, "exp_year": 2030},
+        today=D(2026, 3, 1),
+    )  # fmt: skip
+    shop.subscriptions.create("STR", "mobile-s", D(2026, 3, 1))
+    (draft,) = shop.invoices.bill("STR", on=D(2026, 3, 1))
+    invoice = shop.invoices.finalize(draft.id, issue_date=D(2026, 3, 1))
+    api = StripeApi()
+    try:
+        report = shop.payments.collect(StripeGateway("sk_test", base_url=api.url), on=D(2026, 4, 2))
+    finally:
+        api.close()
+    assert report.succeeded == 1
+    assert shop.invoices.get(invoice.id).state == "paid"
+    (intent,) = api.intents
+    assert (intent["amount"], intent["metadata"]["tarifa_key"]) == (1189, f"collect:{invoice.id}:1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -14,7 +15,9 @@ from tarifa.errors import ValidationError
 from tarifa.facade import connect
 from tarifa.payments import Payment
 from tarifa.payments.collection import CollectionReport
+from tarifa.payments.gateway import PaymentGateway
 from tarifa.payments.sandbox import SandboxGateway
+from tarifa.payments.stripe_gateway import StripeGateway
 
 app = typer.Typer(help="Payments.", no_args_is_help=True)
 
@@ -65,15 +68,21 @@ SandboxUrl = typer.Option(
 )
 
 
+GatewayOption = typer.Option(
+    "sandbox", "--gateway", help="sandbox (--gateway-url) or stripe (STRIPE_API_KEY)."
+)
+
+
 @app.command("collect")
 def collect(
     on: str = typer.Option(None, "--date", help="Collect invoices due by this day (today)."),
+    gateway_name: str = GatewayOption,
     gateway_url: str = SandboxUrl,
     timeout: float = typer.Option(10.0, help="Seconds to wait for the gateway's answer."),
     as_json: bool = JsonOption,
 ) -> None:
     """Charge every due invoice to its account's default card, idempotently."""
-    gateway = _sandbox(gateway_url, timeout)
+    gateway = _gateway(gateway_name, gateway_url, timeout)
     with connect(actor=actor()) as billing:
         report = billing.payments.collect(gateway, on=date.fromisoformat(on) if on else None)
     emit(asdict(report), as_json, lambda: _render_report("collected", report))
@@ -81,6 +90,7 @@ def collect(
 
 @app.command("resolve")
 def resolve(
+    gateway_name: str = GatewayOption,
     gateway_url: str = SandboxUrl,
     older_than: float = typer.Option(
         60.0, "--older-than", help="Only attempts pending this many seconds (unknown: all)."
@@ -88,13 +98,20 @@ def resolve(
     as_json: bool = JsonOption,
 ) -> None:
     """Ask the gateway what became of attempts left pending or unknown, and settle them."""
-    gateway = _sandbox(gateway_url, 10.0)
+    gateway = _gateway(gateway_name, gateway_url, 10.0)
     with connect(actor=actor()) as billing:
         report = billing.payments.resolve(gateway, older_than=older_than)
     emit(asdict(report), as_json, lambda: _render_report("resolved", report))
 
 
-def _sandbox(url: str | None, timeout: float) -> SandboxGateway:
+def _gateway(name: str, url: str | None, timeout: float) -> PaymentGateway:
+    if name == "stripe":
+        key = os.environ.get("STRIPE_API_KEY")
+        if not key:
+            raise ValidationError.single("STRIPE_API_KEY", "is required for --gateway stripe")
+        return StripeGateway(key, base_url=os.environ.get("STRIPE_API_BASE"), timeout=timeout)
+    if name != "sandbox":
+        raise ValidationError.single("--gateway", "must be sandbox or stripe")
     if not url:
         raise ValidationError.single(
             "--gateway-url", "is required (or TARIFA_SANDBOX_URL): tarifa sandbox serve"
