@@ -1,4 +1,4 @@
-"""`tarifa payments receive|list`."""
+"""`tarifa payments receive|list|collect|resolve`."""
 
 from __future__ import annotations
 
