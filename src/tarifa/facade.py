@@ -17,6 +17,7 @@ from tarifa.inventory.service import Inventory
 from tarifa.invoices.service import Invoices
 from tarifa.ledger import Ledger
 from tarifa.payments import PaymentMethods, Payments
+from tarifa.payments.refunds import Refunds
 from tarifa.rating.service import Rating
 from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
@@ -45,6 +46,7 @@ class Billing:
         self.ledger = Ledger(db, actor=actor)
         self.payment_methods = PaymentMethods(db, actor=actor)
         self.payments = Payments(db, actor=actor)
+        self.refunds = Refunds(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

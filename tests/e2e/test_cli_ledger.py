@@ -147,3 +147,19 @@ def test_a_payment_received_from_the_command_line_pays_and_leaves_credit(
         [*args, "--key", "k1", "--json"], env=env, capture_output=True, text=True, check=True
     )
     assert json.loads(again.stdout)["id"] == payment["id"]
+    refund = subprocess.run(
+        [sys.executable, "-m", "tarifa", "refunds", "create", str(payment["id"]),
+         "--reason", "overpaid", "--iban", "DE89370400440532013000", "--json"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert (json.loads(refund.stdout)["amount"], json.loads(refund.stdout)["status"]) == (
+        "2.17",
+        "pending",
+    )
+    exported = subprocess.run(
+        [sys.executable, "-m", "tarifa", "refunds", "export", "-o",
+         str(tmp_path / "refunds.xml"), "--json"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert json.loads(exported.stdout)["refunds"] == 1
+    assert (tmp_path / "refunds.xml").read_bytes().startswith(b"<?xml")

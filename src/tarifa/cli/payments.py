@@ -82,7 +82,7 @@ def collect(
     as_json: bool = JsonOption,
 ) -> None:
     """Charge every due invoice to its account's default card, idempotently."""
-    gateway = _gateway(gateway_name, gateway_url, timeout)
+    gateway = gateway_for(gateway_name, gateway_url, timeout)
     with connect(actor=actor()) as billing:
         report = billing.payments.collect(gateway, on=date.fromisoformat(on) if on else None)
     emit(asdict(report), as_json, lambda: _render_report("collected", report))
@@ -98,13 +98,13 @@ def resolve(
     as_json: bool = JsonOption,
 ) -> None:
     """Ask the gateway what became of attempts left pending or unknown, and settle them."""
-    gateway = _gateway(gateway_name, gateway_url, 10.0)
+    gateway = gateway_for(gateway_name, gateway_url, 10.0)
     with connect(actor=actor()) as billing:
         report = billing.payments.resolve(gateway, older_than=older_than)
     emit(asdict(report), as_json, lambda: _render_report("resolved", report))
 
 
-def _gateway(name: str, url: str | None, timeout: float) -> PaymentGateway:
+def gateway_for(name: str, url: str | None, timeout: float) -> PaymentGateway:
     if name == "stripe":
         key = os.environ.get("STRIPE_API_KEY")
         if not key:

@@ -39,5 +39,12 @@ class PaymentGateway(Protocol):
         received it."""
         ...
 
+    def refund(
+        self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> ChargeResult:
+        """Give back `amount` of the charge `reference`; the same key again is the same
+        refund."""
+        ...
+
 
 __all__ = ["ChargeResult", "ChargeStatus", "PaymentGateway"]

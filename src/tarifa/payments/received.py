@@ -148,6 +148,11 @@ class Payments:
             schema=schema,
         )
 
+    def of_payment_ids(self, ids: list[int]) -> list[Payment]:
+        with self.db.transaction() as conn:
+            rows = _rows(conn, "by_ids", {"ids": ids})
+            return [_load(conn, r) for r in rows]
+
     def of_account(self, account: int | str) -> list[Payment]:
         customer = Customers(self.db, actor=self.actor).account(account)
         with self.db.transaction() as conn:

@@ -58,6 +58,37 @@ class SandboxState:
                     charge = json.loads(line)
                     self.charges[charge["idempotency_key"]] = charge
 
+    def refund(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """A refund of a charge made here: never more than is left of it; by key, once."""
+        key = "refund:" + str(body["idempotency_key"])
+        with self.lock:
+            if key in self.charges:
+                return 200, self.charges[key]
+            charge = next((c for c in self.charges.values() if c["id"] == body.get("charge")), None)
+            if charge is None or charge["status"] != ChargeStatus.SUCCEEDED.value:
+                return 404, {"error": "no_such_charge"}
+            refunded = sum(
+                Decimal(c["amount"])
+                for c in self.charges.values()
+                if c.get("refund_of") == charge["id"]
+            )
+            amount = Decimal(str(body["amount"]))
+            if refunded + amount > Decimal(charge["amount"]):
+                return 400, {"error": "amount_too_large"}
+            refund = {
+                "id": f"re_{uuid.uuid4().hex[:24]}",
+                "idempotency_key": key,
+                "refund_of": charge["id"],
+                "amount": str(amount),
+                "currency": charge["currency"],
+                "status": ChargeStatus.SUCCEEDED.value,
+                "failure_code": None,
+            }
+            with self.path.open("a", encoding="utf-8") as log:
+                log.write(json.dumps(refund) + "\n")
+            self.charges[key] = refund
+            return 200, refund
+
     def charge(self, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
         """The charge for `body` (made now, or the one made before with its key) and how long
         to wait before answering."""
@@ -115,6 +146,8 @@ def serve(host: str, port: int, state_file: Path) -> ThreadingHTTPServer:
                 if wait:
                     time.sleep(wait)
                 self._reply(200, charge)
+            elif self.path == "/v1/refunds":
+                self._reply(*state.refund(self._body()))
             elif self.path == "/v1/control":
                 body = self._body()
                 with state.lock:
@@ -182,6 +215,19 @@ class SandboxGateway:
             if err.code == 404:
                 return None
             raise
+        return _result(answer)
+
+    def refund(
+        self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> ChargeResult:
+        body = {"charge": reference, "amount": str(amount), "idempotency_key": idempotency_key}
+        try:
+            answer = self._call("POST", "/v1/refunds", body)
+        except urllib.error.HTTPError as err:
+            code = json.loads(err.read() or b"{}").get("error", "refused")
+            return ChargeResult(status=ChargeStatus.FAILED, failure_code=str(code))
+        except (TimeoutError, urllib.error.URLError, ConnectionError, OSError):
+            return ChargeResult(status=ChargeStatus.UNKNOWN)
         return _result(answer)
 
     def delay_next(self, seconds: float, count: int = 1) -> None:

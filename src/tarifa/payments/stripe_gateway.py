@@ -76,6 +76,30 @@ class StripeGateway:
         intents = list(found.data)
         return _result(intents[0]) if intents else None
 
+    def refund(
+        self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> ChargeResult:
+        try:
+            refund = self.client.v1.refunds.create(
+                params={"payment_intent": reference, "amount": _minor_units(amount, currency)},
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.InvalidRequestError as err:
+            return ChargeResult(status=ChargeStatus.FAILED, failure_code=str(err.code or "refused"))
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError):
+            return ChargeResult(status=ChargeStatus.UNKNOWN)
+        status = str(refund["status"])
+        if status == "succeeded":
+            return ChargeResult(status=ChargeStatus.SUCCEEDED, reference=str(refund["id"]))
+        if status in ("failed", "canceled"):
+            reason = getattr(refund, "failure_reason", None)
+            return ChargeResult(
+                status=ChargeStatus.FAILED,
+                reference=str(refund["id"]),
+                failure_code=str(reason or status),
+            )
+        return ChargeResult(status=ChargeStatus.UNKNOWN, reference=str(refund["id"]))
+
     def parse_webhook(self, payload: bytes | str, signature: str) -> stripe.Event:
         """The event of a webhook request whose `Stripe-Signature` header is `signature`;
         stripe.SignatureVerificationError when it was not signed with the endpoint's secret

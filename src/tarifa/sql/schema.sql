@@ -218,6 +218,25 @@ $$;
 
 
 --
+-- Name: customer_credit_available(bigint, character); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.customer_credit_available(p_account bigint, p_currency character) RETURNS numeric
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT (SELECT coalesce(sum(c.amount), 0) FROM customer_credits c
+            WHERE c.account_id = p_account AND c.currency = p_currency)
+         - (SELECT coalesce(sum(a.amount), 0) FROM invoice_allocations a
+            JOIN invoices j ON j.id = a.invoice_id
+            WHERE j.account_id = p_account AND j.currency = p_currency
+              AND a.source = 'customer_credit')
+         - (SELECT coalesce(sum(r.amount), 0) FROM refunds r
+            WHERE r.account_id = p_account AND r.currency = p_currency
+              AND r.status <> 'failed')
+$$;
+
+
+--
 -- Name: customers_check_children(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -605,6 +624,45 @@ BEGIN
     RETURNING id INTO entry;
     INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
     VALUES (entry, 1, cash, credit.amount, 0), (entry, 2, held, 0, credit.amount);
+    RETURN 1;
+END;
+$$;
+
+
+--
+-- Name: ledger_post_refund(bigint, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ledger_post_refund(p_refund bigint, p_actor text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    refund refunds%ROWTYPE;
+    entry bigint;
+    cash bigint;
+    held bigint;
+BEGIN
+    SELECT * INTO refund FROM refunds WHERE id = p_refund AND status = 'succeeded';
+    IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
+                            WHERE refund_id = p_refund AND kind = 'refund') THEN
+        RETURN 0;
+    END IF;
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    VALUES ('cash', refund.currency, 'bank', NULL),
+           ('customer_credit', refund.currency, refund.account_id::text, refund.account_id)
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+    SELECT id INTO cash FROM ledger_accounts
+    WHERE kind = 'cash' AND currency = refund.currency AND subject = 'bank';
+    SELECT id INTO held FROM ledger_accounts
+    WHERE kind = 'customer_credit' AND currency = refund.currency
+      AND subject = refund.account_id::text;
+    PERFORM 1 FROM ledger_accounts WHERE id IN (cash, held) ORDER BY id FOR KEY SHARE;
+    INSERT INTO journal_entries (kind, refund_id, effective_date, description, actor)
+    VALUES ('refund', p_refund, current_date, 'refund ' || p_refund || ': ' || refund.reason,
+            p_actor)
+    RETURNING id INTO entry;
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
+    VALUES (entry, 1, held, refund.amount, 0), (entry, 2, cash, 0, refund.amount);
     RETURN 1;
 END;
 $$;
@@ -2328,6 +2386,7 @@ CREATE TABLE public.journal_entries (
     posted_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     actor text NOT NULL,
     payment_id bigint,
+    refund_id bigint,
     CONSTRAINT journal_entries_kind_check CHECK ((kind = ANY (ARRAY['invoice'::text, 'credit_note'::text, 'allocation'::text, 'payment'::text, 'refund'::text, 'chargeback'::text, 'write_off'::text])))
 );
 
@@ -3010,6 +3069,49 @@ CREATE TABLE public.rating_time_bands (
 
 ALTER TABLE public.rating_time_bands ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.rating_time_bands_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: refunds; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refunds (
+    id bigint NOT NULL,
+    payment_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    amount numeric NOT NULL,
+    currency character(3) NOT NULL,
+    method text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    idempotency_key text NOT NULL,
+    reason text NOT NULL,
+    iban text,
+    bic text,
+    gateway_reference text,
+    failure_code text,
+    exported_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT refunds_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT refunds_method_check CHECK ((method = ANY (ARRAY['gateway'::text, 'credit_transfer'::text]))),
+    CONSTRAINT refunds_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text, 'unknown'::text]))),
+    CONSTRAINT refunds_transfer_check CHECK (((method <> 'credit_transfer'::text) OR (iban IS NOT NULL)))
+);
+
+
+--
+-- Name: refunds_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.refunds ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.refunds_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -3933,6 +4035,22 @@ ALTER TABLE ONLY public.rating_time_bands
 
 
 --
+-- Name: refunds refunds_idempotency_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_idempotency_key UNIQUE (idempotency_key);
+
+
+--
+-- Name: refunds refunds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: sellers sellers_code_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4155,6 +4273,13 @@ CREATE UNIQUE INDEX journal_entries_payment ON public.journal_entries USING btre
 
 
 --
+-- Name: journal_entries_refund; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX journal_entries_refund ON public.journal_entries USING btree (refund_id) WHERE (kind = 'refund'::text);
+
+
+--
 -- Name: journal_lines_account; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4222,6 +4347,20 @@ CREATE UNIQUE INDEX rating_profiles_namespace ON public.rating_profiles USING bt
 --
 
 CREATE UNIQUE INDEX rating_tariffs_current_key ON public.rating_tariffs USING btree (code) WHERE current;
+
+
+--
+-- Name: refunds_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX refunds_account ON public.refunds USING btree (account_id);
+
+
+--
+-- Name: refunds_payment; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX refunds_payment ON public.refunds USING btree (payment_id);
 
 
 --
@@ -4741,6 +4880,14 @@ ALTER TABLE ONLY public.journal_entries
 
 
 --
+-- Name: journal_entries journal_entries_refund_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journal_entries
+    ADD CONSTRAINT journal_entries_refund_id_fkey FOREIGN KEY (refund_id) REFERENCES public.refunds(id);
+
+
+--
 -- Name: journal_lines journal_lines_entry_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5042,6 +5189,22 @@ ALTER TABLE ONLY public.rating_schedule
 
 ALTER TABLE ONLY public.rating_time_bands
     ADD CONSTRAINT rating_time_bands_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
+
+
+--
+-- Name: refunds refunds_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: refunds refunds_payment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT refunds_payment_id_fkey FOREIGN KEY (payment_id) REFERENCES public.payments(id);
 
 
 --

@@ -86,3 +86,20 @@ FOR EACH ROW EXECUTE FUNCTION invoices_documents_frozen();
 CREATE OR REPLACE TRIGGER invoice_allocations_frozen
 BEFORE UPDATE OR DELETE ON invoice_allocations
 FOR EACH ROW EXECUTE FUNCTION invoices_documents_frozen();
+
+-- The customer credit an account still holds in a currency: what it was given, less what
+-- invoices used and what was refunded (or is being refunded).
+CREATE OR REPLACE FUNCTION customer_credit_available(p_account bigint, p_currency char(3))
+RETURNS numeric
+LANGUAGE sql STABLE
+AS $$
+    SELECT (SELECT coalesce(sum(c.amount), 0) FROM customer_credits c
+            WHERE c.account_id = p_account AND c.currency = p_currency)
+         - (SELECT coalesce(sum(a.amount), 0) FROM invoice_allocations a
+            JOIN invoices j ON j.id = a.invoice_id
+            WHERE j.account_id = p_account AND j.currency = p_currency
+              AND a.source = 'customer_credit')
+         - (SELECT coalesce(sum(r.amount), 0) FROM refunds r
+            WHERE r.account_id = p_account AND r.currency = p_currency
+              AND r.status <> 'failed')
+$$;

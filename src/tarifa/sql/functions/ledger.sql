@@ -230,3 +230,39 @@ BEGIN
     RETURN 1;
 END;
 $$;
+
+-- A refund that went out: customer credit +amount (tarifa owes less), cash -amount.
+CREATE OR REPLACE FUNCTION ledger_post_refund(p_refund bigint, p_actor text)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    refund refunds%ROWTYPE;
+    entry bigint;
+    cash bigint;
+    held bigint;
+BEGIN
+    SELECT * INTO refund FROM refunds WHERE id = p_refund AND status = 'succeeded';
+    IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
+                            WHERE refund_id = p_refund AND kind = 'refund') THEN
+        RETURN 0;
+    END IF;
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    VALUES ('cash', refund.currency, 'bank', NULL),
+           ('customer_credit', refund.currency, refund.account_id::text, refund.account_id)
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+    SELECT id INTO cash FROM ledger_accounts
+    WHERE kind = 'cash' AND currency = refund.currency AND subject = 'bank';
+    SELECT id INTO held FROM ledger_accounts
+    WHERE kind = 'customer_credit' AND currency = refund.currency
+      AND subject = refund.account_id::text;
+    PERFORM 1 FROM ledger_accounts WHERE id IN (cash, held) ORDER BY id FOR KEY SHARE;
+    INSERT INTO journal_entries (kind, refund_id, effective_date, description, actor)
+    VALUES ('refund', p_refund, current_date, 'refund ' || p_refund || ': ' || refund.reason,
+            p_actor)
+    RETURNING id INTO entry;
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
+    VALUES (entry, 1, held, refund.amount, 0), (entry, 2, cash, 0, refund.amount);
+    RETURN 1;
+END;
+$$;

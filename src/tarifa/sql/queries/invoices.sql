@@ -71,12 +71,7 @@ WITH due AS (
     WHERE i.id = ANY(%(ids)s) AND i.status = 'finalized' AND i.total > 0
 ), available AS (
     SELECT d.account_id, d.currency,
-           (SELECT coalesce(sum(c.amount), 0) FROM customer_credits c
-            WHERE c.account_id = d.account_id AND c.currency = d.currency)
-         - (SELECT coalesce(sum(a.amount), 0) FROM invoice_allocations a
-            JOIN invoices j ON j.id = a.invoice_id
-            WHERE j.account_id = d.account_id AND j.currency = d.currency
-              AND a.source = 'customer_credit') AS amount
+           customer_credit_available(d.account_id, d.currency) AS amount
     FROM (SELECT DISTINCT account_id, currency FROM due) d
     WHERE EXISTS (SELECT 1 FROM customer_credits c
                   WHERE c.account_id = d.account_id AND c.currency = d.currency)
@@ -95,9 +90,4 @@ VALUES (%(account_id)s, %(currency)s, %(amount)s, 'credit_note', %(invoice_id)s,
         %(credit_note_id)s, %(actor)s)
 
 -- name: available_credit
-SELECT (SELECT coalesce(sum(c.amount), 0) FROM customer_credits c
-        WHERE c.account_id = %(account_id)s AND c.currency = %(currency)s)
-     - (SELECT coalesce(sum(a.amount), 0) FROM invoice_allocations a
-        JOIN invoices j ON j.id = a.invoice_id
-        WHERE j.account_id = %(account_id)s AND j.currency = %(currency)s
-          AND a.source = 'customer_credit') AS available
+SELECT customer_credit_available(%(account_id)s, %(currency)s) AS available

@@ -133,3 +133,6 @@ RETURNING id
 -- After its first collection a mandate is recurring.
 UPDATE payment_methods SET sequence = 'RCUR'
 WHERE id = ANY(%(ids)s) AND sequence = 'FRST'
+
+-- name: by_ids
+SELECT * FROM payments WHERE id = ANY(%(ids)s) ORDER BY id
