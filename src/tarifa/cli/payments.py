@@ -104,6 +104,41 @@ def resolve(
     emit(asdict(report), as_json, lambda: _render_report("resolved", report))
 
 
+dunning_app = typer.Typer(help="Dunning: reminders, retries, suspension.", no_args_is_help=True)
+
+
+@dunning_app.command("run")
+def dunning_run(
+    on: str = typer.Option(None, "--date", help="The day to run for (default today)."),
+    schedule: str = typer.Option(
+        None, help="DAY:ACTION,... (default TARIFA_DUNNING_SCHEDULE or 3:remind,7:retry,...)."
+    ),
+    gateway_name: str = GatewayOption,
+    gateway_url: str = SandboxUrl,
+    as_json: bool = JsonOption,
+) -> None:
+    """Take the dunning steps due: remind, retry the card, suspend; resume once paid."""
+    gateway = (
+        gateway_for(gateway_name, gateway_url, 10.0)
+        if gateway_url or (gateway_name == "stripe")
+        else None
+    )
+    with connect(actor=actor()) as billing:
+        report = billing.payments.dunning(
+            on=date.fromisoformat(on) if on else None, gateway=gateway, schedule=schedule
+        )
+    emit(
+        asdict(report),
+        as_json,
+        lambda: console.print(
+            f"{report.overdue} overdue invoices; "
+            + ", ".join(f"{n} {a}" for a, n in sorted(report.actions.items()))
+            + f"; {len(report.suspended)} subscriptions suspended, "
+            f"{len(report.resumed)} resumed"
+        ),
+    )
+
+
 def gateway_for(name: str, url: str | None, timeout: float) -> PaymentGateway:
     if name == "stripe":
         key = os.environ.get("STRIPE_API_KEY")

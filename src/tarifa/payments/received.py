@@ -28,6 +28,7 @@ from tarifa.payments.booking import spread
 from tarifa.payments.cards import contains_card_number
 from tarifa.payments.collection import CollectionReport, collect, resolve
 from tarifa.payments.direct_debit import DirectDebitExport, export_direct_debits
+from tarifa.payments.dunning import DunningReport, run_dunning
 from tarifa.payments.gateway import PaymentGateway
 from tarifa.payments.methods import CARD_NUMBER_REASON
 
@@ -147,6 +148,18 @@ class Payments:
             seller=seller,
             schema=schema,
         )
+
+    def dunning(
+        self,
+        *,
+        on: dt.date | None = None,
+        gateway: PaymentGateway | None = None,
+        schedule: str | None = None,
+    ) -> DunningReport:
+        """Take the dunning steps due on `on` (default today, UTC): reminders, card retries
+        through `gateway`, suspensions, and resumptions (:mod:`tarifa.payments.dunning`)."""
+        day = on or dt.datetime.now(dt.UTC).date()
+        return run_dunning(self.db, on=day, actor=self.actor, gateway=gateway, schedule=schedule)
 
     def of_payment_ids(self, ids: list[int]) -> list[Payment]:
         with self.db.transaction() as conn:

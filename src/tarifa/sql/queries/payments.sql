@@ -136,3 +136,35 @@ WHERE id = ANY(%(ids)s) AND sequence = 'FRST'
 
 -- name: by_ids
 SELECT * FROM payments WHERE id = ANY(%(ids)s) ORDER BY id
+
+-- name: overdue
+-- Finalized invoices with something left to pay past their due date on the run's day, the
+-- steps they had, and whether a collection attempt is still open on them.
+SELECT i.id, i.account_id, i.number, i.due_date, b.balance,
+       array(SELECT e.day FROM dunning_events e WHERE e.invoice_id = i.id
+             AND e.action <> 'resume') AS done
+FROM invoices i
+JOIN invoice_balances b ON b.invoice_id = i.id
+WHERE i.status = 'finalized' AND b.balance > 0 AND i.due_date < %(on)s
+ORDER BY i.account_id, i.due_date, i.id
+
+-- name: insert_dunning_event
+INSERT INTO dunning_events (invoice_id, account_id, day, action, taken, detail, run_on, actor)
+VALUES (%(invoice_id)s, %(account_id)s, %(day)s, %(action)s, %(taken)s, %(detail)s::jsonb,
+        %(on)s, %(actor)s)
+ON CONFLICT (invoice_id, day) WHERE action <> 'resume' DO NOTHING
+RETURNING id
+
+-- name: suspended_by_dunning
+-- Accounts whose subscriptions dunning suspended and did not resume since.
+SELECT e.account_id, e.detail
+FROM dunning_events e
+WHERE e.action = 'suspend' AND e.taken
+  AND NOT EXISTS (SELECT 1 FROM dunning_events r
+                  WHERE r.account_id = e.account_id AND r.action = 'resume' AND r.id > e.id)
+
+-- name: note_suspension
+-- The subscriptions a suspension step stopped (resumed by the same ids later).
+UPDATE dunning_events
+SET detail = detail || jsonb_build_object('subscriptions', %(subscriptions)s::jsonb)
+WHERE account_id = %(account_id)s AND action = 'suspend' AND taken AND run_on = %(on)s
