@@ -28,6 +28,7 @@ from tarifa.payments.booking import spread
 from tarifa.payments.cards import contains_card_number
 from tarifa.payments.collection import CollectionReport, collect, resolve
 from tarifa.payments.direct_debit import DirectDebitExport, export_direct_debits
+from tarifa.payments.disputes import Dispute, apply_stripe_event, close_dispute, open_dispute
 from tarifa.payments.dunning import DunningReport, run_dunning
 from tarifa.payments.gateway import PaymentGateway
 from tarifa.payments.methods import CARD_NUMBER_REASON
@@ -160,6 +161,25 @@ class Payments:
         through `gateway`, suspensions, and resumptions (:mod:`tarifa.payments.dunning`)."""
         day = on or dt.datetime.now(dt.UTC).date()
         return run_dunning(self.db, on=day, actor=self.actor, gateway=gateway, schedule=schedule)
+
+    def open_dispute(
+        self, *, charge_reference: str, dispute_reference: str, amount: Decimal, reason: str
+    ) -> Dispute:
+        return open_dispute(
+            self.db,
+            charge_reference=charge_reference,
+            dispute_reference=dispute_reference,
+            amount=amount,
+            reason=reason,
+            actor=self.actor,
+        )
+
+    def close_dispute(self, dispute_reference: str, *, won: bool) -> Dispute:
+        return close_dispute(self.db, dispute_reference, won=won, actor=self.actor)
+
+    def apply_gateway_event(self, event: Any) -> Dispute | None:
+        """A verified gateway event (Stripe's shape): disputes opened and closed."""
+        return apply_stripe_event(self.db, event, actor=self.actor)
 
     def of_payment_ids(self, ids: list[int]) -> list[Payment]:
         with self.db.transaction() as conn:

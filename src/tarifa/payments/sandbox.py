@@ -52,11 +52,13 @@ class SandboxState:
         self.charges: dict[str, dict[str, Any]] = {}
         self.delay = 0.0
         self.delayed = 0
+        self.events: list[dict[str, Any]] = []
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
                     charge = json.loads(line)
                     self.charges[charge["idempotency_key"]] = charge
+                    self._dispute_if_asked(charge)
 
     def refund(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """A refund of a charge made here: never more than is left of it; by key, once."""
@@ -89,6 +91,30 @@ class SandboxState:
             self.charges[key] = refund
             return 200, refund
 
+    def _dispute_if_asked(self, charge: dict[str, Any]) -> None:
+        """A charge of `pm_card_createDispute` is disputed: an event shaped like Stripe's
+        charge.dispute.created (amount in minor units)."""
+        if charge.get("token") != "pm_card_createDispute" or charge["status"] != "succeeded":
+            return
+        self.events.append(
+            {
+                "id": f"evt_{charge['id'][3:]}",
+                "object": "event",
+                "type": "charge.dispute.created",
+                "data": {
+                    "object": {
+                        "id": f"dp_{charge['id'][3:]}",
+                        "object": "dispute",
+                        "payment_intent": charge["id"],
+                        "amount": int(Decimal(charge["amount"]) * 100),
+                        "currency": charge["currency"].lower(),
+                        "reason": "fraudulent",
+                        "status": "needs_response",
+                    }
+                },
+            }
+        )
+
     def charge(self, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
         """The charge for `body` (made now, or the one made before with its key) and how long
         to wait before answering."""
@@ -112,6 +138,7 @@ class SandboxState:
                 log.write(json.dumps(charge) + "\n")
                 log.flush()
             self.charges[key] = charge
+            self._dispute_if_asked(charge)
             wait = 0.0
             if self.delayed > 0:
                 self.delayed -= 1
@@ -166,6 +193,9 @@ def serve(host: str, port: int, state_file: Path) -> ThreadingHTTPServer:
                 with state.lock:
                     charge = state.charges.get(key)
                 self._reply(200 if charge else 404, charge or {"error": "not_found"})
+            elif self.path == "/v1/events":
+                with state.lock:
+                    self._reply(200, {"object": "list", "data": list(state.events)})
             elif self.path == "/healthz":
                 self._reply(200, {"ok": True})
             else:
@@ -229,6 +259,11 @@ class SandboxGateway:
         except (TimeoutError, urllib.error.URLError, ConnectionError, OSError):
             return ChargeResult(status=ChargeStatus.UNKNOWN)
         return _result(answer)
+
+    def events(self) -> list[dict[str, Any]]:
+        """The sandbox's events (disputes), shaped like Stripe's."""
+        answer: list[dict[str, Any]] = self._call("GET", "/v1/events")["data"]
+        return answer
 
     def delay_next(self, seconds: float, count: int = 1) -> None:
         """Make the next `count` charges answer `seconds` after being recorded."""

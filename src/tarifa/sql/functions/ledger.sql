@@ -266,3 +266,42 @@ BEGIN
     RETURN 1;
 END;
 $$;
+
+-- A lost dispute: the money goes back to the payer, the invoice owes it again: receivable
+-- +amount (naming the invoice), cash -amount.
+CREATE OR REPLACE FUNCTION ledger_post_chargeback(p_dispute bigint, p_actor text)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    dispute disputes%ROWTYPE;
+    entry bigint;
+    cash bigint;
+    owed bigint;
+BEGIN
+    SELECT * INTO dispute FROM disputes WHERE id = p_dispute AND status = 'lost';
+    IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
+                            WHERE dispute_id = p_dispute AND kind = 'chargeback') THEN
+        RETURN 0;
+    END IF;
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    VALUES ('cash', dispute.currency, 'bank', NULL),
+           ('receivable', dispute.currency, dispute.account_id::text, dispute.account_id)
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+    SELECT id INTO cash FROM ledger_accounts
+    WHERE kind = 'cash' AND currency = dispute.currency AND subject = 'bank';
+    SELECT id INTO owed FROM ledger_accounts
+    WHERE kind = 'receivable' AND currency = dispute.currency
+      AND subject = dispute.account_id::text;
+    PERFORM 1 FROM ledger_accounts WHERE id IN (cash, owed) ORDER BY id FOR KEY SHARE;
+    INSERT INTO journal_entries (kind, dispute_id, invoice_id, effective_date, description,
+                                 actor)
+    VALUES ('chargeback', p_dispute, dispute.invoice_id, current_date,
+            'chargeback ' || dispute.gateway_reference || ': ' || dispute.reason, p_actor)
+    RETURNING id INTO entry;
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit, credit)
+    VALUES (entry, 1, owed, dispute.invoice_id, dispute.amount, 0),
+           (entry, 2, cash, NULL, 0, dispute.amount);
+    RETURN 1;
+END;
+$$;

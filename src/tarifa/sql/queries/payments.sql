@@ -146,6 +146,8 @@ SELECT i.id, i.account_id, i.number, i.due_date, b.balance,
 FROM invoices i
 JOIN invoice_balances b ON b.invoice_id = i.id
 WHERE i.status = 'finalized' AND b.balance > 0 AND i.due_date < %(on)s
+  -- Disputed amounts wait for the dispute's end.
+  AND NOT EXISTS (SELECT 1 FROM disputes d WHERE d.invoice_id = i.id AND d.status = 'open')
 ORDER BY i.account_id, i.due_date, i.id
 
 -- name: insert_dunning_event
@@ -168,3 +170,28 @@ WHERE e.action = 'suspend' AND e.taken
 UPDATE dunning_events
 SET detail = detail || jsonb_build_object('subscriptions', %(subscriptions)s::jsonb)
 WHERE account_id = %(account_id)s AND action = 'suspend' AND taken AND run_on = %(on)s
+
+-- name: payment_by_reference
+SELECT * FROM payments WHERE gateway_reference = %(reference)s FOR UPDATE
+
+-- name: open_dispute
+INSERT INTO disputes (payment_id, invoice_id, account_id, amount, currency, reason,
+                      gateway_reference, actor)
+VALUES (%(payment_id)s, %(invoice_id)s, %(account_id)s, %(amount)s, %(currency)s, %(reason)s,
+        %(reference)s, %(actor)s)
+ON CONFLICT (gateway_reference) DO NOTHING
+RETURNING *
+
+-- name: dispute_by_reference
+SELECT * FROM disputes WHERE gateway_reference = %(reference)s FOR UPDATE
+
+-- name: close_dispute
+UPDATE disputes SET status = %(status)s, closed_at = clock_timestamp()
+WHERE id = %(id)s AND status = 'open'
+RETURNING *
+
+-- name: post_chargeback
+SELECT ledger_post_chargeback(%(id)s, %(actor)s) AS posted
+
+-- name: disputes_of_account
+SELECT * FROM disputes WHERE account_id = %(account_id)s ORDER BY id
