@@ -18,6 +18,7 @@ from tarifa.invoices.service import Invoices
 from tarifa.ledger import Ledger
 from tarifa.payments import PaymentMethods, Payments
 from tarifa.rating.service import Rating
+from tarifa.reconciliation.service import Reconciliation
 from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
 from tarifa.taxes.service import TaxRatesStore
@@ -45,6 +46,7 @@ class Billing:
         self.ledger = Ledger(db, actor=actor)
         self.payment_methods = PaymentMethods(db, actor=actor)
         self.payments = Payments(db, actor=actor)
+        self.reconciliation = Reconciliation(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

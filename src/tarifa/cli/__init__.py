@@ -17,6 +17,7 @@ from tarifa.cli import ledger as ledger_commands
 from tarifa.cli import payment_methods as payment_method_commands
 from tarifa.cli import payments as payment_commands
 from tarifa.cli import rating as rating_commands
+from tarifa.cli import reconcile as reconcile_commands
 from tarifa.cli import sellers as seller_commands
 from tarifa.cli import subscriptions as subscription_commands
 from tarifa.cli import usage as usage_commands
@@ -48,6 +49,7 @@ app.add_typer(ledger_commands.app, name="ledger")
 app.add_typer(ledger_commands.reports_app, name="reports")
 app.add_typer(payment_method_commands.app, name="payment-methods")
 app.add_typer(payment_commands.app, name="payments")
+app.add_typer(reconcile_commands.app, name="reconcile")
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ def parse_camt(data: bytes) -> ParsedFile:
     _strip_namespaces(root)
     containers = root.findall(f"*/{_CONTAINER[message]}")
     if message == "052":
-        return ParsedFile(format="camt.052", statements=(), skipped=len(containers))
+        return ParsedFile(format="camt.052", statements=(), skipped_reports=len(containers))
     if not containers:
         raise ValidationError.single("file", f"camt.{message} document holds no statement")
     statements: list[Statement] = []
@@ -63,7 +63,7 @@ def parse_camt(data: bytes) -> ParsedFile:
     return ParsedFile(
         format=f"camt.{message}",
         statements=tuple(statements),
-        skipped=skipped,
+        skipped_entries=skipped,
         problems=tuple(problems),
     )
 

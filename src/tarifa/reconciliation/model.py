@@ -67,13 +67,18 @@ class Statement:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParsedFile:
-    """A file's statements, what was skipped (intraday reports, unreadable or pending
-    entries) and why."""
+    """A file's statements and what was skipped: intraday reports (camt.052, MT942), one per
+    report, and entries that could not be read or are not booked yet, each with why."""
 
     format: str
     statements: tuple[Statement, ...]
-    skipped: int = 0
+    skipped_reports: int = 0
+    skipped_entries: int = 0
     problems: tuple[str, ...] = ()
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_reports + self.skipped_entries
 
 
 def transaction_key(statement: Statement, entry: Entry, transaction: Transaction) -> str:

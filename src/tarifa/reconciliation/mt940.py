@@ -76,7 +76,8 @@ def parse_mt940(data: bytes) -> ParsedFile:
     return ParsedFile(
         format=fmt,
         statements=tuple(statements),
-        skipped=skipped + interim,
+        skipped_reports=interim,
+        skipped_entries=skipped,
         problems=tuple(problems),
     )
 
