@@ -167,13 +167,11 @@ def _transaction(
     *,
     batch: bool,
 ) -> Transaction:
-    """One detail of an entry: in a batch with its own amount and direction; alone, with the
-    entry's (what was booked, whatever the detail says was instructed)."""
+    """One detail of an entry: in a batch with its own amount; alone, with the entry's (what
+    was booked, whatever the detail says was instructed). The direction is always the
+    entry's: a debit booked on the account is never applied as money received."""
     if batch:
         amount, currency = _tx_amount(element)
-    own_direction = _text(element, "CdtDbtInd")
-    if batch and own_direction:
-        direction = _direction(own_direction)
     counterparty = "Dbtr" if direction == "credit" else "Cdtr"
     return Transaction(
         position=position,

@@ -53,15 +53,17 @@ def clues(structured_reference: str | None, remittance: str) -> Clues:
 def creditor_references(text: str) -> tuple[str, ...]:
     """The valid RF references in `text`, compact and upper case, in order.
 
-    A match may run on into the next word ("RF18539007547034 PAUL"): the longest prefix that
-    passes the check is the reference."""
+    A match may run on into the next words ("RF94 INV2 0260 0000 1 Paul"): it is cut back at
+    the spaces, longest first, to the first piece that passes the check. It is never cut
+    inside a word, where one string in 97 would pass the check by chance."""
     found: list[str] = []
     for match in _RF.finditer(text):
-        compact = re.sub(r"\s", "", match.group()).upper()
-        for end in range(len(compact), 4, -1):
-            if iso11649.is_valid(compact[:end]):
-                if compact[:end] not in found:
-                    found.append(compact[:end])
+        pieces = match.group().split()
+        for end in range(len(pieces), 0, -1):
+            compact = "".join(pieces[:end]).upper()
+            if iso11649.is_valid(compact):
+                if compact not in found:
+                    found.append(compact)
                 break
     return tuple(found)
 
