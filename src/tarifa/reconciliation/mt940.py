@@ -67,7 +67,8 @@ def parse_mt940(data: bytes) -> ParsedFile:
         except Exception as err:
             count = len(_ENTRY.findall(message))
             skipped += count
-            problems.append(f"an MT940 message with {count} entries was not readable: {err}")
+            why = err.args[0] if err.args else err
+            problems.append(f"an MT940 message with {count} entries was not readable: {why}")
             continue
         statements.append(statement)
         problems.extend(bad)

@@ -272,3 +272,15 @@ def test_a_bad_entry_is_skipped_and_the_good_ones_are_kept(tmp_path: Path) -> No
     assert shape(parsed) == (2, 1, 1)
     assert parsed.skipped == 1
     assert "not a number" in parsed.problems[0]
+
+
+def test_an_unreadable_mt940_message_is_skipped_with_its_entries_and_the_next_is_read() -> None:
+    """Knab's first message with a value date that is not a date: its one `:61:` line is
+    skipped, the second message (two entries) is read."""
+    source = (MT940 / "jejik_knab.sta").read_text()
+    broken = source.replace(":61:140507", ":61:14XX07", 1)
+    assert broken != source
+    parsed = parse_statement_file(broken.encode())
+    assert shape(parsed) == (1, 2, 2)
+    assert parsed.skipped == 1
+    assert "14XX07" in parsed.problems[0]
