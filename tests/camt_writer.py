@@ -4,6 +4,7 @@ statements for the project's own invoices, naming their RF references and number
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -71,7 +72,10 @@ def camt(
     return etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _detail(sub, parent: etree._Element, detail: Detail) -> None:  # type: ignore[no-untyped-def]
+Sub = Callable[..., etree._Element]
+
+
+def _detail(sub: Sub, parent: etree._Element, detail: Detail) -> None:
     element = sub(parent, "TxDtls")
     refs = sub(element, "Refs")
     if detail.reference:

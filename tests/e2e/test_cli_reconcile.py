@@ -86,6 +86,8 @@ def test_a_statement_is_imported_queued_and_matched_from_the_command_line(
     }
     again = json.loads(tarifa("reconcile", "import", str(statement), "--json").stdout)
     assert (again["already_imported"], again["matched"]) == (3, 0)
+    table = tarifa("reconcile", "import", str(statement)).stdout
+    assert "already imported" in table
     queued = json.loads(tarifa("reconcile", "queue", "--json").stdout)
     assert [(q["amount"], q["direction"]) for q in queued] == [
         ("5.94", "credit"),
