@@ -19,6 +19,7 @@ from tarifa.ledger import Ledger
 from tarifa.payments import PaymentMethods, Payments
 from tarifa.payments.refunds import Refunds
 from tarifa.rating.service import Rating
+from tarifa.reconciliation.service import Reconciliation
 from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
 from tarifa.taxes.service import TaxRatesStore
@@ -47,6 +48,7 @@ class Billing:
         self.payment_methods = PaymentMethods(db, actor=actor)
         self.payments = Payments(db, actor=actor)
         self.refunds = Refunds(db, actor=actor)
+        self.reconciliation = Reconciliation(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

@@ -17,6 +17,7 @@ from tarifa.cli import ledger as ledger_commands
 from tarifa.cli import payment_methods as payment_method_commands
 from tarifa.cli import payments as payment_commands
 from tarifa.cli import rating as rating_commands
+from tarifa.cli import reconcile as reconcile_commands
 from tarifa.cli import refunds as refund_commands
 from tarifa.cli import sandbox as sandbox_commands
 from tarifa.cli import sellers as seller_commands
@@ -55,6 +56,7 @@ app.add_typer(payment_commands.dunning_app, name="dunning")
 app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(sepa_commands.app, name="sepa")
 app.add_typer(refund_commands.app, name="refunds")
+app.add_typer(reconcile_commands.app, name="reconcile")
 
 
 def main() -> None:

@@ -3195,6 +3195,87 @@ ALTER TABLE public.rating_time_bands ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
 
 
 --
+-- Name: reconciliation_statements; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reconciliation_statements (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    identifier text NOT NULL,
+    account text NOT NULL,
+    fingerprint text NOT NULL,
+    entries integer NOT NULL,
+    file_name text,
+    imported_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT reconciliation_statements_kind_check CHECK ((kind = ANY (ARRAY['camt.053'::text, 'camt.054'::text, 'mt940'::text])))
+);
+
+
+--
+-- Name: reconciliation_statements_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reconciliation_statements ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.reconciliation_statements_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: reconciliation_transactions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reconciliation_transactions (
+    id bigint NOT NULL,
+    key text NOT NULL,
+    statement_id bigint NOT NULL,
+    entry_position integer NOT NULL,
+    "position" integer NOT NULL,
+    booking_date date NOT NULL,
+    direction text NOT NULL,
+    reversal boolean DEFAULT false NOT NULL,
+    amount numeric NOT NULL,
+    currency character(3) NOT NULL,
+    bank_reference text,
+    structured_reference text,
+    remittance text DEFAULT ''::text NOT NULL,
+    payer_iban text,
+    payer_name text,
+    status text NOT NULL,
+    reason text NOT NULL,
+    invoice_id bigint,
+    payment_id bigint,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT reconciliation_transactions_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT reconciliation_transactions_applied_check CHECK (((status = 'queued'::text) = ((payment_id IS NULL) AND (invoice_id IS NULL)))),
+    CONSTRAINT reconciliation_transactions_credit_check CHECK (((status = 'queued'::text) OR ((direction = 'credit'::text) AND (NOT reversal)))),
+    CONSTRAINT reconciliation_transactions_direction_check CHECK ((direction = ANY (ARRAY['credit'::text, 'debit'::text]))),
+    CONSTRAINT reconciliation_transactions_status_check CHECK ((status = ANY (ARRAY['matched'::text, 'partially_matched'::text, 'queued'::text, 'matched_by_hand'::text])))
+);
+
+
+--
+-- Name: reconciliation_transactions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reconciliation_transactions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.reconciliation_transactions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: refunds; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4176,6 +4257,38 @@ ALTER TABLE ONLY public.rating_time_bands
 
 
 --
+-- Name: reconciliation_statements reconciliation_statements_fingerprint; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reconciliation_statements
+    ADD CONSTRAINT reconciliation_statements_fingerprint UNIQUE (fingerprint);
+
+
+--
+-- Name: reconciliation_statements reconciliation_statements_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reconciliation_statements
+    ADD CONSTRAINT reconciliation_statements_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: reconciliation_transactions reconciliation_transactions_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reconciliation_transactions
+    ADD CONSTRAINT reconciliation_transactions_key UNIQUE (key);
+
+
+--
+-- Name: reconciliation_transactions reconciliation_transactions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reconciliation_transactions
+    ADD CONSTRAINT reconciliation_transactions_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: refunds refunds_idempotency_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4516,6 +4629,20 @@ CREATE UNIQUE INDEX rating_profiles_namespace ON public.rating_profiles USING bt
 --
 
 CREATE UNIQUE INDEX rating_tariffs_current_key ON public.rating_tariffs USING btree (code) WHERE current;
+
+
+--
+-- Name: reconciliation_transactions_payment; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX reconciliation_transactions_payment ON public.reconciliation_transactions USING btree (payment_id) WHERE (payment_id IS NOT NULL);
+
+
+--
+-- Name: reconciliation_transactions_queue; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reconciliation_transactions_queue ON public.reconciliation_transactions USING btree (id) WHERE (status = 'queued'::text);
 
 
 --
@@ -5406,6 +5533,30 @@ ALTER TABLE ONLY public.rating_schedule
 
 ALTER TABLE ONLY public.rating_time_bands
     ADD CONSTRAINT rating_time_bands_tariff_id_fkey FOREIGN KEY (tariff_id) REFERENCES public.rating_tariffs(id);
+
+
+--
+-- Name: reconciliation_transactions reconciliation_transactions_invoice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reconciliation_transactions
+    ADD CONSTRAINT reconciliation_transactions_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES public.invoices(id);
+
+
+--
+-- Name: reconciliation_transactions reconciliation_transactions_payment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reconciliation_transactions
+    ADD CONSTRAINT reconciliation_transactions_payment_id_fkey FOREIGN KEY (payment_id) REFERENCES public.payments(id);
+
+
+--
+-- Name: reconciliation_transactions reconciliation_transactions_statement_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reconciliation_transactions
+    ADD CONSTRAINT reconciliation_transactions_statement_id_fkey FOREIGN KEY (statement_id) REFERENCES public.reconciliation_statements(id);
 
 
 --

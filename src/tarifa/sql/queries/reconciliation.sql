@@ -1,0 +1,80 @@
+-- name: insert_statement
+-- The statement's id, stored once however often its file is imported.
+INSERT INTO reconciliation_statements (kind, identifier, account, fingerprint, entries,
+                                       file_name, actor)
+VALUES (%(kind)s, %(identifier)s, %(account)s, %(fingerprint)s, %(entries)s, %(file_name)s,
+        %(actor)s)
+ON CONFLICT (fingerprint) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
+RETURNING id
+
+-- name: claim
+-- Stores a transaction seen for the first time, queued until it is applied; no row when its
+-- key is known (a concurrent import of the same booking waits here, then finds it).
+INSERT INTO reconciliation_transactions (
+    key, statement_id, entry_position, position, booking_date, direction, reversal, amount,
+    currency, bank_reference, structured_reference, remittance, payer_iban, payer_name,
+    status, reason, actor)
+VALUES (%(key)s, %(statement_id)s, %(entry_position)s, %(position)s, %(booking_date)s,
+        %(direction)s, %(reversal)s, %(amount)s, %(currency)s, %(bank_reference)s,
+        %(structured_reference)s, %(remittance)s, %(payer_iban)s, %(payer_name)s,
+        'queued', %(reason)s, %(actor)s)
+ON CONFLICT (key) DO NOTHING
+RETURNING id
+
+-- name: apply
+UPDATE reconciliation_transactions
+SET status = %(status)s, reason = %(reason)s, invoice_id = %(invoice_id)s,
+    payment_id = %(payment_id)s, updated_at = clock_timestamp(), actor = %(actor)s
+WHERE id = %(id)s
+
+-- name: queue
+SELECT t.*, s.account
+FROM reconciliation_transactions t
+JOIN reconciliation_statements s ON s.id = t.statement_id
+WHERE t.status = 'queued'
+ORDER BY t.booking_date, t.id
+
+-- name: transaction_for_update
+SELECT t.*, s.account
+FROM reconciliation_transactions t
+JOIN reconciliation_statements s ON s.id = t.statement_id
+WHERE t.id = %(id)s
+FOR UPDATE OF t
+
+-- name: by_creditor_reference
+-- Finalized invoices named by an RF reference, with what they still owe.
+SELECT i.id, i.number, i.account_id, i.currency, b.balance
+FROM invoices i
+JOIN invoice_balances b ON b.invoice_id = i.id
+WHERE i.status = 'finalized' AND i.creditor_reference = ANY(%(references)s)
+ORDER BY i.id
+
+-- name: by_number
+-- Finalized invoices whose number, without separators, is one of the words given (the body
+-- of their RF reference is the same compact number).
+SELECT i.id, i.number, i.account_id, i.currency, b.balance
+FROM invoices i
+JOIN invoice_balances b ON b.invoice_id = i.id
+WHERE i.status = 'finalized'
+  AND upper(regexp_replace(i.number, '[^A-Za-z0-9]', '', 'g')) = ANY(%(numbers)s)
+ORDER BY i.id
+
+-- name: by_payer
+-- The open invoices of this amount and currency of the customers that pay from this IBAN
+-- (a SEPA direct-debit method, active or not: the account is still theirs).
+SELECT i.id, i.number, i.account_id, i.currency, b.balance
+FROM invoices i
+JOIN invoice_balances b ON b.invoice_id = i.id
+WHERE i.status = 'finalized' AND b.balance = %(amount)s AND i.currency = %(currency)s
+  AND i.account_id IN (
+      SELECT account_id FROM payment_methods
+      WHERE kind = 'sepa_debit' AND upper(replace(iban, ' ', '')) = %(iban)s)
+ORDER BY i.id
+
+-- name: by_invoice
+-- An invoice named by hand: its number or RF reference.
+SELECT i.id, i.number, i.account_id, i.currency, b.balance
+FROM invoices i
+JOIN invoice_balances b ON b.invoice_id = i.id
+WHERE i.status = 'finalized'
+  AND (i.number = %(text)s OR i.creditor_reference = upper(replace(%(text)s, ' ', '')))
