@@ -259,8 +259,11 @@ def rating_db(admin_url: str, template_url: str) -> Iterator[psycopg.Connection[
         scratch_database(admin_url, "rating_eq", template="tarifa_template") as url,
         psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn,
     ):
+        # From December 2024: an event early on 1 January 2025 in a zone east of UTC starts
+        # on 31 December in UTC, the partitions' time.
         months = [
-            dt.datetime(2025, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=31 * i) for i in range(16)
+            dt.datetime(2025, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=31 * i)
+            for i in range(-1, 16)
         ]
         conn.execute("SELECT usage_ensure_partitions(%s)", (months,))
         conn.execute("SELECT rating_ensure_partitions()")
