@@ -12,6 +12,7 @@ import pytest
 import yaml
 from lxml import etree
 
+from camt_writer import Booking, Detail, camt
 from tarifa.facade import Billing
 
 pytestmark = pytest.mark.db
@@ -99,3 +100,27 @@ def test_the_days_debits_make_a_schema_valid_file_first_then_recurring(
     assert (may.debits, may.first, may.recurring, may.total) == (2, 0, 2, Decimal("11.88"))
     document = _valid(tmp_path / "may.xml", schema)
     assert document.xpath("//p:SeqTp/text()", namespaces=ns) == ["RCUR"]
+
+
+def test_a_booked_collection_settles_the_pending_debit_instead_of_paying_twice(
+    shop: Billing, tmp_path: Path
+) -> None:
+    """The 31 March debit of 11.89 booked on the statement (end-to-end id: the invoice
+    number): the pending payment succeeds and pays the invoice; no second payment is made."""
+    (march_invoice, _april) = _debtor(shop, "DD3", "DE89 3704 0044 0532 0130 00", "ACME-DD3")
+    shop.payments.export_direct_debits(D(2026, 3, 31), tmp_path / "m.xml")
+    number = shop.invoices.get(march_invoice).number
+    statement = tmp_path / "camt053.xml"
+    statement.write_bytes(
+        camt([Booking(amount="11.89", reference="SDD-1",
+                      details=(Detail(text=f"SEPA debit {number}", reference=number),))])
+    )  # fmt: skip
+    report = shop.reconciliation.import_file(statement)
+    assert report.counts()["matched"] == 1
+    (payment,) = shop.payments.of_account("DD3")
+    assert (payment.kind, payment.status, payment.allocations) == (
+        "sepa_debit",
+        "succeeded",
+        ((march_invoice, Decimal("11.89")),),
+    )
+    assert shop.invoices.get(march_invoice).state == "paid"

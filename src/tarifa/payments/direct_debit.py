@@ -19,7 +19,8 @@ from typing import Any
 
 from tarifa.audit import record
 from tarifa.db import queries
-from tarifa.db.connection import Database
+from tarifa.db.connection import Connection, Database
+from tarifa.payments.booking import spread
 from tarifa.payments.sepa import Debit, direct_debit_file
 from tarifa.sellers.service import Sellers
 
@@ -116,4 +117,35 @@ def export_direct_debits(
         return export
 
 
-__all__ = ["DirectDebitExport", "export_direct_debits"]
+def settle_booked_debit(
+    conn: Connection, *, invoice_id: int, amount: Decimal, booked_on: dt.date, actor: str
+) -> int | None:
+    """A direct debit of `amount` for the invoice that the bank booked: its pending payment
+    succeeds and pays the invoice (the rest kept as credit), in the caller's transaction;
+    None when no such debit waits."""
+    row: dict[str, Any] | None = conn.execute(
+        _SQL["pending_debit"], {"invoice_id": invoice_id, "amount": amount}
+    ).fetchone()
+    if row is None:
+        return None
+    queries.one(
+        conn,
+        _SQL["settle_attempt"],
+        {"id": row["id"], "status": "succeeded", "reference": f"booked {booked_on}",
+         "code": None, "message": None},
+    )  # fmt: skip
+    conn.execute(_SQL["lock_account"], {"account_id": row["account_id"]})
+    spread(conn, int(row["id"]), int(row["account_id"]), str(row["currency"]), amount,
+           invoice_id, reference=row["reference"], actor=actor)  # fmt: skip
+    record(
+        conn,
+        actor=actor,
+        action="payment.succeeded",
+        entity_type="payment",
+        entity_id=int(row["id"]),
+        data={"invoice_id": invoice_id, "amount": amount, "booked_on": booked_on},
+    )
+    return int(row["id"])
+
+
+__all__ = ["DirectDebitExport", "export_direct_debits", "settle_booked_debit"]

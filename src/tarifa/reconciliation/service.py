@@ -22,6 +22,7 @@ from tarifa.audit import record
 from tarifa.db import queries
 from tarifa.db.connection import Connection, ConnectionDatabase, Database
 from tarifa.errors import ConflictError, NotFoundError, TarifaError, ValidationError
+from tarifa.payments.direct_debit import settle_booked_debit
 from tarifa.payments.received import Payments
 from tarifa.reconciliation.formats import parse_statement_file
 from tarifa.reconciliation.matching import clues, fit, redact_card_numbers
@@ -270,6 +271,15 @@ class Reconciliation:
     def _pay(self, conn: Connection, key: str, row: dict[str, Any], invoice: dict[str, Any]) -> int:
         """A payment received for `invoice`'s account, naming it, in the caller's transaction;
         the transaction's key makes it the same payment if it was made before."""
+        debit = settle_booked_debit(
+            conn,
+            invoice_id=int(invoice["id"]),
+            amount=Decimal(row["amount"]),
+            booked_on=row["booking_date"],
+            actor=self.actor,
+        )
+        if debit is not None:
+            return debit  # the direct debit tarifa exported, booked: its payment succeeds
         payments = Payments(ConnectionDatabase(conn), actor=self.actor)
         payment = payments.receive(
             int(invoice["account_id"]),

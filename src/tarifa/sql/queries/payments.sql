@@ -195,3 +195,12 @@ SELECT ledger_post_chargeback(%(id)s, %(actor)s) AS posted
 
 -- name: disputes_of_account
 SELECT * FROM disputes WHERE account_id = %(account_id)s ORDER BY id
+
+-- name: pending_debit
+-- The invoice's direct debit awaiting its booking, of this amount.
+SELECT * FROM payments
+WHERE invoice_id = %(invoice_id)s AND kind = 'sepa_debit' AND status = 'pending'
+  AND amount = %(amount)s
+ORDER BY id
+LIMIT 1
+FOR UPDATE
