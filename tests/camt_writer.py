@@ -20,6 +20,8 @@ class Detail:
     text: str | None = None
     payer_iban: str | None = None
     reference: str | None = None
+    #: A returned direct debit's reason code (RtrInf/Rsn/Cd).
+    return_reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +89,8 @@ def _detail(sub: Sub, parent: etree._Element, detail: Detail) -> None:
         parties = sub(element, "RltdPties")
         sub(sub(sub(parties, "Dbtr"), "Pty"), "Nm", "A Payer")
         sub(sub(sub(parties, "DbtrAcct"), "Id"), "IBAN", detail.payer_iban)
+    if detail.return_reason:
+        sub(sub(sub(element, "RtrInf"), "Rsn"), "Cd", detail.return_reason)
     if detail.text or detail.creditor_reference:
         remittance = sub(element, "RmtInf")
         if detail.text:

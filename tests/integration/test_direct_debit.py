@@ -124,3 +124,49 @@ def test_a_booked_collection_settles_the_pending_debit_instead_of_paying_twice(
         ((march_invoice, Decimal("11.89")),),
     )
     assert shop.invoices.get(march_invoice).state == "paid"
+
+
+def test_a_returned_debit_is_owed_again_and_dunning_takes_it_up(
+    shop: Billing, tmp_path: Path
+) -> None:
+    """Booked on 10 April, the 11.89 debit comes back on 14 April with reason MD06 (the payer
+    asked their bank for it): the payment is returned, the invoice owes 11.89 again (overdue),
+    the ledger receivable says so, and the next dunning run finds it. A debit not yet booked
+    that comes back (AC04, account closed) simply fails."""
+    (march_invoice, april_invoice) = _debtor(shop, "RET", "DE89 3704 0044 0532 0130 00", "M-R")
+    shop.payments.export_direct_debits(D(2026, 3, 31), tmp_path / "m.xml")
+    number = shop.invoices.get(march_invoice).number
+    booked = tmp_path / "booked.xml"
+    booked.write_bytes(camt([Booking(amount="11.89", reference="SDD-2",
+                                      details=(Detail(text=f"SEPA {number}"),))]))  # fmt: skip
+    shop.reconciliation.import_file(booked)
+    assert shop.invoices.get(march_invoice).state == "paid"
+    back = tmp_path / "return.xml"
+    back.write_bytes(
+        camt([Booking(amount="11.89", credit=False, reference="RET-1",
+                      details=(Detail(text=f"RETURN {number}", return_reason="MD06"),))],
+             message="054", booked=D(2026, 4, 14))
+    )  # fmt: skip
+    counts = shop.reconciliation.import_file(back).counts()
+    assert (counts["matched"], counts["unmatched"]) == (1, 0)
+    (payment,) = shop.payments.of_account("RET")
+    assert payment.status == "returned"
+    invoice = shop.invoices.get(march_invoice)
+    assert (invoice.balance, invoice.state) == (Decimal("11.89"), "overdue")
+    (balance,) = shop.ledger.balance("RET")
+    assert balance.receivable == Decimal("11.89") + shop.invoices.get(april_invoice).total
+    rows = shop.ledger.trial_balance()
+    assert sum(r.debit for r in rows) == sum(r.credit for r in rows)
+    assert shop.payments.dunning(on=D(2026, 4, 14)).overdue == 1
+    # Not booked yet: the April debit, exported for 1 May, rejected with AC04.
+    shop.payments.export_direct_debits(D(2026, 5, 1), tmp_path / "may.xml")
+    april_number = shop.invoices.get(april_invoice).number
+    rejected = tmp_path / "reject.xml"
+    rejected.write_bytes(
+        camt([Booking(amount="5.94", credit=False, reference="RET-2",
+                      details=(Detail(text=f"RETURN {april_number}", return_reason="AC04"),))],
+             message="054", booked=D(2026, 5, 2))
+    )  # fmt: skip
+    shop.reconciliation.import_file(rejected)
+    statuses = {p.amount: p.status for p in shop.payments.of_account("RET")}
+    assert statuses[Decimal("5.94")] == "failed"

@@ -148,4 +148,41 @@ def settle_booked_debit(
     return int(row["id"])
 
 
-__all__ = ["DirectDebitExport", "export_direct_debits", "settle_booked_debit"]
+def return_debit(
+    conn: Connection,
+    *,
+    invoice_id: int,
+    amount: Decimal,
+    reason: str,
+    returned_on: dt.date,
+    actor: str,
+) -> int | None:
+    """A direct debit the payer's bank sent back (reason code AC04, AC06, MD06, AM04...):
+    not booked yet, its payment fails; booked, it is `returned`, what it paid is owed again
+    (posted to the ledger) and dunning takes the invoice up. None when no such debit."""
+    row: dict[str, Any] | None = conn.execute(
+        _SQL["debit_to_return"], {"invoice_id": invoice_id, "amount": amount}
+    ).fetchone()
+    if row is None:
+        return None
+    status = "failed" if row["status"] == "pending" else "returned"
+    queries.one(
+        conn,
+        _SQL["settle_attempt"],
+        {"id": row["id"], "status": status, "reference": row["gateway_reference"],
+         "code": reason, "message": f"returned by the bank on {returned_on}"},
+    )  # fmt: skip
+    if status == "returned":
+        conn.execute(_SQL["post_return"], {"id": row["id"], "actor": actor})
+    record(
+        conn,
+        actor=actor,
+        action=f"payment.{status}",
+        entity_type="payment",
+        entity_id=int(row["id"]),
+        data={"invoice_id": invoice_id, "amount": amount, "reason": reason},
+    )
+    return int(row["id"])
+
+
+__all__ = ["DirectDebitExport", "export_direct_debits", "return_debit", "settle_booked_debit"]

@@ -187,6 +187,7 @@ def _transaction(
         payer_iban=_text(element, f"RltdPties/{counterparty}Acct/Id/IBAN"),
         payer_name=_text(element, f"RltdPties/{counterparty}/Nm")
         or _text(element, f"RltdPties/{counterparty}/Pty/Nm"),
+        return_reason=_text(element, "RtrInf/Rsn/Cd"),
     )
 
 

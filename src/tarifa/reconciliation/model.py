@@ -38,6 +38,8 @@ class Transaction:
     remittance: str = ""
     payer_iban: str | None = None
     payer_name: str | None = None
+    #: A returned direct debit's reason code (camt `RtrInf/Rsn/Cd`: AC04, AC06, MD06, AM04...).
+    return_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,7 +22,7 @@ from tarifa.audit import record
 from tarifa.db import queries
 from tarifa.db.connection import Connection, ConnectionDatabase, Database
 from tarifa.errors import ConflictError, NotFoundError, TarifaError, ValidationError
-from tarifa.payments.direct_debit import settle_booked_debit
+from tarifa.payments.direct_debit import return_debit, settle_booked_debit
 from tarifa.payments.received import Payments
 from tarifa.reconciliation.formats import parse_statement_file
 from tarifa.reconciliation.matching import clues, fit, redact_card_numbers
@@ -236,7 +236,7 @@ class Reconciliation:
             if claimed is None:
                 return "already_imported"
             if transaction.direction != "credit" or entry.reversal:
-                return "unmatched"
+                return self._returned(conn, claimed, entry, transaction)
             found = _find(conn, transaction)
             invoice = found.invoice
             if invoice is None or invoice["currency"] != transaction.currency:
@@ -267,6 +267,35 @@ class Reconciliation:
                  "invoice_id": invoice["id"], "payment_id": payment_id, "actor": self.actor},
             )  # fmt: skip
             return status
+
+    def _returned(
+        self, conn: Connection, claimed: dict[str, Any], entry: Entry, transaction: Transaction
+    ) -> Outcome:
+        """A debit with a return reason that names an invoice with a direct debit of that
+        amount: the debit comes back (its payment fails, or is returned and owed again);
+        any other debit waits in the queue."""
+        if not transaction.return_reason:
+            return "unmatched"
+        invoice = _find(conn, transaction).invoice
+        if invoice is None:
+            return "unmatched"
+        payment_id = return_debit(
+            conn,
+            invoice_id=int(invoice["id"]),
+            amount=transaction.amount,
+            reason=transaction.return_reason,
+            returned_on=entry.booking_date,
+            actor=self.actor,
+        )
+        if payment_id is None:
+            return "unmatched"
+        conn.execute(
+            _SQL["apply"],
+            {"id": claimed["id"], "status": "returned",
+             "reason": f"direct debit returned ({transaction.return_reason})",
+             "invoice_id": invoice["id"], "payment_id": payment_id, "actor": self.actor},
+        )  # fmt: skip
+        return "matched"
 
     def _pay(self, conn: Connection, key: str, row: dict[str, Any], invoice: dict[str, Any]) -> int:
         """A payment received for `invoice`'s account, naming it, in the caller's transaction;

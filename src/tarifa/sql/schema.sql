@@ -225,7 +225,10 @@ CREATE FUNCTION public.customer_credit_available(p_account bigint, p_currency ch
     LANGUAGE sql STABLE
     AS $$
     SELECT (SELECT coalesce(sum(c.amount), 0) FROM customer_credits c
-            WHERE c.account_id = p_account AND c.currency = p_currency)
+            LEFT JOIN payments p ON p.id = c.payment_id
+            WHERE c.account_id = p_account AND c.currency = p_currency
+              -- a returned payment takes its credit back
+              AND (p.id IS NULL OR p.status NOT IN ('returned', 'reversed')))
          - (SELECT coalesce(sum(a.amount), 0) FROM invoice_allocations a
             JOIN invoices j ON j.id = a.invoice_id
             WHERE j.account_id = p_account AND j.currency = p_currency
@@ -665,6 +668,59 @@ BEGIN
     RETURNING id INTO entry;
     INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
     VALUES (entry, 1, cash, credit.amount, 0), (entry, 2, held, 0, credit.amount);
+    RETURN 1;
+END;
+$$;
+
+
+--
+-- Name: ledger_post_payment_return(bigint, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ledger_post_payment_return(p_payment bigint, p_actor text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    pay payments%ROWTYPE;
+    entry bigint;
+BEGIN
+    SELECT * INTO pay FROM payments WHERE id = p_payment AND status IN ('returned', 'reversed');
+    IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
+                            WHERE payment_id = p_payment AND kind = 'chargeback') THEN
+        RETURN 0;
+    END IF;
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    VALUES ('cash', pay.currency, 'bank', NULL),
+           ('receivable', pay.currency, pay.account_id::text, pay.account_id),
+           ('customer_credit', pay.currency, pay.account_id::text, pay.account_id)
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+    PERFORM 1 FROM ledger_accounts
+    WHERE currency = pay.currency
+      AND ((kind = 'cash' AND subject = 'bank')
+           OR (kind IN ('receivable', 'customer_credit') AND subject = pay.account_id::text))
+    ORDER BY id FOR KEY SHARE;
+    INSERT INTO journal_entries (kind, payment_id, invoice_id, effective_date, description,
+                                 actor)
+    VALUES ('chargeback', p_payment, pay.invoice_id, current_date,
+            'payment ' || p_payment || ' returned: ' || coalesce(pay.failure_code, ''), p_actor)
+    RETURNING id INTO entry;
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit, credit)
+    SELECT entry, row_number() OVER (ORDER BY kind, invoice_id), account, invoice_id, amount, 0
+    FROM (
+        SELECT 'a' AS kind, a.invoice_id, sum(a.amount) AS amount,
+               (SELECT id FROM ledger_accounts WHERE kind = 'receivable'
+                AND currency = pay.currency AND subject = pay.account_id::text) AS account
+        FROM invoice_allocations a WHERE a.payment_id = p_payment GROUP BY a.invoice_id
+        UNION ALL
+        SELECT 'b', NULL, sum(c.amount),
+               (SELECT id FROM ledger_accounts WHERE kind = 'customer_credit'
+                AND currency = pay.currency AND subject = pay.account_id::text)
+        FROM customer_credits c WHERE c.payment_id = p_payment
+        HAVING sum(c.amount) > 0
+    ) parts;
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
+    SELECT entry, 1000, id, 0, pay.amount FROM ledger_accounts
+    WHERE kind = 'cash' AND currency = pay.currency AND subject = 'bank';
     RETURN 1;
 END;
 $$;
@@ -2400,6 +2456,35 @@ CREATE TABLE public.invoices (
 
 
 --
+-- Name: payments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.payments (
+    id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    method_id bigint,
+    kind text NOT NULL,
+    amount numeric NOT NULL,
+    currency character(3) NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    idempotency_key text NOT NULL,
+    invoice_id bigint,
+    reference text,
+    gateway text,
+    gateway_reference text,
+    failure_code text,
+    failure_message text,
+    received_on date,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT payments_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT payments_kind_check CHECK ((kind = ANY (ARRAY['card'::text, 'sepa_debit'::text, 'bank_transfer'::text]))),
+    CONSTRAINT payments_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text, 'unknown'::text, 'returned'::text, 'reversed'::text])))
+);
+
+
+--
 -- Name: invoice_balances; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -2422,11 +2507,13 @@ CREATE VIEW public.invoice_balances AS
             sum(credit_notes.total) AS credited
            FROM public.credit_notes
           GROUP BY credit_notes.invoice_id) c ON ((c.invoice_id = i.id)))
-     LEFT JOIN ( SELECT invoice_allocations.invoice_id,
-            sum(invoice_allocations.amount) AS allocated,
-            sum(invoice_allocations.amount) FILTER (WHERE (invoice_allocations.source = 'customer_credit'::text)) AS prepaid
-           FROM public.invoice_allocations
-          GROUP BY invoice_allocations.invoice_id) a ON ((a.invoice_id = i.id)))
+     LEFT JOIN ( SELECT x.invoice_id,
+            sum(x.amount) AS allocated,
+            sum(x.amount) FILTER (WHERE (x.source = 'customer_credit'::text)) AS prepaid
+           FROM (public.invoice_allocations x
+             LEFT JOIN public.payments p ON ((p.id = x.payment_id)))
+          WHERE ((p.id IS NULL) OR (p.status <> ALL (ARRAY['returned'::text, 'reversed'::text])))
+          GROUP BY x.invoice_id) a ON ((a.invoice_id = i.id)))
      LEFT JOIN ( SELECT disputes.invoice_id,
             sum(disputes.amount) AS charged_back
            FROM public.disputes
@@ -2611,35 +2698,6 @@ ALTER TABLE public.payment_methods ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
-);
-
-
---
--- Name: payments; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.payments (
-    id bigint NOT NULL,
-    account_id bigint NOT NULL,
-    method_id bigint,
-    kind text NOT NULL,
-    amount numeric NOT NULL,
-    currency character(3) NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
-    idempotency_key text NOT NULL,
-    invoice_id bigint,
-    reference text,
-    gateway text,
-    gateway_reference text,
-    failure_code text,
-    failure_message text,
-    received_on date,
-    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    actor text NOT NULL,
-    CONSTRAINT payments_amount_check CHECK ((amount > (0)::numeric)),
-    CONSTRAINT payments_kind_check CHECK ((kind = ANY (ARRAY['card'::text, 'sepa_debit'::text, 'bank_transfer'::text]))),
-    CONSTRAINT payments_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text, 'unknown'::text, 'returned'::text, 'reversed'::text])))
 );
 
 
@@ -3255,9 +3313,9 @@ CREATE TABLE public.reconciliation_transactions (
     actor text NOT NULL,
     CONSTRAINT reconciliation_transactions_amount_check CHECK ((amount > (0)::numeric)),
     CONSTRAINT reconciliation_transactions_applied_check CHECK (((status = 'queued'::text) = ((payment_id IS NULL) AND (invoice_id IS NULL)))),
-    CONSTRAINT reconciliation_transactions_credit_check CHECK (((status = 'queued'::text) OR ((direction = 'credit'::text) AND (NOT reversal)))),
+    CONSTRAINT reconciliation_transactions_credit_check CHECK (((status = 'queued'::text) OR ((status = 'returned'::text) = ((direction = 'debit'::text) OR reversal)))),
     CONSTRAINT reconciliation_transactions_direction_check CHECK ((direction = ANY (ARRAY['credit'::text, 'debit'::text]))),
-    CONSTRAINT reconciliation_transactions_status_check CHECK ((status = ANY (ARRAY['matched'::text, 'partially_matched'::text, 'queued'::text, 'matched_by_hand'::text])))
+    CONSTRAINT reconciliation_transactions_status_check CHECK ((status = ANY (ARRAY['matched'::text, 'partially_matched'::text, 'queued'::text, 'matched_by_hand'::text, 'returned'::text])))
 );
 
 
@@ -4635,7 +4693,7 @@ CREATE UNIQUE INDEX rating_tariffs_current_key ON public.rating_tariffs USING bt
 -- Name: reconciliation_transactions_payment; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX reconciliation_transactions_payment ON public.reconciliation_transactions USING btree (payment_id) WHERE (payment_id IS NOT NULL);
+CREATE UNIQUE INDEX reconciliation_transactions_payment ON public.reconciliation_transactions USING btree (payment_id) WHERE ((payment_id IS NOT NULL) AND (status <> 'returned'::text));
 
 
 --

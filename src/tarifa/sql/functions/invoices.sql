@@ -94,7 +94,10 @@ RETURNS numeric
 LANGUAGE sql STABLE
 AS $$
     SELECT (SELECT coalesce(sum(c.amount), 0) FROM customer_credits c
-            WHERE c.account_id = p_account AND c.currency = p_currency)
+            LEFT JOIN payments p ON p.id = c.payment_id
+            WHERE c.account_id = p_account AND c.currency = p_currency
+              -- a returned payment takes its credit back
+              AND (p.id IS NULL OR p.status NOT IN ('returned', 'reversed')))
          - (SELECT coalesce(sum(a.amount), 0) FROM invoice_allocations a
             JOIN invoices j ON j.id = a.invoice_id
             WHERE j.account_id = p_account AND j.currency = p_currency

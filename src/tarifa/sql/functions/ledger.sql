@@ -305,3 +305,55 @@ BEGIN
     RETURN 1;
 END;
 $$;
+
+-- A returned payment (a direct debit sent back): what it paid is owed again, what it left as
+-- credit is taken back: receivable +allocated per invoice, customer credit +its credit, cash
+-- -amount.
+CREATE OR REPLACE FUNCTION ledger_post_payment_return(p_payment bigint, p_actor text)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    pay payments%ROWTYPE;
+    entry bigint;
+BEGIN
+    SELECT * INTO pay FROM payments WHERE id = p_payment AND status IN ('returned', 'reversed');
+    IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
+                            WHERE payment_id = p_payment AND kind = 'chargeback') THEN
+        RETURN 0;
+    END IF;
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    VALUES ('cash', pay.currency, 'bank', NULL),
+           ('receivable', pay.currency, pay.account_id::text, pay.account_id),
+           ('customer_credit', pay.currency, pay.account_id::text, pay.account_id)
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+    PERFORM 1 FROM ledger_accounts
+    WHERE currency = pay.currency
+      AND ((kind = 'cash' AND subject = 'bank')
+           OR (kind IN ('receivable', 'customer_credit') AND subject = pay.account_id::text))
+    ORDER BY id FOR KEY SHARE;
+    INSERT INTO journal_entries (kind, payment_id, invoice_id, effective_date, description,
+                                 actor)
+    VALUES ('chargeback', p_payment, pay.invoice_id, current_date,
+            'payment ' || p_payment || ' returned: ' || coalesce(pay.failure_code, ''), p_actor)
+    RETURNING id INTO entry;
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit, credit)
+    SELECT entry, row_number() OVER (ORDER BY kind, invoice_id), account, invoice_id, amount, 0
+    FROM (
+        SELECT 'a' AS kind, a.invoice_id, sum(a.amount) AS amount,
+               (SELECT id FROM ledger_accounts WHERE kind = 'receivable'
+                AND currency = pay.currency AND subject = pay.account_id::text) AS account
+        FROM invoice_allocations a WHERE a.payment_id = p_payment GROUP BY a.invoice_id
+        UNION ALL
+        SELECT 'b', NULL, sum(c.amount),
+               (SELECT id FROM ledger_accounts WHERE kind = 'customer_credit'
+                AND currency = pay.currency AND subject = pay.account_id::text)
+        FROM customer_credits c WHERE c.payment_id = p_payment
+        HAVING sum(c.amount) > 0
+    ) parts;
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
+    SELECT entry, 1000, id, 0, pay.amount FROM ledger_accounts
+    WHERE kind = 'cash' AND currency = pay.currency AND subject = 'bank';
+    RETURN 1;
+END;
+$$;

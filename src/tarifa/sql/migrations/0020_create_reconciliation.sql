@@ -56,15 +56,16 @@ CREATE TABLE reconciliation_transactions (
     CONSTRAINT reconciliation_transactions_direction_check CHECK (
         direction IN ('credit', 'debit')),
     CONSTRAINT reconciliation_transactions_status_check CHECK (
-        status IN ('matched', 'partially_matched', 'queued', 'matched_by_hand')),
+        status IN ('matched', 'partially_matched', 'queued', 'matched_by_hand', 'returned')),
     -- Applied means paid: a payment and the invoice it names; queued means neither.
     CONSTRAINT reconciliation_transactions_applied_check CHECK (
         (status = 'queued') = (payment_id IS NULL AND invoice_id IS NULL)),
-    -- Only money received is applied; debits and reversals wait for a person.
+    -- Only money received is applied; a debit is applied only as the return of a direct
+    -- debit (with its reason code); other debits and reversals wait for a person.
     CONSTRAINT reconciliation_transactions_credit_check CHECK (
-        status = 'queued' OR (direction = 'credit' AND NOT reversal))
+        status = 'queued' OR (status = 'returned') = (direction = 'debit' OR reversal))
 );
 CREATE INDEX reconciliation_transactions_queue ON reconciliation_transactions (id)
     WHERE status = 'queued';
 CREATE UNIQUE INDEX reconciliation_transactions_payment ON reconciliation_transactions (
-    payment_id) WHERE payment_id IS NOT NULL;
+    payment_id) WHERE payment_id IS NOT NULL AND status <> 'returned';

@@ -204,3 +204,16 @@ WHERE invoice_id = %(invoice_id)s AND kind = 'sepa_debit' AND status = 'pending'
 ORDER BY id
 LIMIT 1
 FOR UPDATE
+
+-- name: debit_to_return
+-- The invoice's direct debit of this amount that the bank sends back: booked already
+-- (succeeded) or not yet (pending).
+SELECT * FROM payments
+WHERE invoice_id = %(invoice_id)s AND kind = 'sepa_debit' AND amount = %(amount)s
+  AND status IN ('pending', 'succeeded')
+ORDER BY id DESC
+LIMIT 1
+FOR UPDATE
+
+-- name: post_return
+SELECT ledger_post_payment_return(%(id)s, %(actor)s) AS posted
