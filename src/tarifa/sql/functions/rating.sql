@@ -577,12 +577,14 @@ BEGIN
     FROM rating_candidate_sets cs
     WHERE cs.id = pl.any_candidates AND pl.tariff_id = p_tariff;
 
-    INSERT INTO rating_prices (candidate_set_id, ord, destination, time_band, rounding_decimals,
+    INSERT INTO rating_prices (candidate_set_id, ord, destination, time_band, time_bands,
+                               rounding_decimals,
                                round_sign, round_half, round_scale, round_unit, cap,
                                connect_fee, simple, start1, next1, step1, doubled1, unit1,
                                increment_cost1, start2, step2, doubled2, unit2,
                                increment_cost2)
-    SELECT c.candidate_set_id, c.ord, e.destination, c.time_band, e.rounding_decimals,
+    SELECT c.candidate_set_id, c.ord, e.destination, c.time_band, ARRAY[c.time_band],
+           e.rounding_decimals,
            CASE e.rounding_method WHEN 'up' THEN -1 ELSE 1 END,
            CASE e.rounding_method WHEN 'half_up' THEN 0.5 ELSE 0 END,
            trim_scale(power(10::numeric, e.rounding_decimals)),
@@ -896,7 +898,7 @@ BEGIN
         SELECT m.id, m.started_at, m.account_id, m.tenant, m.category, m.subject, m.unit,
                m.usage, m.destination, m.profile_id, m.tariff_id, m.plan_id, m.plan_subject,
                m.currency, m.increment_decimals, m.prefix, f.destination AS rate_destination,
-               f.time_band, f.rounding_decimals,
+               f.time_bands, f.rounding_decimals,
                f.round_sign, f.round_half, f.round_scale, f.round_unit, f.cap,
                CASE WHEN m.usage > 0 THEN f.connect_fee ELSE 0 END AS fee,
                f.step1, f.doubled1, f.unit1, f.increment_cost1,
@@ -947,7 +949,7 @@ BEGIN
                                  billed_usage, cost, precise_cost, rounding_decimals, currency,
                                  run_id)
         SELECT p.id, p.started_at, p.account_id, p.tariff_id, p.profile_id, p.plan_id,
-               p.plan_subject, p.rate_destination, p.prefix, ARRAY[p.time_band], p.billed,
+               p.plan_subject, p.rate_destination, p.prefix, p.time_bands, p.billed,
                p.round_sign * floor(p.round_sign * p.precise * p.round_scale + p.round_half)
                    * p.round_unit,
                p.precise, p.rounding_decimals, p.currency, $1

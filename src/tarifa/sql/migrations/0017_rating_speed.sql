@@ -34,5 +34,11 @@ ALTER TABLE rating_plans
 -- current tariffs stored before are prepared again by the next run.
 ALTER TABLE rating_tariffs ADD COLUMN search_prepared boolean NOT NULL DEFAULT false;
 
+-- A fast-path price's band as the one-element array rated_usage.time_bands stores, built
+-- once instead of for every record.
+ALTER TABLE rating_prices ADD COLUMN time_bands text[];
+UPDATE rating_prices SET time_bands = ARRAY[time_band];
+ALTER TABLE rating_prices ALTER COLUMN time_bands SET NOT NULL;
+
 -- Replaced by date arithmetic inline (rating_rate_general()).
 DROP FUNCTION IF EXISTS rating_local_days(timestamp, timestamp);
