@@ -274,8 +274,8 @@ class ChunkLoader:
     the previous one, then hands the statement to the worker: a COPY streamed by the worker
     thread while the caller parses waits for the GIL at every block it sends (a 100,000-row
     chunk took three times as long). The worker uses the caller's connection and
-    transaction; the caller touches neither while a chunk is loading, nor after
-    :meth:`submit` until :meth:`finish` returns.
+    transaction; the caller uses them only inside :meth:`submit` (for the COPY, while the
+    worker is idle) and otherwise not until :meth:`finish` returns.
     """
 
     def __init__(
@@ -316,7 +316,6 @@ class ChunkLoader:
             self._add(self.pending.popleft().result())
         with self.conn.cursor().copy(_SQL["copy_staging"]) as copy:
             copy.write(payload)
-        del payload
         self.pending.append(self.pool.submit(self._load, len(rows)))
 
     def finish(self) -> dict[str, int]:
