@@ -224,6 +224,7 @@ class Rating:
                 batch = conn.execute(_SQL["claim_batch"]).fetchone()
                 if batch is None:
                     break
+                conn.execute(_SQL["relax_batch_commit"])
                 done = _rate(
                     conn,
                     "rate_range",

@@ -1,11 +1,12 @@
 """Bulk intake of usage files: parse in Python, load with COPY, validate and store set-based.
 
 How it runs: the calling thread reads the file in blocks and turns each line into a staging
-row (:mod:`tarifa.usage.readers`); every :data:`CHUNK_ROWS` rows go to a worker thread that
-COPYs them into a temporary staging table and stores them with one statement
-(`load_chunk` in sql/queries/usage.sql: account resolution by event time, quarantine,
-duplicates, usage records and their keys), while the calling thread parses the next chunk.
-At most two chunks wait, so memory stays bounded whatever the file's size.
+row (:mod:`tarifa.usage.readers`); every :data:`CHUNK_ROWS` rows it COPYs them into a
+temporary staging table and hands the chunk to a worker thread that stores it with one
+statement (`load_chunk` in sql/queries/usage.sql: account resolution by event time,
+quarantine, duplicates, usage records and their keys), while the calling thread parses the
+next chunk. One chunk is loaded while the next is parsed, so memory stays bounded whatever
+the file's size.
 
 The whole import is one transaction with one audit row (``usage.imported``) and one
 ``usage_imports`` row holding the counts; imports of one source take turns.
@@ -269,8 +270,12 @@ def _feed(
 class ChunkLoader:
     """Loads chunks on one worker thread, in order, while the caller parses the next.
 
-    The worker uses the caller's connection and transaction; the caller touches neither
-    until :meth:`finish` returns.
+    The caller COPYs a chunk into the staging table itself, once the worker is done with
+    the previous one, then hands the statement to the worker: a COPY streamed by the worker
+    thread while the caller parses waits for the GIL at every block it sends (a 100,000-row
+    chunk took three times as long). The worker uses the caller's connection and
+    transaction; the caller uses them only inside :meth:`submit` (for the COPY, while the
+    worker is idle) and otherwise not until :meth:`finish` returns.
     """
 
     def __init__(
@@ -290,7 +295,7 @@ class ChunkLoader:
             "quarantine_import_id": quarantine_import_id or import_id,
         }
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tarifa-usage")
-        self.pending: deque[Future[dict[str, int]]] = deque()
+        self.pending: deque[Future[dict[str, int]]] = deque()  # at most one: the staging table
         self.counts = dict.fromkeys(COUNTS, 0)
         # Chunks are loaded as all new (load_chunk_new) until one holds a record seen before;
         # from then on, this import's chunks take load_chunk, which skips duplicates.
@@ -305,12 +310,13 @@ class ChunkLoader:
         self.pool.shutdown(wait=True)  # never leave the worker using the connection
 
     def submit(self, rows: list[str]) -> None:
-        # The COPY payload is built here, on the caller's thread, which has time to spare
-        # while the database loads the previous chunk; the worker then only waits on I/O.
+        # The COPY payload is built while the database loads the previous chunk.
         payload = "".join(rows).encode(self.encoding)
-        while len(self.pending) >= 2:
+        while self.pending:  # the staging table holds the previous chunk until it is loaded
             self._add(self.pending.popleft().result())
-        self.pending.append(self.pool.submit(self._load, payload, len(rows)))
+        with self.conn.cursor().copy(_SQL["copy_staging"]) as copy:
+            copy.write(payload)
+        self.pending.append(self.pool.submit(self._load, len(rows)))
 
     def finish(self) -> dict[str, int]:
         while self.pending:
@@ -321,10 +327,8 @@ class ChunkLoader:
         for name in COUNTS:
             self.counts[name] += counts[name]
 
-    def _load(self, payload: bytes, count: int) -> dict[str, int]:
+    def _load(self, count: int) -> dict[str, int]:
         conn = self.conn
-        with conn.cursor().copy(_SQL["copy_staging"]) as copy:
-            copy.write(payload)
         conn.execute(_SQL["ensure_partitions"], self.params)
         row = None
         if not self.expect_duplicates:

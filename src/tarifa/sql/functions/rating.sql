@@ -83,21 +83,6 @@ CREATE OR REPLACE FUNCTION rating_offset(p_zone text, p_at timestamptz) RETURNS 
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN (p_at AT TIME ZONE p_zone) - (p_at AT TIME ZONE 'UTC');
 
--- The local dates of the wall-clock range [p_from, p_to). PL/pgSQL, so that the planner
--- takes its declared row count (a call or two rarely spans more) instead of guessing 1,000.
-CREATE OR REPLACE FUNCTION rating_local_days(p_from timestamp, p_to timestamp)
-RETURNS SETOF date
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-ROWS 2
-AS $$
-BEGIN
-    RETURN QUERY SELECT d::date
-                 FROM generate_series(p_from::date::timestamp,
-                                      (p_to - interval '1 microsecond')::date::timestamp,
-                                      interval '1 day') AS d;
-END;
-$$;
-
 -- Every instant strictly between p_from and p_to at which p_zone's UTC offset changes
 -- (daylight saving), to the microsecond: the offset is sampled every 24 hours (no zone
 -- changes twice a day) and each change found by halving the interval it is in.
@@ -158,6 +143,8 @@ LANGUAGE plpgsql
 SET enable_mergejoin = off
 SET enable_nestloop = off
 AS $function$
+DECLARE
+    days integer;
 BEGIN
     DROP TABLE IF EXISTS pg_temp.rating_work_records, pg_temp.rating_work_matches,
                          pg_temp.rating_work_parts;
@@ -279,7 +266,14 @@ BEGIN
     ANALYZE rating_work_matches (id, cset);
 
     -- 3. The parts of each matched record, each with its winning candidate (NULL: no band).
-    EXECUTE $sql$
+    -- A segment of one UTC offset spans at most its length in whole days plus one more
+    -- local dates.
+    SELECT coalesce(max(ceil(extract(epoch FROM m.ended_at - m.started_at) / 86400)), 0)::integer
+           + 1
+    INTO days
+    FROM rating_work_matches m
+    WHERE NOT m.single;
+    EXECUTE format($sql$
     CREATE TEMPORARY TABLE rating_work_parts ON COMMIT DROP AS
     WITH
     multi AS MATERIALIZED (
@@ -308,10 +302,15 @@ BEGIN
         FROM bounds b
         JOIN multi m ON m.id = b.id
     ),
+    -- The local dates of each segment's wall-clock range [wall_from, wall_to): its first
+    -- date plus 0 .. %1$s days (the most any call of the batch can span, a constant here
+    -- so that the planner counts rows right; a PL/pgSQL function per segment cost 30 µs a
+    -- call, a third of this statement).
     segment_days AS MATERIALIZED (
-        SELECT s.*, d::date AS day
+        SELECT s.*, s.wall_from::date + k AS day
         FROM segments s
-        CROSS JOIN LATERAL rating_local_days(s.wall_from, s.wall_to) AS d
+        CROSS JOIN generate_series(0, %1$s) AS k
+        WHERE k <= (s.wall_to - interval '1 microsecond')::date - s.wall_from::date
     ),
     -- The winner on each local date needed, from each change time on. Candidate sets
     -- whose candidates have the same bands in the same order have the same winners (by
@@ -391,7 +390,7 @@ BEGIN
     SELECT * FROM single_parts
     UNION ALL
     SELECT * FROM multi_parts
-    $sql$;
+    $sql$, days);
     ANALYZE rating_work_parts (id);
 
     -- 4. Price, store, refuse, move: the main statement.
@@ -526,10 +525,27 @@ CREATE OR REPLACE FUNCTION rating_prepare(p_tariff bigint) RETURNS boolean
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    PERFORM 1 FROM rating_tariffs WHERE id = p_tariff AND NOT prepared FOR UPDATE;
+    PERFORM 1 FROM rating_tariffs WHERE id = p_tariff AND NOT (prepared AND search_prepared)
+    FOR UPDATE;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
+    IF NOT (SELECT prepared FROM rating_tariffs WHERE id = p_tariff) THEN
+        PERFORM rating_prepare_lookups(p_tariff);
+    END IF;
+    DELETE FROM rating_prefix_search
+    WHERE plan_id IN (SELECT id FROM rating_plans WHERE tariff_id = p_tariff);
+    PERFORM rating_prepare_search(p_tariff);
+    UPDATE rating_tariffs SET prepared = true, search_prepared = true WHERE id = p_tariff;
+    RETURN true;
+END;
+$$;
+
+-- The lookups of rating_prepare() other than the prefix search.
+CREATE OR REPLACE FUNCTION rating_prepare_lookups(p_tariff bigint) RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
     WITH sets AS (
         SELECT cs.id, cs.times,
                array_agg(coalesce(c.time_band_id, 0) ORDER BY c.ord) AS bands
@@ -561,12 +577,14 @@ BEGIN
     FROM rating_candidate_sets cs
     WHERE cs.id = pl.any_candidates AND pl.tariff_id = p_tariff;
 
-    INSERT INTO rating_prices (candidate_set_id, ord, destination, time_band, rounding_decimals,
+    INSERT INTO rating_prices (candidate_set_id, ord, destination, time_band, time_bands,
+                               rounding_decimals,
                                round_sign, round_half, round_scale, round_unit, cap,
                                connect_fee, simple, start1, next1, step1, doubled1, unit1,
                                increment_cost1, start2, step2, doubled2, unit2,
                                increment_cost2)
-    SELECT c.candidate_set_id, c.ord, e.destination, c.time_band, e.rounding_decimals,
+    SELECT c.candidate_set_id, c.ord, e.destination, c.time_band, ARRAY[c.time_band],
+           e.rounding_decimals,
            CASE e.rounding_method WHEN 'up' THEN -1 ELSE 1 END,
            CASE e.rounding_method WHEN 'half_up' THEN 0.5 ELSE 0 END,
            trim_scale(power(10::numeric, e.rounding_decimals)),
@@ -588,9 +606,105 @@ BEGIN
     LEFT JOIN LATERAL (SELECT * FROM rating_rate_groups WHERE rate_id = rt.id
                        ORDER BY interval_start OFFSET 1 LIMIT 1) g2 ON true
     WHERE pl.tariff_id = p_tariff;
+END;
+$$;
 
-    UPDATE rating_tariffs SET prepared = true WHERE id = p_tariff;
-    RETURN true;
+-- The binary search over each plan's prefix lengths (migration 0017): the tree of lengths
+-- to probe (rating_plans.search_tree) and every prefix and marker with the longest prefix
+-- of the plan it starts with (rating_prefix_search). Node n covers the sorted lengths
+-- lo..hi and probes the middle one; its children are 2n (lo..mid-1, after a miss) and
+-- 2n + 1 (mid+1..hi, after a hit). A prefix of a length in mid+1..hi leaves a marker of the
+-- middle length, so that the search for it hits there and turns to longer lengths.
+CREATE OR REPLACE FUNCTION rating_prepare_search(p_tariff bigint) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_plan bigint;
+    lens integer[];
+    tree integer[];
+    depth integer;
+    marked_len integer[];
+    marker_len integer[];
+    todo_lo integer[];
+    todo_hi integer[];
+    todo_node integer[];
+    todo_level integer[];
+    lo integer;
+    hi integer;
+    node integer;
+    level integer;
+    mid integer;
+BEGIN
+    FOR v_plan IN SELECT pl.id FROM rating_plans pl WHERE pl.tariff_id = p_tariff LOOP
+        SELECT coalesce(array_agg(DISTINCT length(pp.prefix) ORDER BY length(pp.prefix)), '{}')
+        INTO lens
+        FROM rating_plan_prefixes pp
+        WHERE pp.plan_id = v_plan;
+        CONTINUE WHEN cardinality(lens) = 0;
+        tree := '{}';
+        depth := 0;
+        marked_len := '{}';
+        marker_len := '{}';
+        todo_lo := ARRAY[1];
+        todo_hi := ARRAY[cardinality(lens)];
+        todo_node := ARRAY[1];
+        todo_level := ARRAY[1];
+        WHILE cardinality(todo_node) > 0 LOOP
+            lo := todo_lo[1];
+            hi := todo_hi[1];
+            node := todo_node[1];
+            level := todo_level[1];
+            todo_lo := todo_lo[2:];
+            todo_hi := todo_hi[2:];
+            todo_node := todo_node[2:];
+            todo_level := todo_level[2:];
+            mid := (lo + hi) / 2;
+            tree[node] := lens[mid];
+            depth := greatest(depth, level);
+            FOR j IN mid + 1 .. hi LOOP
+                marked_len := marked_len || lens[j];
+                marker_len := marker_len || lens[mid];
+            END LOOP;
+            IF lo < mid THEN
+                todo_lo := todo_lo || lo;
+                todo_hi := todo_hi || mid - 1;
+                todo_node := todo_node || 2 * node;
+                todo_level := todo_level || level + 1;
+            END IF;
+            IF mid < hi THEN
+                todo_lo := todo_lo || mid + 1;
+                todo_hi := todo_hi || hi;
+                todo_node := todo_node || 2 * node + 1;
+                todo_level := todo_level || level + 1;
+            END IF;
+        END LOOP;
+        UPDATE rating_plans pl SET search_tree = tree, search_depth = depth
+        WHERE pl.id = v_plan;
+        INSERT INTO rating_prefix_search (plan_id, prefix, level, best_prefix,
+                                          candidate_set_id, pattern_id)
+        SELECT v_plan, e.prefix,
+               (SELECT length(ltrim(t.node::bit(32)::text, '0'))
+                FROM unnest(tree) WITH ORDINALITY AS t (len, node)
+                WHERE t.len = length(e.prefix)),
+               b.prefix, b.candidate_set_id, b.pattern_id
+        FROM (SELECT pp.prefix
+              FROM rating_plan_prefixes pp
+              WHERE pp.plan_id = v_plan
+              UNION
+              SELECT left(pp.prefix, m.marker_len)
+              FROM rating_plan_prefixes pp
+              JOIN unnest(marked_len, marker_len) AS m (marked_len, marker_len)
+                  ON m.marked_len = length(pp.prefix)
+              WHERE pp.plan_id = v_plan) AS e
+        LEFT JOIN LATERAL (
+            SELECT pp.prefix, pp.candidate_set_id, pp.pattern_id
+            FROM unnest(lens) AS l (len)
+            JOIN rating_plan_prefixes pp
+                ON pp.plan_id = v_plan AND pp.prefix = left(e.prefix, l.len)
+            WHERE l.len <= length(e.prefix)
+            ORDER BY l.len DESC
+            LIMIT 1) AS b ON true;
+    END LOOP;
 END;
 $$;
 
@@ -686,28 +800,36 @@ SET enable_nestloop = off
 SET join_collapse_limit = 1
 AS $function$
 DECLARE
-    lengths integer[];
+    depth integer;
+    subjects boolean;
+    node text := '1';
     probes text := '';
     found_prefix text := '';
     found_set text := '';
     found_pattern text := '';
-    len integer;
     fast_rated bigint;
     fast_cost numeric;
     left_over bigint;
     general record;
 BEGIN
-    SELECT coalesce(array_agg(DISTINCT l ORDER BY l DESC), '{}') INTO lengths
+    -- The longest prefix by the plan's binary search over its prefix lengths
+    -- (rating_prepare_search()): one probe per level of the deepest current plan's tree,
+    -- each of the length at the node the previous probes lead to; the deepest hit knows
+    -- the answer (a hit is always longer than the hits before it).
+    SELECT coalesce(max(pl.search_depth), 0) INTO depth
     FROM rating_plans pl
-    JOIN rating_tariffs t ON t.id = pl.tariff_id AND t.current
-    CROSS JOIN LATERAL unnest(pl.prefix_lengths) AS l;
-    FOREACH len IN ARRAY lengths LOOP
+    JOIN rating_tariffs t ON t.id = pl.tariff_id AND t.current;
+    SELECT EXISTS (SELECT 1 FROM rating_profiles WHERE active AND subject <> '*any')
+    INTO subjects;
+    FOR level IN 1 .. depth LOOP
         probes := probes || format(
-            ' LEFT JOIN rating_plan_prefixes p%1$s ON p%1$s.plan_id = b.plan_id'
-            ' AND p%1$s.prefix = left(b.number, %1$s) AND length(p%1$s.prefix) = %1$s', len);
-        found_prefix := found_prefix || format('p%s.prefix, ', len);
-        found_set := found_set || format('p%s.candidate_set_id, ', len);
-        found_pattern := found_pattern || format('p%s.pattern_id, ', len);
+            ' LEFT JOIN rating_prefix_search q%1$s ON q%1$s.plan_id = b.plan_id'
+            ' AND q%1$s.prefix = left(b.number, pl.search_tree[%2$s]) AND q%1$s.level = %1$s',
+            level, node);
+        node := format('2 * (%s) + (q%s.plan_id IS NOT NULL)::integer', node, level);
+        found_prefix := format('q%s.best_prefix, ', level) || found_prefix;
+        found_set := format('q%s.candidate_set_id, ', level) || found_set;
+        found_pattern := format('q%s.pattern_id, ', level) || found_pattern;
     END LOOP;
     PERFORM rating_create_todo();
     EXECUTE format($sql$
@@ -734,7 +856,10 @@ BEGIN
                coalesce(s.increment_decimals, a.increment_decimals) AS increment_decimals,
                cu.currency AS account_currency
         FROM %1$s
-        LEFT JOIN profiles s
+        -- Without any profile of a subject of its own (the common case: one profile of
+        -- *any per category), an empty join: otherwise the planner may hash the whole
+        -- batch to probe it with the few profiles, then scan it again for the unmatched.
+        LEFT JOIN (SELECT * FROM profiles WHERE subject <> '*any' AND %6$s) AS s
             ON s.tenant = r.tenant AND s.category = r.category AND s.subject = r.subject
            AND s.activation <= r.started_at AND r.started_at < s.until
         LEFT JOIN profiles a
@@ -766,12 +891,14 @@ BEGIN
         %5$s
         OFFSET 0
     ),
-    -- The winner at the start, and whether the record is for the fast path.
-    computed AS MATERIALIZED (
+    -- The winner at the start, and whether the record is for the fast path. Not
+    -- materialized: the records it leaves are found again by id (left_over), which costs
+    -- far less than writing every wide row to a tuplestore and reading it twice.
+    computed AS NOT MATERIALIZED (
         SELECT m.id, m.started_at, m.account_id, m.tenant, m.category, m.subject, m.unit,
                m.usage, m.destination, m.profile_id, m.tariff_id, m.plan_id, m.plan_subject,
                m.currency, m.increment_decimals, m.prefix, f.destination AS rate_destination,
-               f.time_band, f.rounding_decimals,
+               f.time_bands, f.rounding_decimals,
                f.round_sign, f.round_half, f.round_scale, f.round_unit, f.cap,
                CASE WHEN m.usage > 0 THEN f.connect_fee ELSE 0 END AS fee,
                f.step1, f.doubled1, f.unit1, f.increment_cost1,
@@ -822,24 +949,27 @@ BEGIN
                                  billed_usage, cost, precise_cost, rounding_decimals, currency,
                                  run_id)
         SELECT p.id, p.started_at, p.account_id, p.tariff_id, p.profile_id, p.plan_id,
-               p.plan_subject, p.rate_destination, p.prefix, ARRAY[p.time_band], p.billed,
+               p.plan_subject, p.rate_destination, p.prefix, p.time_bands, p.billed,
                p.round_sign * floor(p.round_sign * p.precise * p.round_scale + p.round_half)
                    * p.round_unit,
                p.precise, p.rounding_decimals, p.currency, $1
         FROM priced p
-        RETURNING rated_usage.cost
+        RETURNING rated_usage.usage_id, rated_usage.cost
     ),
+    -- Every record the fast path did not store (one row per record: each join above finds
+    -- at most one row) goes to the general path.
     left_over AS (
         INSERT INTO pg_temp.rating_todo (id, started_at, account_id, tenant, category,
                                          subject, unit, usage, destination)
-        SELECT id, started_at, account_id, tenant, category, subject, unit, usage, destination
-        FROM computed
-        WHERE fast IS NOT true
+        SELECT r.id, r.started_at, r.account_id, r.tenant, r.category, r.subject, r.unit,
+               r.usage, r.destination
+        FROM %1$s
+        WHERE r.id NOT IN (SELECT stored.usage_id FROM stored)
         RETURNING 1
     )
     SELECT (SELECT count(*) FROM stored), (SELECT coalesce(sum(stored.cost), 0) FROM stored),
            (SELECT count(*) FROM left_over)
-    $sql$, p_source, found_prefix, found_set, found_pattern, probes)
+    $sql$, p_source, found_prefix, found_set, found_pattern, probes, subjects::text)
     INTO fast_rated, fast_cost, left_over
     USING p_run, p_import, p_first, p_last;
     IF left_over = 0 THEN

@@ -225,7 +225,7 @@ SELECT rating_prepare(%(id)s)
 -- The fast path's lookups of current tariffs stored without them (rating_prepare()).
 SELECT count(*) FILTER (WHERE rating_prepare(id)) AS prepared
 FROM rating_tariffs
-WHERE current AND NOT prepared
+WHERE current AND NOT (prepared AND search_prepared)
 
 -- name: plan_batches
 -- Cut the imports committed since the last planning into batches: ranges of at most
@@ -270,6 +270,13 @@ FOR UPDATE SKIP LOCKED
 
 -- name: set_work_mem
 SELECT set_config('work_mem', '256MB', true)
+
+-- name: relax_batch_commit
+-- A batch's commit does not wait for its WAL to reach the disk (tens of MB per batch). A
+-- crash can lose only the last batches committed, whole: their records are then unrated
+-- and their batches open (done_at is set in the same transaction), so the next run rates
+-- them again. Nothing is lost or counted twice; only that work is repeated.
+SELECT set_config('synchronous_commit', 'off', true)
 
 -- name: rate_range
 SELECT rated, errors, cost
