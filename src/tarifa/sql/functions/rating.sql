@@ -609,7 +609,7 @@ BEGIN
 END;
 $$;
 
--- The binary search over each plan's prefix lengths (migration 0017): the tree of lengths
+-- The binary search over each plan's prefix lengths (migration 0025): the tree of lengths
 -- to probe (rating_plans.search_tree) and every prefix and marker with the longest prefix
 -- of the plan it starts with (rating_prefix_search). Node n covers the sorted lengths
 -- lo..hi and probes the middle one; its children are 2n (lo..mid-1, after a miss) and
