@@ -170,3 +170,38 @@ def test_a_returned_debit_is_owed_again_and_dunning_takes_it_up(
     shop.reconciliation.import_file(rejected)
     statuses = {p.amount: p.status for p in shop.payments.of_account("RET")}
     assert statuses[Decimal("5.94")] == "failed"
+
+
+def test_a_debit_the_bank_rejects_in_a_status_report_fails_once(
+    shop: Billing, tmp_path: Path
+) -> None:
+    """The 31 March debit of DD4's 11.89 invoice rejected with AM04 (insufficient funds) in a
+    pain.002 naming its end-to-end id (the invoice number): its payment fails with that code,
+    the invoice still owes 11.89, and reading the report again changes nothing."""
+    (march_invoice, _april) = _debtor(shop, "DD4", "DE89 3704 0044 0532 0130 00", "ACME-DD4")
+    shop.payments.export_direct_debits(D(2026, 3, 31), tmp_path / "m.xml")
+    number = shop.invoices.get(march_invoice).number
+    report = tmp_path / "pain002.xml"
+    report.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>'
+        "<GrpHdr><MsgId>R1</MsgId><CreDtTm>2026-03-30T10:00:00</CreDtTm></GrpHdr>"
+        "<OrgnlGrpInfAndSts><OrgnlMsgId>M1</OrgnlMsgId><OrgnlMsgNmId>pain.008.001.08"
+        "</OrgnlMsgNmId></OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>P1"
+        f"</OrgnlPmtInfId><TxInfAndSts><OrgnlEndToEndId>{number}</OrgnlEndToEndId>"
+        "<TxSts>RJCT</TxSts><StsRsnInf><Rsn><Cd>AM04</Cd></Rsn></StsRsnInf></TxInfAndSts>"
+        "</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>",
+        encoding="utf-8",
+    )
+    first = shop.payments.apply_status_report(report)
+    assert (first.rejected, first.applied) == (1, 1)
+    (payment,) = shop.payments.of_account("DD4")
+    assert payment.status == "failed"
+    with shop.db.transaction() as conn:
+        code = conn.execute(
+            "SELECT failure_code FROM payments WHERE id = %s", (payment.id,)
+        ).fetchone()
+    assert code == {"failure_code": "AM04"}
+    assert shop.invoices.get(march_invoice).balance == Decimal("11.89")
+    again = shop.payments.apply_status_report(report)
+    assert (again.applied, again.unknown) == (0, 1)

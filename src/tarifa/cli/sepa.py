@@ -36,3 +36,21 @@ def export(
             + (f": {made.path}" if made.debits else " (nothing to collect, no file)")
         ),
     )
+
+
+@app.command("status")
+def status(
+    path: Path = typer.Argument(..., help="A pain.002 payment status report from the bank."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Fail the direct debits the bank rejected (pain.002), with its reason codes."""
+    with connect(actor=actor()) as billing:
+        result = billing.payments.apply_status_report(path)
+    emit(
+        asdict(result),
+        as_json,
+        lambda: console.print(
+            f"{result.transactions} transactions, {result.rejected} rejected: "
+            f"{result.applied} debits failed, {result.unknown} not pending here"
+        ),
+    )

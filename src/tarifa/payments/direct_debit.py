@@ -22,6 +22,7 @@ from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.payments.booking import spread
 from tarifa.payments.sepa import Debit, direct_debit_file
+from tarifa.payments.status_report import parse_status_report
 from tarifa.sellers.service import Sellers
 
 _SQL = queries.load("payments")
@@ -185,4 +186,57 @@ def return_debit(
     return int(row["id"])
 
 
-__all__ = ["DirectDebitExport", "export_direct_debits", "return_debit", "settle_booked_debit"]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusReportResult:
+    transactions: int
+    rejected: int
+    #: Rejected debits whose pending payment failed now.
+    applied: int
+    #: Rejections naming no pending debit of ours (settled before, or not ours).
+    unknown: int
+
+
+def apply_status_report(db: Database, path: Path, *, actor: str) -> StatusReportResult:
+    """Fail the pending direct debits a pain.002 report rejects (by end-to-end id: the
+    invoice number), with the bank's reason; reading it again changes nothing."""
+    report = parse_status_report(path.read_bytes())
+    rejected = [t for t in report.transactions if t.status == "RJCT"]
+    applied = 0
+    with db.transaction() as conn:
+        for tx in rejected:
+            row: dict[str, Any] | None = conn.execute(
+                _SQL["pending_debit_of_number"], {"number": tx.end_to_end_id}
+            ).fetchone()
+            if row is None:
+                continue
+            queries.one(
+                conn,
+                _SQL["settle_attempt"],
+                {"id": row["id"], "status": "failed", "reference": None,
+                 "code": tx.reason or "RJCT", "message": "rejected by the bank (pain.002)"},
+            )  # fmt: skip
+            record(
+                conn,
+                actor=actor,
+                action="payment.failed",
+                entity_type="payment",
+                entity_id=int(row["id"]),
+                data={"invoice": tx.end_to_end_id, "reason": tx.reason, "file": path.name},
+            )
+            applied += 1
+    return StatusReportResult(
+        transactions=len(report.transactions),
+        rejected=len(rejected),
+        applied=applied,
+        unknown=len(rejected) - applied,
+    )
+
+
+__all__ = [
+    "DirectDebitExport",
+    "StatusReportResult",
+    "apply_status_report",
+    "export_direct_debits",
+    "return_debit",
+    "settle_booked_debit",
+]

@@ -27,7 +27,12 @@ from tarifa.money import Money
 from tarifa.payments.booking import spread
 from tarifa.payments.cards import contains_card_number
 from tarifa.payments.collection import CollectionReport, collect, resolve
-from tarifa.payments.direct_debit import DirectDebitExport, export_direct_debits
+from tarifa.payments.direct_debit import (
+    DirectDebitExport,
+    StatusReportResult,
+    apply_status_report,
+    export_direct_debits,
+)
 from tarifa.payments.disputes import Dispute, apply_stripe_event, close_dispute, open_dispute
 from tarifa.payments.dunning import DunningReport, run_dunning
 from tarifa.payments.gateway import PaymentGateway
@@ -149,6 +154,10 @@ class Payments:
             seller=seller,
             schema=schema,
         )
+
+    def apply_status_report(self, path: Path) -> StatusReportResult:
+        """Fail the pending direct debits a pain.002 report rejects."""
+        return apply_status_report(self.db, path, actor=self.actor)
 
     def dunning(
         self,

@@ -217,3 +217,11 @@ FOR UPDATE
 
 -- name: post_return
 SELECT ledger_post_payment_return(%(id)s, %(actor)s) AS posted
+
+-- name: pending_debit_of_number
+-- The pending direct debit of the invoice numbered as a debit's end-to-end id.
+SELECT p.* FROM payments p JOIN invoices i ON i.id = p.invoice_id
+WHERE i.number = %(number)s AND p.kind = 'sepa_debit' AND p.status = 'pending'
+ORDER BY p.id DESC
+LIMIT 1
+FOR UPDATE OF p
