@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from tarifa.cli import api as api_commands
 from tarifa.cli import audit as audit_commands
 from tarifa.cli import bill_runs as bill_run_commands
 from tarifa.cli import catalog as catalog_commands
@@ -56,6 +57,8 @@ app.add_typer(payment_commands.dunning_app, name="dunning")
 app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(sepa_commands.app, name="sepa")
 app.add_typer(refund_commands.app, name="refunds")
+app.command("serve")(api_commands.serve)
+app.add_typer(api_commands.keys_app, name="apikeys")
 app.add_typer(reconcile_commands.app, name="reconcile")
 
 

@@ -1862,6 +1862,39 @@ SET default_tablespace = '';
 SET default_table_access_method = heap;
 
 --
+-- Name: api_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_keys (
+    id bigint NOT NULL,
+    prefix text NOT NULL,
+    digest character(64) NOT NULL,
+    name text NOT NULL,
+    scopes text[] NOT NULL,
+    customer_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    actor text NOT NULL,
+    CONSTRAINT api_keys_digest_check CHECK ((digest ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT api_keys_scopes_check CHECK ((cardinality(scopes) >= 1))
+);
+
+
+--
+-- Name: api_keys_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.api_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.api_keys_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: audit_head; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3825,6 +3858,22 @@ CREATE SEQUENCE public.usage_records_id_seq
 
 
 --
+-- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: api_keys api_keys_prefix_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_prefix_key UNIQUE (prefix);
+
+
+--
 -- Name: audit_head audit_head_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5069,6 +5118,14 @@ CREATE TRIGGER journal_lines_frozen BEFORE DELETE OR UPDATE ON public.journal_li
 --
 
 CREATE TRIGGER subscription_changes_append_only BEFORE DELETE OR UPDATE ON public.subscription_changes FOR EACH ROW EXECUTE FUNCTION public.subscription_changes_append_only();
+
+
+--
+-- Name: api_keys api_keys_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers(id);
 
 
 --

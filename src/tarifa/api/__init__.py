@@ -1,0 +1,1 @@
+"""The REST API (issue 7, in progress)."""
