@@ -243,7 +243,7 @@ def _late(
     if not subs:
         return late, {}
     params = {"subs": subs, "before": before, "zones": zones, "lookback": LATE_USAGE_DAYS}
-    for r in _rows(conn, "late_periods", params):
+    for r in queries.rows(conn, _SQL["late_periods"], params):
         late[int(r["subscription_id"])].append(Period(r["service_start"], r["service_end"]))
     flagged = [(s, p) for s, periods in late.items() for p in periods]
     billed: dict[tuple[int, Period], dict[str, tuple[Decimal, Decimal]]] = defaultdict(dict)
@@ -253,7 +253,7 @@ def _late(
             "starts": [p.start for _, p in flagged],
             "ends": [p.end for _, p in flagged],
         }
-        for r in _rows(conn, "billed_usage", params):
+        for r in queries.rows(conn, _SQL["billed_usage"], params):
             key = (int(r["subscription_id"]), Period(r["service_start"], r["service_end"]))
             billed[key][str(r["charge"])] = (Decimal(r["quantity"]), Decimal(r["amount"]))
     return late, billed
@@ -263,9 +263,12 @@ def _load(
     conn: Connection, ctx: RunContext, ids: list[int]
 ) -> tuple[dict[int, _Account], dict[int, Outcome]]:
     outcomes = {i: Outcome(account_id=i) for i in ids}
-    customers = {int(r["id"]): customer_from_row(r) for r in _rows(conn, "customers", {"ids": ids})}
+    customers = {
+        int(r["id"]): customer_from_row(r)
+        for r in queries.rows(conn, _SQL["customers"], {"ids": ids})
+    }
     changes: dict[int, list[Change]] = defaultdict(list)
-    for c in _rows(conn, "changes", {"ids": ids}):
+    for c in queries.rows(conn, _SQL["changes"], {"ids": ids}):
         changes[int(c["subscription_id"])].append(
             Change(
                 kind=ChangeKind(c["kind"]),
@@ -277,14 +280,14 @@ def _load(
         )
     finalized: dict[int, set[dt.date]] = defaultdict(set)
     drafts: dict[int, dict[dt.date, int]] = defaultdict(dict)
-    for r in _rows(conn, "invoices", {"ids": ids}):
+    for r in queries.rows(conn, _SQL["invoices"], {"ids": ids}):
         if r["status"] == "draft":
             if r["billing_date"] <= ctx.as_of:
                 drafts[int(r["account_id"])][r["billing_date"]] = int(r["id"])
         else:
             finalized[int(r["account_id"])].add(r["billing_date"])
     subscriptions: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in _rows(conn, "subscriptions", {"ids": ids}):
+    for r in queries.rows(conn, _SQL["subscriptions"], {"ids": ids}):
         subscriptions[int(r["account_id"])].append(r)
     accounts: dict[int, _Account] = {}
     for account_id in ids:
@@ -327,7 +330,7 @@ def _billed(
     }
     owner = {sub.id: a.customer.id for a in accounts.values() for sub, _ in a.subscriptions}
     billed: dict[int, list[tuple[dt.date, FeeLine]]] = defaultdict(list)
-    for r in _rows(conn, "billed_fees", {"ids": ids, "since": since}):
+    for r in queries.rows(conn, _SQL["billed_fees"], {"ids": ids, "since": since}):
         sub_id = r["subscription_id"]
         if sub_id is None or (owner.get(sub_id), r["billing_date"]) in recomputed:
             continue
@@ -614,11 +617,6 @@ def _audit(conn: Connection, ctx: RunContext, outcomes: Sequence[Outcome]) -> No
             "failed": {str(k): v for k, v in failed.items()},
         },
     )
-
-
-def _rows(conn: Connection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = conn.execute(_SQL[name], params).fetchall()
-    return rows
 
 
 def _reason(err: BaseException) -> str:

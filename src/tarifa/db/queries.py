@@ -40,3 +40,11 @@ def one(conn: Connection, query: LiteralString, params: Mapping[str, Any]) -> di
     if row is None:
         raise DatabaseError(f"the statement returned no row: {query.splitlines()[0]}")
     return row
+
+
+def rows(
+    conn: Connection, query: LiteralString, params: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Every row `query` returns, as dicts (the connections' row factory)."""
+    found: list[dict[str, Any]] = conn.execute(query, params).fetchall()
+    return found

@@ -4,7 +4,6 @@ ledger entries (the database edge of :mod:`tarifa.payments.allocation`)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from tarifa.db import queries
 from tarifa.db.connection import Connection
@@ -30,7 +29,9 @@ def spread(
     the account's lock)."""
     open_invoices = [
         OpenInvoice(id=int(r["id"]), due_date=r["due_date"], balance=Decimal(r["balance"]))
-        for r in _rows(conn, "open_invoices", {"account_id": account_id, "currency": currency})
+        for r in queries.rows(
+            conn, _SQL["open_invoices"], {"account_id": account_id, "currency": currency}
+        )
     ]
     made, left = allocate(amount, open_invoices, named=named)
     for allocation in made:
@@ -58,11 +59,6 @@ def spread(
             },
         )
         conn.execute(_SQL["post_credit"], {"payment_id": payment_id, "actor": actor})
-
-
-def _rows(conn: Connection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = conn.execute(_SQL[name], params).fetchall()
-    return rows
 
 
 __all__ = ["spread"]

@@ -192,7 +192,7 @@ class Payments:
 
     def of_payment_ids(self, ids: list[int]) -> list[Payment]:
         with self.db.transaction() as conn:
-            rows = _rows(conn, "by_ids", {"ids": ids})
+            rows = queries.rows(conn, _SQL["by_ids"], {"ids": ids})
             return [_load(conn, r) for r in rows]
 
     def of_account(self, account: int | str) -> list[Payment]:
@@ -222,14 +222,9 @@ def _named(conn: Connection, account_id: int, text: str) -> int:
     return int(str(row["id"]))
 
 
-def _rows(conn: Connection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = conn.execute(_SQL[name], params).fetchall()
-    return rows
-
-
 def _load(conn: Connection, row: Mapping[str, Any]) -> Payment:
     payment_id = int(str(row["id"]))
-    allocations = _rows(conn, "allocations_of", {"payment_id": payment_id})
+    allocations = queries.rows(conn, _SQL["allocations_of"], {"payment_id": payment_id})
     credit = queries.one(conn, _SQL["credit_of"], {"payment_id": payment_id})
     return Payment(
         id=payment_id,

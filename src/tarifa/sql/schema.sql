@@ -440,6 +440,26 @@ $$;
 
 
 --
+-- Name: ledger_account_id(text, character, text, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ledger_account_id(p_kind text, p_currency character, p_subject text, p_customer bigint) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    found bigint;
+BEGIN
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    VALUES (p_kind, p_currency, p_subject, p_customer)
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+    SELECT id INTO found FROM ledger_accounts
+    WHERE kind = p_kind AND currency = p_currency AND subject = p_subject;
+    RETURN found;
+END;
+$$;
+
+
+--
 -- Name: ledger_post(bigint[], text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -599,33 +619,19 @@ CREATE FUNCTION public.ledger_post_chargeback(p_dispute bigint, p_actor text) RE
     AS $$
 DECLARE
     dispute disputes%ROWTYPE;
-    entry bigint;
-    cash bigint;
-    owed bigint;
 BEGIN
     SELECT * INTO dispute FROM disputes WHERE id = p_dispute AND status = 'lost';
     IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
                             WHERE dispute_id = p_dispute AND kind = 'chargeback') THEN
         RETURN 0;
     END IF;
-    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
-    VALUES ('cash', dispute.currency, 'bank', NULL),
-           ('receivable', dispute.currency, dispute.account_id::text, dispute.account_id)
-    ON CONFLICT (kind, currency, subject) DO NOTHING;
-    SELECT id INTO cash FROM ledger_accounts
-    WHERE kind = 'cash' AND currency = dispute.currency AND subject = 'bank';
-    SELECT id INTO owed FROM ledger_accounts
-    WHERE kind = 'receivable' AND currency = dispute.currency
-      AND subject = dispute.account_id::text;
-    PERFORM 1 FROM ledger_accounts WHERE id IN (cash, owed) ORDER BY id FOR KEY SHARE;
-    INSERT INTO journal_entries (kind, dispute_id, invoice_id, effective_date, description,
-                                 actor)
-    VALUES ('chargeback', p_dispute, dispute.invoice_id, current_date,
-            'chargeback ' || dispute.gateway_reference || ': ' || dispute.reason, p_actor)
-    RETURNING id INTO entry;
-    INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit, credit)
-    VALUES (entry, 1, owed, dispute.invoice_id, dispute.amount, 0),
-           (entry, 2, cash, NULL, 0, dispute.amount);
+    PERFORM ledger_post_transfer(
+        'chargeback',
+        ledger_account_id('receivable', dispute.currency, dispute.account_id::text,
+                          dispute.account_id),
+        ledger_account_id('cash', dispute.currency, 'bank', NULL),
+        dispute.amount, 'chargeback ' || dispute.gateway_reference || ': ' || dispute.reason,
+        p_actor, p_invoice => dispute.invoice_id, p_dispute => p_dispute);
     RETURN 1;
 END;
 $$;
@@ -640,10 +646,6 @@ CREATE FUNCTION public.ledger_post_payment_credit(p_payment bigint, p_actor text
     AS $$
 DECLARE
     credit customer_credits%ROWTYPE;
-    pay payments%ROWTYPE;
-    entry bigint;
-    cash bigint;
-    held bigint;
 BEGIN
     SELECT * INTO credit FROM customer_credits
     WHERE payment_id = p_payment AND source = 'payment';
@@ -651,23 +653,15 @@ BEGIN
                             WHERE payment_id = p_payment AND kind = 'payment') THEN
         RETURN 0;
     END IF;
-    SELECT * INTO pay FROM payments WHERE id = p_payment;
-    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
-    VALUES ('cash', credit.currency, 'bank', NULL),
-           ('customer_credit', credit.currency, credit.account_id::text, credit.account_id)
-    ON CONFLICT (kind, currency, subject) DO NOTHING;
-    SELECT id INTO cash FROM ledger_accounts
-    WHERE kind = 'cash' AND currency = credit.currency AND subject = 'bank';
-    SELECT id INTO held FROM ledger_accounts
-    WHERE kind = 'customer_credit' AND currency = credit.currency
-      AND subject = credit.account_id::text;
-    PERFORM 1 FROM ledger_accounts WHERE id IN (cash, held) ORDER BY id FOR KEY SHARE;
-    INSERT INTO journal_entries (kind, payment_id, effective_date, description, actor)
-    VALUES ('payment', p_payment, coalesce(pay.received_on, current_date),
-            'payment ' || p_payment || ' kept as customer credit', p_actor)
-    RETURNING id INTO entry;
-    INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
-    VALUES (entry, 1, cash, credit.amount, 0), (entry, 2, held, 0, credit.amount);
+    PERFORM ledger_post_transfer(
+        'payment',
+        ledger_account_id('cash', credit.currency, 'bank', NULL),
+        ledger_account_id('customer_credit', credit.currency, credit.account_id::text,
+                          credit.account_id),
+        credit.amount, 'payment ' || p_payment || ' kept as customer credit', p_actor,
+        p_payment => p_payment,
+        p_effective => coalesce((SELECT received_on FROM payments WHERE id = p_payment),
+                                current_date));
     RETURN 1;
 END;
 $$;
@@ -683,44 +677,37 @@ CREATE FUNCTION public.ledger_post_payment_return(p_payment bigint, p_actor text
 DECLARE
     pay payments%ROWTYPE;
     entry bigint;
+    cash bigint;
+    owed bigint;
+    held bigint;
 BEGIN
     SELECT * INTO pay FROM payments WHERE id = p_payment AND status IN ('returned', 'reversed');
     IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
                             WHERE payment_id = p_payment AND kind = 'chargeback') THEN
         RETURN 0;
     END IF;
-    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
-    VALUES ('cash', pay.currency, 'bank', NULL),
-           ('receivable', pay.currency, pay.account_id::text, pay.account_id),
-           ('customer_credit', pay.currency, pay.account_id::text, pay.account_id)
-    ON CONFLICT (kind, currency, subject) DO NOTHING;
-    PERFORM 1 FROM ledger_accounts
-    WHERE currency = pay.currency
-      AND ((kind = 'cash' AND subject = 'bank')
-           OR (kind IN ('receivable', 'customer_credit') AND subject = pay.account_id::text))
-    ORDER BY id FOR KEY SHARE;
+    cash := ledger_account_id('cash', pay.currency, 'bank', NULL);
+    owed := ledger_account_id('receivable', pay.currency, pay.account_id::text, pay.account_id);
+    held := ledger_account_id('customer_credit', pay.currency, pay.account_id::text,
+                              pay.account_id);
+    PERFORM 1 FROM ledger_accounts WHERE id IN (cash, owed, held) ORDER BY id FOR KEY SHARE;
     INSERT INTO journal_entries (kind, payment_id, invoice_id, effective_date, description,
                                  actor)
     VALUES ('chargeback', p_payment, pay.invoice_id, current_date,
             'payment ' || p_payment || ' returned: ' || coalesce(pay.failure_code, ''), p_actor)
     RETURNING id INTO entry;
     INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit, credit)
-    SELECT entry, row_number() OVER (ORDER BY kind, invoice_id), account, invoice_id, amount, 0
+    SELECT entry, row_number() OVER (ORDER BY part, invoice_id), account, invoice_id, amount, 0
     FROM (
-        SELECT 'a' AS kind, a.invoice_id, sum(a.amount) AS amount,
-               (SELECT id FROM ledger_accounts WHERE kind = 'receivable'
-                AND currency = pay.currency AND subject = pay.account_id::text) AS account
+        SELECT 1 AS part, a.invoice_id, sum(a.amount) AS amount, owed AS account
         FROM invoice_allocations a WHERE a.payment_id = p_payment GROUP BY a.invoice_id
         UNION ALL
-        SELECT 'b', NULL, sum(c.amount),
-               (SELECT id FROM ledger_accounts WHERE kind = 'customer_credit'
-                AND currency = pay.currency AND subject = pay.account_id::text)
+        SELECT 2, NULL, sum(c.amount), held
         FROM customer_credits c WHERE c.payment_id = p_payment
         HAVING sum(c.amount) > 0
     ) parts;
     INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
-    SELECT entry, 1000, id, 0, pay.amount FROM ledger_accounts
-    WHERE kind = 'cash' AND currency = pay.currency AND subject = 'bank';
+    VALUES (entry, 1000, cash, 0, pay.amount);
     RETURN 1;
 END;
 $$;
@@ -735,32 +722,47 @@ CREATE FUNCTION public.ledger_post_refund(p_refund bigint, p_actor text) RETURNS
     AS $$
 DECLARE
     refund refunds%ROWTYPE;
-    entry bigint;
-    cash bigint;
-    held bigint;
 BEGIN
     SELECT * INTO refund FROM refunds WHERE id = p_refund AND status = 'succeeded';
     IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
                             WHERE refund_id = p_refund AND kind = 'refund') THEN
         RETURN 0;
     END IF;
-    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
-    VALUES ('cash', refund.currency, 'bank', NULL),
-           ('customer_credit', refund.currency, refund.account_id::text, refund.account_id)
-    ON CONFLICT (kind, currency, subject) DO NOTHING;
-    SELECT id INTO cash FROM ledger_accounts
-    WHERE kind = 'cash' AND currency = refund.currency AND subject = 'bank';
-    SELECT id INTO held FROM ledger_accounts
-    WHERE kind = 'customer_credit' AND currency = refund.currency
-      AND subject = refund.account_id::text;
-    PERFORM 1 FROM ledger_accounts WHERE id IN (cash, held) ORDER BY id FOR KEY SHARE;
-    INSERT INTO journal_entries (kind, refund_id, effective_date, description, actor)
-    VALUES ('refund', p_refund, current_date, 'refund ' || p_refund || ': ' || refund.reason,
+    PERFORM ledger_post_transfer(
+        'refund',
+        ledger_account_id('customer_credit', refund.currency, refund.account_id::text,
+                          refund.account_id),
+        ledger_account_id('cash', refund.currency, 'bank', NULL),
+        refund.amount, 'refund ' || p_refund || ': ' || refund.reason, p_actor,
+        p_refund => p_refund);
+    RETURN 1;
+END;
+$$;
+
+
+--
+-- Name: ledger_post_transfer(text, bigint, bigint, numeric, text, text, bigint, bigint, bigint, bigint, date); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ledger_post_transfer(p_kind text, p_debit bigint, p_credit bigint, p_amount numeric, p_description text, p_actor text, p_invoice bigint DEFAULT NULL::bigint, p_payment bigint DEFAULT NULL::bigint, p_refund bigint DEFAULT NULL::bigint, p_dispute bigint DEFAULT NULL::bigint, p_effective date DEFAULT CURRENT_DATE) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    entry bigint;
+BEGIN
+    PERFORM 1 FROM ledger_accounts WHERE id IN (p_debit, p_credit) ORDER BY id FOR KEY SHARE;
+    INSERT INTO journal_entries (kind, invoice_id, payment_id, refund_id, dispute_id,
+                                 effective_date, description, actor)
+    VALUES (p_kind, p_invoice, p_payment, p_refund, p_dispute, p_effective, p_description,
             p_actor)
     RETURNING id INTO entry;
-    INSERT INTO journal_lines (entry_id, position, ledger_account_id, debit, credit)
-    VALUES (entry, 1, held, refund.amount, 0), (entry, 2, cash, 0, refund.amount);
-    RETURN 1;
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit, credit)
+    VALUES (entry, 1, p_debit,
+            CASE WHEN (SELECT kind FROM ledger_accounts WHERE id = p_debit) = 'receivable'
+                 THEN p_invoice END,
+            p_amount, 0),
+           (entry, 2, p_credit, NULL, 0, p_amount);
+    RETURN entry;
 END;
 $$;
 
