@@ -73,7 +73,10 @@ def camt(
             details = sub(entry, "NtryDtls")
             for detail in booking.details:
                 _detail(sub, details, detail)
-    return etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    written: bytes = etree.tostring(
+        document, xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+    return written
 
 
 Sub = Callable[..., etree._Element]
