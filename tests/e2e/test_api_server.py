@@ -5,81 +5,14 @@ money as decimal strings. A last test walks every route and fails on one without
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from tarifa.api.app import PROBLEM, ROUTERS, create_app
-from tarifa.api.keys import ApiKeys
-from tarifa.facade import connect
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def api(fresh_db: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str], dict[str, int]]]:
-    """Two customers each with a finalized invoice (Mobile S, 11.89); keys: admin, read-only,
-    a usage-only key, and a portal token of customer A. Yields the base URL, the tokens and
-    the invoice ids."""
-    with connect(fresh_db, actor="test:setup") as billing:
-        billing.catalog.load(ROOT / "examples" / "catalog" / "mobile.yaml")
-        billing.sellers.add(
-            yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
-        )
-        billing.taxes.load(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
-        invoices = {}
-        for name in ("A", "B"):
-            billing.customers.create(
-                {"external_id": name, "kind": "person", "legal_name": f"Person {name}",
-                 "country": "DE", "currency": "EUR", "time_zone": "Europe/Berlin",
-                 "billing_cycle_day": 1, "locale": "de-DE"}
-            )  # fmt: skip
-            billing.subscriptions.create(name, "mobile-s", dt.date(2026, 3, 1))
-            (draft,) = billing.invoices.bill(name, on=dt.date(2026, 3, 1))
-            invoices[name] = billing.invoices.finalize(draft.id, issue_date=dt.date(2026, 3, 1)).id
-        keys = ApiKeys(billing.db, actor="test:setup")
-        tokens = {
-            "admin": keys.create("ops", ["admin"])[1],
-            "reader": keys.create("crm", ["billing:read"])[1],
-            "usage": keys.create("mediation", ["usage:write"])[1],
-            "portal_a": keys.create("portal", ["billing:read"], customer="A")[1],
-        }
-    port = _free_port()
-    env = os.environ | {"TARIFA_DATABASE_URL": fresh_db, "TARIFA_HOME": str(tmp_path / "x")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tarifa", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "tarifa serve did not start"
-            time.sleep(0.1)
-        yield base, tokens, invoices
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _get(base: str, path: str, token: str | None = None) -> httpx.Response:

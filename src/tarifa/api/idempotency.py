@@ -70,6 +70,13 @@ class IdempotencyStore:
             )
 
 
+def request_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    """What makes two requests "the same" for an Idempotency-Key."""
+    return hashlib.sha256(
+        b"\n".join([method.encode(), path.encode(), query.encode(), body])
+    ).hexdigest()
+
+
 def install(app: FastAPI) -> None:
     @app.middleware("http")
     async def idempotent(
@@ -91,16 +98,7 @@ def install(app: FastAPI) -> None:
         if key is None:
             return await call_next(request)  # the route answers 401
         body = await request.body()
-        fingerprint = hashlib.sha256(
-            b"\n".join(
-                [
-                    request.method.encode(),
-                    str(request.url.path).encode(),
-                    str(request.url.query).encode(),
-                    body,
-                ]
-            )
-        ).hexdigest()
+        fingerprint = request_fingerprint(request.method, request.url.path, request.url.query, body)
         store: IdempotencyStore = request.app.state.idempotency
         held = await run_in_threadpool(store.claim, key.id, idempotency_key, fingerprint)
         if held is not None:

@@ -12,7 +12,13 @@ from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from tarifa.errors import ConflictError, NotFoundError, TarifaError, ValidationError
+from tarifa.errors import (
+    ConflictError,
+    NotFoundError,
+    StaleVersionError,
+    TarifaError,
+    ValidationError,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -92,6 +98,8 @@ def install(app: FastAPI) -> None:
         status = 500
         if isinstance(err, NotFoundError):
             status = 404
+        elif isinstance(err, StaleVersionError):
+            status = 412
         elif isinstance(err, ValidationError):
             status = 422
         elif isinstance(err, ConflictError):

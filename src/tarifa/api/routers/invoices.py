@@ -22,8 +22,12 @@ from tarifa.api.schemas.invoices import (
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"], responses=COMMON)
 
-_MEDIA = {"pdf": "application/pdf", "csv": "text/csv", "usage": "text/csv",
-          "facturx": "application/pdf"}  # fmt: skip
+_MEDIA = {
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+    "usage": "text/csv",
+    "facturx": "application/pdf",
+}
 
 
 @router.get("", response_model=Page[InvoicePublic])
@@ -46,9 +50,14 @@ def list_invoices(
         visible(key, customer.id)
         account_id = customer.id
     found = billing.invoices.list(
-        account_id=account_id, status=status, state=state, billed_from=billed_from,
-        billed_to=billed_to, limit=limit, after_id=after(cursor),
-    )  # fmt: skip
+        account_id=account_id,
+        status=status,
+        state=state,
+        billed_from=billed_from,
+        billed_to=billed_to,
+        limit=limit,
+        after_id=after(cursor),
+    )
     return Page(
         data=[InvoicePublic.model_validate(i) for i in found],
         next_cursor=next_cursor([i.id for i in found], limit),
@@ -97,9 +106,10 @@ def list_credit_notes(invoice_id: int, request: Request, key: Reader) -> list[Cr
 @router.get(
     "/{invoice_id}/document",
     response_class=Response,
-    responses={200: {"content": {m: {} for m in set(_MEDIA.values())},
-                     "description": "the document"}},
-)  # fmt: skip
+    responses={
+        200: {"content": {m: {} for m in set(_MEDIA.values())}, "description": "the document"}
+    },
+)
 def download_invoice(
     invoice_id: int,
     request: Request,
