@@ -28,9 +28,11 @@ def serving(db_url: str, home: Path, *, workers: int = 1, **env: str) -> Iterato
     """`tarifa serve` on `db_url` until the block ends; yields its base URL."""
     port = _free_port()
     environment = os.environ | {"TARIFA_DATABASE_URL": db_url, "TARIFA_HOME": str(home)} | env
+    home.mkdir(parents=True, exist_ok=True)
+    log = (home / "serve.log").open("wb")  # what the server said, for a failing test to show
     server = subprocess.Popen(
         [sys.executable, "-m", "tarifa", "serve", "--port", str(port), "--workers", str(workers)],
-        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=environment, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -41,13 +43,14 @@ def serving(db_url: str, home: Path, *, workers: int = 1, **env: str) -> Iterato
                     break
             except httpx.TransportError:
                 pass
-            assert server.poll() is None, server.stderr.read() if server.stderr else "exited"
+            assert server.poll() is None, (home / "serve.log").read_text()
             assert time.monotonic() < deadline, "tarifa serve did not start"
             time.sleep(0.1)
         yield base
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
 
 
 def _free_port() -> int:
