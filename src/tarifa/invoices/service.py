@@ -474,10 +474,12 @@ def _load_credit_note(conn: Connection, note_id: int) -> CreditNote:
 
 
 def _load(conn: Connection, invoice_id: int) -> Invoice:
-    row: dict[str, Any] | None = conn.execute(_SQL["invoice"], {"id": invoice_id}).fetchone()
+    row: dict[str, Any] | None = conn.execute(
+        _SQL["invoice_with_balance"], {"id": invoice_id}
+    ).fetchone()
     if row is None:
         raise NotFoundError(f"no invoice {invoice_id}")
-    balance: dict[str, Any] = queries.one(conn, _SQL["balance"], {"id": invoice_id})
+    balance = row
     lines: list[dict[str, Any]] = conn.execute(_SQL["lines"], {"id": invoice_id}).fetchall()
     return Invoice(
         id=int(row["id"]),

@@ -11,6 +11,12 @@ RETURNING *
 -- name: invoice
 SELECT * FROM invoices WHERE id = %(id)s
 
+-- name: invoice_with_balance
+-- An invoice and what its payments, credit notes and disputes leave of it, in one round trip.
+SELECT i.*, b.credited, b.allocated, b.prepaid, b.balance, b.state
+FROM invoices i JOIN invoice_balances b ON b.invoice_id = i.id
+WHERE i.id = %(id)s
+
 -- name: lines
 SELECT * FROM invoice_lines WHERE invoice_id = %(id)s ORDER BY position
 
