@@ -51,6 +51,7 @@ def _payment(payment: Payment) -> PaymentPublic:
     response_model=list[PaymentMethodPublic],
 )
 def list_methods(external_id: str, request: Request, key: Reader) -> list[PaymentMethodPublic]:
+    """A customer's payment methods (tokens and mandates, never card numbers)."""
     billing = billing_of(request)
     customer = billing.customers.get_by_external_id(external_id)
     visible(key, customer.id)
@@ -81,6 +82,7 @@ def add_method(
     response_model=PaymentMethodPublic,
 )
 def make_default(method_id: int, request: Request, key: Payer) -> PaymentMethodPublic:
+    """Make a method its account's default (collection charges it)."""
     staff_only(key)
     return PaymentMethodPublic.model_validate(
         billing_of(request).payment_methods.make_default(method_id)
@@ -93,6 +95,7 @@ def make_default(method_id: int, request: Request, key: Payer) -> PaymentMethodP
     response_model=PaymentMethodPublic,
 )
 def revoke_method(method_id: int, request: Request, key: Payer) -> PaymentMethodPublic:
+    """Revoke a method (kept, never used again)."""
     staff_only(key)
     return PaymentMethodPublic.model_validate(billing_of(request).payment_methods.revoke(method_id))
 
@@ -123,6 +126,7 @@ def receive_payment(
 def list_payments(
     request: Request, key: Reader, account: Annotated[str, Query(description="external id")]
 ) -> list[PaymentPublic]:
+    """An account's payments with what each paid."""
     billing = billing_of(request)
     customer = billing.customers.get_by_external_id(account)
     visible(key, customer.id)
