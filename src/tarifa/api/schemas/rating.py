@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
@@ -35,7 +36,7 @@ TARIFF = (
     "     rating_plan: flat}\n"
 )
 
-CGRATES = {
+CGRATES: dict[str, Any] = {
     "files": {
         "Destinations.csv": "#Id,Prefix\nDST_DE,49\n",
         "Rates.csv": "#Id,ConnectFee,Rate,RateUnit,RateIncrement,GroupIntervalStart\n"
