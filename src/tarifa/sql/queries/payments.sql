@@ -247,12 +247,13 @@ SELECT * FROM payments WHERE gateway_reference = %(reference)s FOR UPDATE
 
 -- name: open_dispute
 -- A chargeback, with the gateway's deadline for evidence or, without one, the default days.
+WITH now AS (SELECT clock_timestamp() AS at)
 INSERT INTO disputes (kind, payment_id, invoice_id, account_id, amount, currency, reason,
-                      gateway_reference, evidence_due_by, actor)
-VALUES ('chargeback', %(payment_id)s, %(invoice_id)s, %(account_id)s, %(amount)s,
-        %(currency)s, %(reason)s, %(reference)s,
-        coalesce(%(due_by)s::timestamptz, clock_timestamp() + make_interval(days => %(days)s)),
-        %(actor)s)
+                      gateway_reference, opened_at, evidence_due_by, actor)
+SELECT 'chargeback', %(payment_id)s, %(invoice_id)s, %(account_id)s, %(amount)s,
+       %(currency)s, %(reason)s, %(reference)s, now.at,
+       coalesce(%(due_by)s::timestamptz, now.at + make_interval(days => %(days)s)), %(actor)s
+FROM now
 ON CONFLICT (gateway_reference) DO NOTHING
 RETURNING *
 
