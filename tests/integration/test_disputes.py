@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ledger_checks import assert_books_balance
 
+from ledger_checks import assert_books_balance
 from tarifa.errors import ConflictError, ValidationError
 from tarifa.facade import Billing
 from tarifa.payments.sandbox import SandboxGateway, serve
@@ -131,7 +131,9 @@ def test_a_sandbox_chargeback_has_seven_days_for_evidence_and_keeps_the_notes_pe
     opened = paid.payments.apply_gateway_event(event)
     assert opened is not None
     assert opened.evidence_due_by == opened.opened_at + dt.timedelta(days=7)
-    paid.disputes.add_evidence(opened.gateway_reference or "", "Signed delivery receipt, parcel 0034")
+    paid.disputes.add_evidence(
+        opened.gateway_reference or "", "Signed delivery receipt, parcel 0034"
+    )
     noted = paid.disputes.add_evidence(str(opened.id), "  The customer used the line in April  ")
     assert [n.note for n in noted.notes] == [
         "Signed delivery receipt, parcel 0034",

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
-from ledger_checks import assert_books_balance
 
+from ledger_checks import assert_books_balance
 from tarifa.facade import Billing
 
 pytestmark = pytest.mark.db
@@ -83,7 +83,9 @@ def test_the_plans_schedule_reminds_suspends_and_writes_off(
     books = {(r.kind, r.subject): r.balance for r in billing.ledger.trial_balance()}
     assert books[("write_offs", "bad_debt")] == Decimal("10.00")
     assert billing.ledger.aging(D(2026, 4, 10)) == []  # nothing left to age
-    assert "invoice.written_off" in [e["action"] for e in billing.audit.entries("invoice", invoice_id)]
+    assert "invoice.written_off" in [
+        e["action"] for e in billing.audit.entries("invoice", invoice_id)
+    ]
     later = billing.payments.dunning(on=D(2026, 4, 11))
     assert (later.overdue, later.resumed) == (0, [])  # written off: stays suspended
     timeline = billing.subscriptions.get(sub.id).timeline

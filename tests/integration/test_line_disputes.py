@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ledger_checks import assert_books_balance
 
+from ledger_checks import assert_books_balance
 from tarifa.errors import ConflictError, NotFoundError, ValidationError
 from tarifa.facade import Billing
 
@@ -69,7 +69,8 @@ def test_an_accepted_line_dispute_is_left_out_of_dunning_then_credited_on_its_li
     billed.payments.receive("LIN", Decimal("5.94"))
     assert billed.payments.dunning(on=D(2026, 4, 7)).overdue == 0
     won = billed.disputes.resolve(opened.id, accept=True, issue_date=D(2026, 4, 8))
-    assert won.status == "won" and won.credit_note_id is not None
+    assert won.status == "won"
+    assert won.credit_note_id is not None
     (note,) = billed.invoices.credit_notes(invoice.id)
     assert (note.id, note.total, note.net, note.tax) == (
         won.credit_note_id, Decimal("5.95"), Decimal("5.00"), Decimal("0.95"),

@@ -36,8 +36,15 @@ def _facts(notice: str = "reminder_1", locale: str = "en-GB") -> NoticeFacts:
 def test_a_first_reminder_names_the_invoice_the_amount_and_how_to_pay_it() -> None:
     subject, body = render(_facts())
     assert subject == "Payment reminder: invoice INV-2026-000001"
-    for text in ("11.89 EUR", "2026-03-31", "3 days overdue", "RF94INV2026000001",
-                 "IBAN: DE89 3704 0044 0532 0130 00", "BIC: COBADEFFXXX", "Dear Dora Un"):
+    for text in (
+        "11.89 EUR",
+        "2026-03-31",
+        "3 days overdue",
+        "RF94INV2026000001",
+        "IBAN: DE89 3704 0044 0532 0130 00",
+        "BIC: COBADEFFXXX",
+        "Dear Dora Un",
+    ):
         assert text in body  # fmt: skip
     assert "$" not in subject + body
 
@@ -54,7 +61,8 @@ def test_a_first_reminder_names_the_invoice_the_amount_and_how_to_pay_it() -> No
 def test_each_notice_has_a_german_template_for_german_customers(notice: str, subject: str) -> None:
     rendered_subject, body = render(_facts(notice, "de-DE"))
     assert rendered_subject == subject
-    assert "RF94INV2026000001" in body and "$" not in body
+    assert "RF94INV2026000001" in body
+    assert "$" not in body
 
 
 def test_a_language_without_templates_gets_the_english_ones() -> None:
@@ -84,7 +92,7 @@ def test_a_template_with_an_unknown_placeholder_or_no_subject_is_refused(tmp_pat
         render(_facts(), tmp_path)
     assert err.value.errors[0].field == f"template {tmp_path / 'reminder_1.txt'}"
     (tmp_path / "reminder_2.txt").write_text("Pay now.\n")
-    with pytest.raises(ValidationError, match="must start with 'Subject: ...'"):
+    with pytest.raises(ValidationError, match=r"must start with 'Subject: \.\.\.'"):
         render(_facts("reminder_2"), tmp_path)
 
 

@@ -130,8 +130,10 @@ def dunning_run(
         report = billing.payments.dunning(
             on=date.fromisoformat(on) if on else None, gateway=gateway, schedule=schedule
         )
+    # asdict would rebuild the Counters from their (key, count) pairs: give plain dicts.
+    payload = asdict(report) | {"actions": dict(report.actions), "mail": dict(report.mail)}
     emit(
-        asdict(report),
+        payload,
         as_json,
         lambda: console.print(
             f"{report.overdue} overdue invoices; "

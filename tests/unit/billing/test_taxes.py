@@ -153,6 +153,6 @@ def test_the_net_of_a_gross_amount_credits_exactly_that_gross_amount() -> None:
 
 def test_a_gross_amount_no_net_reaches_is_refused_naming_the_nearest_that_are() -> None:
     """At 19 %: 0.02 net totals 0.02, 0.03 net totals 0.04; nothing totals 0.03."""
-    with pytest.raises(ValidationError, match="0.03 EUR cannot be credited exactly") as err:
+    with pytest.raises(ValidationError, match=r"0\.03 EUR cannot be credited exactly") as err:
         net_of_gross(Money.of("0.03", "EUR"), Decimal(19))
     assert "0.02 or 0.04 can" in err.value.errors[0].reason
