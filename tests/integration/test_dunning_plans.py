@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from ledger_checks import assert_books_balance
+from tarifa.errors import ValidationError
 from tarifa.facade import Billing
 
 pytestmark = pytest.mark.db
@@ -91,6 +92,8 @@ def test_the_plans_schedule_reminds_suspends_and_writes_off(
     timeline = billing.subscriptions.get(sub.id).timeline
     assert timeline.on(D(2026, 4, 11)).state.value == "suspended"  # type: ignore[union-attr]
     assert billing.payments.dunning(on=D(2026, 4, 10)).written_off == []  # once
+    with pytest.raises(ValidationError, match="was written off"):  # no credit for unpaid money
+        billing.invoices.credit(invoice_id, reason="goodwill", positions=[1])
     assert_books_balance(billing)
 
 

@@ -233,6 +233,13 @@ class Invoices:
                     f"{totals.total.amount} {invoice.currency} is more than remains creditable"
                     f" on {invoice.number} ({creditable} {invoice.currency})",
                 )
+            if invoice.written_off > 0 and totals.total.amount > invoice.balance:
+                # What was written off was never paid: crediting it must not become credit.
+                raise ValidationError.single(
+                    "amount",
+                    f"{invoice.number} was written off: credit at most what is left of it "
+                    f"({invoice.balance} {invoice.currency})",
+                )
             customer = _customer(self.db, self.actor, invoice.account_id)
             issued = issue_date or dt.datetime.now(ZoneInfo(customer.time_zone)).date()
             _number, formatted = next_invoice_number(conn, invoice.seller_id, issued)
