@@ -17,6 +17,7 @@ from tarifa.inventory.service import Inventory
 from tarifa.invoices.service import Invoices
 from tarifa.ledger import Ledger
 from tarifa.payments import PaymentMethods, Payments
+from tarifa.payments.dispute_service import Disputes
 from tarifa.payments.refunds import Refunds
 from tarifa.rating.service import Rating
 from tarifa.reconciliation.service import Reconciliation
@@ -48,6 +49,7 @@ class Billing:
         self.payment_methods = PaymentMethods(db, actor=actor)
         self.payments = Payments(db, actor=actor)
         self.refunds = Refunds(db, actor=actor)
+        self.disputes = Disputes(db, actor=actor)
         self.reconciliation = Reconciliation(db, actor=actor)
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from tarifa.cli import bill_runs as bill_run_commands
 from tarifa.cli import catalog as catalog_commands
 from tarifa.cli import customers as customer_commands
 from tarifa.cli import db as db_commands
+from tarifa.cli import disputes as dispute_commands
 from tarifa.cli import inventory as inventory_commands
 from tarifa.cli import invoices as invoice_commands
 from tarifa.cli import ledger as ledger_commands
@@ -54,6 +55,7 @@ app.add_typer(ledger_commands.reports_app, name="reports")
 app.add_typer(payment_method_commands.app, name="payment-methods")
 app.add_typer(payment_commands.app, name="payments")
 app.add_typer(payment_commands.dunning_app, name="dunning")
+app.add_typer(dispute_commands.app, name="disputes")
 app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(sepa_commands.app, name="sepa")
 app.add_typer(refund_commands.app, name="refunds")

@@ -31,6 +31,37 @@ COMMENT ON EXTENSION btree_gist IS 'support for indexing common datatypes in GiS
 
 
 --
+-- Name: api_admit(text, text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.api_admit(p_prefix text, p_digest text, p_count integer) RETURNS TABLE(id bigint, prefix text, name text, scopes text[], customer_id bigint, created_at timestamp with time zone, revoked_at timestamp with time zone, requests integer)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    k api_keys%ROWTYPE;
+    counted integer;
+    this_minute timestamptz := date_trunc('minute', clock_timestamp());
+BEGIN
+    SELECT * INTO k FROM api_keys a
+    WHERE a.prefix = p_prefix AND a.digest = p_digest AND a.revoked_at IS NULL;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM set_config('synchronous_commit', 'off', true);
+    INSERT INTO api_rate_windows AS w (key_id, window_start, requests)
+    VALUES (k.id, this_minute, p_count)
+    ON CONFLICT (key_id, window_start) DO UPDATE SET requests = w.requests + p_count
+    RETURNING w.requests INTO counted;
+    IF counted = p_count THEN  -- a new minute: the key's older windows are done with
+        DELETE FROM api_rate_windows r WHERE r.key_id = k.id AND r.window_start < this_minute;
+    END IF;
+    RETURN QUERY SELECT k.id, k.prefix, k.name, k.scopes, k.customer_id, k.created_at,
+                        k.revoked_at, counted;
+END;
+$$;
+
+
+--
 -- Name: audit_append(text, text, text, text, jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -545,25 +576,30 @@ BEGIN
            'customer_credit', currency, account_id::text, account_id, NULL::bigint, -beyond
     FROM note;
 
-    -- Allocations.
+    -- Allocations (a write-off is one of its own kind: the write-offs expense account, not
+    -- cash or credit, takes what the receivable gives up).
     WITH alloc AS (
         SELECT a.id, a.invoice_id, a.amount, a.source, a.allocated_at, i.account_id,
-               i.currency, i.number
+               i.currency, i.number,
+               CASE a.source WHEN 'write_off' THEN 'write_off' ELSE 'allocation' END AS entry
         FROM invoice_allocations a
         JOIN invoices i ON i.id = a.invoice_id
         WHERE a.invoice_id = ANY(p_invoices)
           AND NOT EXISTS (SELECT 1 FROM journal_entries e
-                          WHERE e.allocation_id = a.id AND e.kind = 'allocation')
+                          WHERE e.allocation_id = a.id AND e.kind IN ('allocation', 'write_off'))
     )
     INSERT INTO ledger_amounts
-    SELECT 'allocation', id, invoice_id, allocated_at::date,
+    SELECT entry, id, invoice_id, allocated_at::date,
            replace(source, '_', ' ') || ' for invoice ' || number,
-           CASE source WHEN 'payment' THEN 'cash' ELSE 'customer_credit' END, currency,
-           CASE source WHEN 'payment' THEN 'bank' ELSE account_id::text END,
-           CASE source WHEN 'payment' THEN NULL ELSE account_id END, NULL::bigint, amount
+           CASE source WHEN 'payment' THEN 'cash' WHEN 'write_off' THEN 'write_offs'
+                       ELSE 'customer_credit' END, currency,
+           CASE source WHEN 'payment' THEN 'bank' WHEN 'write_off' THEN 'bad_debt'
+                       ELSE account_id::text END,
+           CASE WHEN source IN ('payment', 'write_off') THEN NULL ELSE account_id END,
+           NULL::bigint, amount
     FROM alloc
     UNION ALL
-    SELECT 'allocation', id, invoice_id, allocated_at::date,
+    SELECT entry, id, invoice_id, allocated_at::date,
            replace(source, '_', ' ') || ' for invoice ' || number, 'receivable', currency,
            account_id::text, account_id, invoice_id, -amount
     FROM alloc;
@@ -584,7 +620,7 @@ BEGIN
                                      effective_date, description, actor)
         SELECT DISTINCT source_kind, invoice_id,
                CASE WHEN source_kind = 'credit_note' THEN source_id END,
-               CASE WHEN source_kind = 'allocation' THEN source_id END,
+               CASE WHEN source_kind IN ('allocation', 'write_off') THEN source_id END,
                effective, description, p_actor
         FROM ledger_amounts
         RETURNING id, kind,
@@ -620,7 +656,8 @@ CREATE FUNCTION public.ledger_post_chargeback(p_dispute bigint, p_actor text) RE
 DECLARE
     dispute disputes%ROWTYPE;
 BEGIN
-    SELECT * INTO dispute FROM disputes WHERE id = p_dispute AND status = 'lost';
+    SELECT * INTO dispute FROM disputes
+    WHERE id = p_dispute AND status = 'lost' AND kind = 'chargeback';
     IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
                             WHERE dispute_id = p_dispute AND kind = 'chargeback') THEN
         RETURN 0;
@@ -2211,7 +2248,9 @@ CREATE TABLE public.catalog_plans (
     description text,
     load_id bigint NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    dunning text,
     CONSTRAINT catalog_plans_code_check CHECK ((code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
+    CONSTRAINT catalog_plans_dunning_check CHECK ((dunning ~ '^[0-9]+:(remind|retry|suspend|write_off)(,[0-9]+:(remind|retry|suspend|write_off))*$'::text)),
     CONSTRAINT catalog_plans_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
 );
 
@@ -2457,24 +2496,64 @@ ALTER TABLE public.customers ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTIT
 
 
 --
+-- Name: dispute_notes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dispute_notes (
+    id bigint NOT NULL,
+    dispute_id bigint NOT NULL,
+    note text NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT dispute_notes_note_check CHECK (((length(btrim(note)) >= 1) AND (length(btrim(note)) <= 4000)))
+);
+
+
+--
+-- Name: dispute_notes_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.dispute_notes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.dispute_notes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: disputes; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.disputes (
     id bigint NOT NULL,
-    payment_id bigint NOT NULL,
+    payment_id bigint,
     invoice_id bigint,
     account_id bigint NOT NULL,
     amount numeric NOT NULL,
     currency character(3) NOT NULL,
     status text DEFAULT 'open'::text NOT NULL,
     reason text NOT NULL,
-    gateway_reference text NOT NULL,
+    gateway_reference text,
     opened_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     closed_at timestamp with time zone,
     actor text NOT NULL,
+    kind text NOT NULL,
+    line_position integer,
+    net numeric,
+    evidence_due_by timestamp with time zone,
+    credit_note_id bigint,
     CONSTRAINT disputes_amount_check CHECK ((amount > (0)::numeric)),
     CONSTRAINT disputes_closed_check CHECK (((status = 'open'::text) = (closed_at IS NULL))),
+    CONSTRAINT disputes_credit_note_check CHECK ((((kind = 'line'::text) AND (status = 'won'::text)) = (credit_note_id IS NOT NULL))),
+    CONSTRAINT disputes_kind_check CHECK ((kind = ANY (ARRAY['chargeback'::text, 'line'::text]))),
+    CONSTRAINT disputes_shape_check CHECK (
+CASE kind
+    WHEN 'chargeback'::text THEN ((payment_id IS NOT NULL) AND (gateway_reference IS NOT NULL) AND (evidence_due_by IS NOT NULL) AND (line_position IS NULL))
+    ELSE ((invoice_id IS NOT NULL) AND (line_position IS NOT NULL) AND (net > (0)::numeric) AND (payment_id IS NULL) AND (gateway_reference IS NULL))
+END),
     CONSTRAINT disputes_status_check CHECK ((status = ANY (ARRAY['open'::text, 'won'::text, 'lost'::text])))
 );
 
@@ -2508,7 +2587,16 @@ CREATE TABLE public.dunning_events (
     run_on date NOT NULL,
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     actor text NOT NULL,
-    CONSTRAINT dunning_events_action_check CHECK ((action = ANY (ARRAY['remind'::text, 'retry'::text, 'suspend'::text, 'resume'::text])))
+    notice text,
+    mail text,
+    mail_error text,
+    message_id text,
+    sent_at timestamp with time zone,
+    CONSTRAINT dunning_events_action_check CHECK ((action = ANY (ARRAY['remind'::text, 'retry'::text, 'suspend'::text, 'write_off'::text, 'resume'::text]))),
+    CONSTRAINT dunning_events_mail_check CHECK ((mail = ANY (ARRAY['pending'::text, 'sent'::text, 'cancelled'::text, 'no_address'::text]))),
+    CONSTRAINT dunning_events_mail_notice_check CHECK (((notice IS NULL) = (mail IS NULL))),
+    CONSTRAINT dunning_events_notice_check CHECK ((notice = ANY (ARRAY['reminder_1'::text, 'reminder_2'::text, 'suspension'::text, 'write_off'::text]))),
+    CONSTRAINT dunning_events_sent_check CHECK (((mail = 'sent'::text) = (sent_at IS NOT NULL)))
 );
 
 
@@ -2602,7 +2690,7 @@ CREATE TABLE public.invoice_allocations (
     actor text NOT NULL,
     payment_id bigint,
     CONSTRAINT invoice_allocations_amount_check CHECK ((amount > (0)::numeric)),
-    CONSTRAINT invoice_allocations_source_check CHECK ((source = ANY (ARRAY['payment'::text, 'customer_credit'::text])))
+    CONSTRAINT invoice_allocations_source_check CHECK ((source = ANY (ARRAY['payment'::text, 'customer_credit'::text, 'write_off'::text])))
 );
 
 
@@ -2687,23 +2775,27 @@ CREATE VIEW public.invoice_balances AS
     COALESCE(c.credited, (0)::numeric) AS credited,
     (COALESCE(a.allocated, (0)::numeric) - COALESCE(d.charged_back, (0)::numeric)) AS allocated,
     COALESCE(a.prepaid, (0)::numeric) AS prepaid,
-    GREATEST((((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)) + COALESCE(d.charged_back, (0)::numeric)), (0)::numeric) AS balance,
+    GREATEST(((((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)) - COALESCE(a.written_off, (0)::numeric)) + COALESCE(d.charged_back, (0)::numeric)), (0)::numeric) AS balance,
         CASE
             WHEN (i.status = 'draft'::text) THEN 'draft'::text
             WHEN ((i.total > (0)::numeric) AND (COALESCE(c.credited, (0)::numeric) = i.total)) THEN 'void'::text
+            WHEN ((((((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)) - COALESCE(a.written_off, (0)::numeric)) + COALESCE(d.charged_back, (0)::numeric)) <= (0)::numeric) AND (COALESCE(a.written_off, (0)::numeric) > (0)::numeric)) THEN 'written_off'::text
             WHEN ((((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)) + COALESCE(d.charged_back, (0)::numeric)) <= (0)::numeric) THEN 'paid'::text
             WHEN (i.due_date < CURRENT_DATE) THEN 'overdue'::text
             WHEN ((COALESCE(a.allocated, (0)::numeric) - COALESCE(d.charged_back, (0)::numeric)) > (0)::numeric) THEN 'partially_paid'::text
             ELSE 'open'::text
-        END AS state
-   FROM (((public.invoices i
+        END AS state,
+    COALESCE(a.written_off, (0)::numeric) AS written_off,
+    COALESCE(l.disputed, (0)::numeric) AS disputed
+   FROM ((((public.invoices i
      LEFT JOIN ( SELECT credit_notes.invoice_id,
             sum(credit_notes.total) AS credited
            FROM public.credit_notes
           GROUP BY credit_notes.invoice_id) c ON ((c.invoice_id = i.id)))
      LEFT JOIN ( SELECT x.invoice_id,
-            sum(x.amount) AS allocated,
-            sum(x.amount) FILTER (WHERE (x.source = 'customer_credit'::text)) AS prepaid
+            sum(x.amount) FILTER (WHERE (x.source <> 'write_off'::text)) AS allocated,
+            sum(x.amount) FILTER (WHERE (x.source = 'customer_credit'::text)) AS prepaid,
+            sum(x.amount) FILTER (WHERE (x.source = 'write_off'::text)) AS written_off
            FROM (public.invoice_allocations x
              LEFT JOIN public.payments p ON ((p.id = x.payment_id)))
           WHERE ((p.id IS NULL) OR (p.status <> ALL (ARRAY['returned'::text, 'reversed'::text])))
@@ -2711,8 +2803,13 @@ CREATE VIEW public.invoice_balances AS
      LEFT JOIN ( SELECT disputes.invoice_id,
             sum(disputes.amount) AS charged_back
            FROM public.disputes
-          WHERE (disputes.status = 'lost'::text)
-          GROUP BY disputes.invoice_id) d ON ((d.invoice_id = i.id)));
+          WHERE ((disputes.status = 'lost'::text) AND (disputes.kind = 'chargeback'::text))
+          GROUP BY disputes.invoice_id) d ON ((d.invoice_id = i.id)))
+     LEFT JOIN ( SELECT disputes.invoice_id,
+            sum(disputes.amount) AS disputed
+           FROM public.disputes
+          WHERE ((disputes.status = 'open'::text) AND (disputes.kind = 'line'::text))
+          GROUP BY disputes.invoice_id) l ON ((l.invoice_id = i.id)));
 
 
 --
@@ -4159,6 +4256,14 @@ ALTER TABLE ONLY public.customers
 
 
 --
+-- Name: dispute_notes dispute_notes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dispute_notes
+    ADD CONSTRAINT dispute_notes_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: disputes disputes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4781,10 +4886,24 @@ CREATE INDEX customers_parent_id ON public.customers USING btree (parent_id) WHE
 
 
 --
+-- Name: dispute_notes_dispute; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dispute_notes_dispute ON public.dispute_notes USING btree (dispute_id);
+
+
+--
 -- Name: disputes_invoice; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX disputes_invoice ON public.disputes USING btree (invoice_id);
+
+
+--
+-- Name: disputes_open_lines; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX disputes_open_lines ON public.disputes USING btree (invoice_id) WHERE ((kind = 'line'::text) AND (status = 'open'::text));
 
 
 --
@@ -4799,6 +4918,13 @@ CREATE INDEX dunning_events_account ON public.dunning_events USING btree (accoun
 --
 
 CREATE UNIQUE INDEX dunning_events_step ON public.dunning_events USING btree (invoice_id, day) WHERE (action <> 'resume'::text);
+
+
+--
+-- Name: dunning_events_unsent; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dunning_events_unsent ON public.dunning_events USING btree (id) WHERE (mail = 'pending'::text);
 
 
 --
@@ -4820,6 +4946,13 @@ CREATE INDEX invoice_allocations_invoice ON public.invoice_allocations USING btr
 --
 
 CREATE INDEX invoice_allocations_payment ON public.invoice_allocations USING btree (payment_id) WHERE (payment_id IS NOT NULL);
+
+
+--
+-- Name: invoice_allocations_write_off; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX invoice_allocations_write_off ON public.invoice_allocations USING btree (invoice_id) WHERE (source = 'write_off'::text);
 
 
 --
@@ -4876,6 +5009,13 @@ CREATE UNIQUE INDEX journal_entries_payment ON public.journal_entries USING btre
 --
 
 CREATE UNIQUE INDEX journal_entries_refund ON public.journal_entries USING btree (refund_id) WHERE (kind = 'refund'::text);
+
+
+--
+-- Name: journal_entries_write_off; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX journal_entries_write_off ON public.journal_entries USING btree (allocation_id) WHERE (kind = 'write_off'::text);
 
 
 --
@@ -5107,6 +5247,13 @@ CREATE TRIGGER customers_parent_on_insert BEFORE INSERT ON public.customers FOR 
 --
 
 CREATE TRIGGER customers_parent_on_update BEFORE UPDATE OF parent_id, currency ON public.customers FOR EACH ROW WHEN (((new.parent_id IS NOT NULL) AND ((new.parent_id IS DISTINCT FROM old.parent_id) OR (new.currency <> old.currency)))) EXECUTE FUNCTION public.customers_check_parent();
+
+
+--
+-- Name: dispute_notes dispute_notes_frozen; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dispute_notes_frozen BEFORE DELETE OR UPDATE ON public.dispute_notes FOR EACH ROW EXECUTE FUNCTION public.invoices_documents_frozen();
 
 
 --
@@ -5397,11 +5544,27 @@ ALTER TABLE ONLY public.customers
 
 
 --
+-- Name: dispute_notes dispute_notes_dispute_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dispute_notes
+    ADD CONSTRAINT dispute_notes_dispute_id_fkey FOREIGN KEY (dispute_id) REFERENCES public.disputes(id);
+
+
+--
 -- Name: disputes disputes_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.disputes
     ADD CONSTRAINT disputes_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: disputes disputes_credit_note_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.disputes
+    ADD CONSTRAINT disputes_credit_note_id_fkey FOREIGN KEY (credit_note_id) REFERENCES public.credit_notes(id);
 
 
 --

@@ -59,6 +59,13 @@ SELECT * FROM credit_notes WHERE id = %(id)s
 -- name: credit_note_lines
 SELECT * FROM credit_note_lines WHERE credit_note_id = %(id)s ORDER BY position
 
+-- name: credited_by_line
+-- What the invoice's credit notes took of each of its lines, net.
+SELECT l.invoice_position, sum(l.net) AS net
+FROM credit_note_lines l JOIN credit_notes n ON n.id = l.credit_note_id
+WHERE n.invoice_id = %(id)s AND l.invoice_position IS NOT NULL
+GROUP BY l.invoice_position
+
 -- name: credit_notes_of_invoice
 SELECT id FROM credit_notes WHERE invoice_id = %(id)s ORDER BY id
 
