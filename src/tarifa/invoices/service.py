@@ -383,7 +383,7 @@ class Invoices:
     ) -> builtins.list[Invoice]:
         """Invoices in id order, `limit` at a time (pass the last id as `after_id`), filtered
         by account, status (draft, finalized), state (open, partially_paid, paid, overdue,
-        void) and billing dates (inclusive)."""
+        void, written_off) and billing dates (inclusive)."""
         params = {"account_id": account_id, "status": status, "state": state,
                   "billed_from": billed_from, "billed_to": billed_to, "limit": limit,
                   "after_id": after_id or 0}  # fmt: skip

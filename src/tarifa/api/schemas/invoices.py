@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from tarifa.api.schemas.common import Amount, Body, Public
 
-State = Literal["draft", "open", "partially_paid", "paid", "overdue", "void"]
+State = Literal["draft", "open", "partially_paid", "paid", "overdue", "void", "written_off"]
 
 
 class InvoiceLinePublic(Public):
@@ -48,6 +48,8 @@ class InvoicePublic(Public):
     allocated: Amount
     prepaid: Amount
     balance: Amount
+    written_off: Amount
+    disputed: Amount = Field(description="held back by open disputes of its lines")
     state: State
     lines: list[InvoiceLinePublic]
 

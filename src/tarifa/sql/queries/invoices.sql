@@ -13,7 +13,7 @@ SELECT * FROM invoices WHERE id = %(id)s
 
 -- name: invoice_with_balance
 -- An invoice and what its payments, credit notes and disputes leave of it, in one round trip.
-SELECT i.*, b.credited, b.allocated, b.prepaid, b.balance, b.state
+SELECT i.*, b.credited, b.allocated, b.prepaid, b.balance, b.state, b.written_off, b.disputed
 FROM invoices i JOIN invoice_balances b ON b.invoice_id = i.id
 WHERE i.id = %(id)s
 
