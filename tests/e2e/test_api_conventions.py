@@ -205,3 +205,26 @@ def test_the_rate_limit_is_shared_by_the_workers(fresh_db: str, tmp_path: Path) 
         other = httpx.get(f"{base}/api/v1/customers/A",
                           headers={"Authorization": f"Bearer {tokens['admin']}"})  # fmt: skip
         assert other.status_code == 200  # per key
+
+
+def test_a_customer_disputes_a_line_and_an_accepted_dispute_credits_it(api) -> None:
+    base, tokens, invoices = api
+    with TarifaClient(base, token=tokens["admin"]) as client:
+        opened = client.request(
+            "POST", f"/invoices/{invoices['A']}/disputes",
+            json={"line": 1, "amount": "2.38", "reason": "charged twice"},
+        ).json()  # fmt: skip
+        assert (opened["kind"], opened["status"], opened["net"]) == ("line", "open", "2.00")
+        assert client.get_invoice(invoices["A"]).disputed == Decimal("2.38")
+        listed = client.request("GET", "/disputes", params={"account": "A"}).json()
+        assert [d["id"] for d in listed] == [opened["id"]]
+        done = client.request(
+            "POST", f"/disputes/{opened['id']}/resolve", json={"accept": True}
+        ).json()
+        assert done["credit_note_id"] is not None
+        invoice = client.get_invoice(invoices["A"])
+        assert (invoice.credited, invoice.balance) == (Decimal("2.38"), Decimal("9.51"))
+    with TarifaClient(base, token=tokens["portal_a"]) as portal:
+        with pytest.raises(ApiError) as other:
+            portal.request("GET", "/disputes", params={"account": "B"})
+        assert other.value.status == 404

@@ -27,7 +27,7 @@ from tarifa.api.auth import Admission, rate_limit_from_environment
 from tarifa.api.idempotency import IdempotencyStore, Idempotent
 from tarifa.api.keys import ApiKeys
 from tarifa.api.problems import PROBLEM
-from tarifa.api.routers import catalog, customers, invoices, ledger, payments, usage
+from tarifa.api.routers import catalog, customers, disputes, invoices, ledger, payments, usage
 from tarifa.db.migrations import pending
 from tarifa.facade import Billing, connect
 
@@ -37,6 +37,7 @@ ROUTERS = (
     usage.router,
     catalog.router,
     payments.router,
+    disputes.router,
     ledger.router,
 )
 

@@ -19,8 +19,6 @@ from tarifa.api.schemas.payments import (
     BankTransactionPublic,
     CollectionCreate,
     CollectionPublic,
-    DisputeCloseCreate,
-    DisputePublic,
     MatchCreate,
     PaymentCreate,
     PaymentMethodCreate,
@@ -168,18 +166,6 @@ def refund(payment_id: int, body: RefundCreate, request: Request, key: Payer) ->
         payment_id, reason=body.reason, amount=body.amount, gateway=gateway, iban=body.iban
     )
     return RefundPublic.model_validate(made)
-
-
-@router.post("/disputes/{reference}/close", tags=["disputes"], response_model=DisputePublic)
-def close_dispute(
-    reference: str, body: DisputeCloseCreate, request: Request, key: Payer
-) -> DisputePublic:
-    """End a dispute (by the gateway's id): won, nothing changes; lost, its amount is
-    charged back and the invoice owes it again."""
-    staff_only(key)
-    return DisputePublic.model_validate(
-        billing_of(request).payments.close_dispute(reference, won=body.won)
-    )
 
 
 @router.post(

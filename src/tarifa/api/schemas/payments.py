@@ -173,18 +173,60 @@ class DisputeCloseCreate(Body):
     won: bool
 
 
+class EvidenceNotePublic(Public):
+    id: int
+    note: str
+    created_at: dt.datetime
+    actor: str
+
+
 class DisputePublic(Public):
     id: int
-    payment_id: int
+    kind: Literal["chargeback", "line"]
+    payment_id: int | None
     invoice_id: int | None
     account_id: int
     amount: Amount
     currency: str
     status: str
     reason: str
-    gateway_reference: str
+    gateway_reference: str | None
     opened_at: dt.datetime
     closed_at: dt.datetime | None
+    evidence_due_by: dt.datetime | None = Field(description="a chargeback's evidence deadline")
+    line_position: int | None
+    net: Amount | None = Field(description="a line dispute's net amount (what it would credit)")
+    credit_note_id: int | None
+    notes: list[EvidenceNotePublic]
+
+
+class LineDisputeCreate(Body):
+    """A customer disputes part of one line of a finalized invoice (a gross amount)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"line": 2, "amount": "2.38", "reason": "roaming "
+                                         "charged while at home"}]},
+    )  # fmt: skip
+
+    line: int = Field(ge=1, description="the line's position")
+    amount: Amount
+    reason: str
+
+
+class EvidenceCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"note": "signed delivery receipt sent to the bank"}]},
+    )
+
+    note: str = Field(min_length=1)
+
+
+class DisputeResolveCreate(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"accept": True}]})
+
+    accept: bool = Field(description="true: a credit note for the amount; false: it is owed")
 
 
 class StatementImportPublic(Public):
