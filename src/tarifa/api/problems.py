@@ -12,7 +12,13 @@ from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from tarifa.errors import ConflictError, NotFoundError, TarifaError, ValidationError
+from tarifa.errors import (
+    ConflictError,
+    NotFoundError,
+    StaleVersionError,
+    TarifaError,
+    ValidationError,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -94,6 +100,8 @@ def install(app: FastAPI) -> None:
             status = 404
         elif isinstance(err, ValidationError):
             status = 422
+        elif isinstance(err, StaleVersionError):  # an If-Match that is no longer current
+            status = 412
         elif isinstance(err, ConflictError):
             status = 409
         errors = (
