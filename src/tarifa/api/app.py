@@ -27,11 +27,27 @@ from tarifa.api.auth import rate_limit_from_environment
 from tarifa.api.idempotency import IdempotencyStore
 from tarifa.api.keys import ApiKeys
 from tarifa.api.problems import PROBLEM
-from tarifa.api.routers import customers, invoices, ledger
+from tarifa.api.routers import (
+    crm,
+    customers,
+    inventory,
+    invoices,
+    ledger,
+    orders,
+    subscriptions,
+)
 from tarifa.db.migrations import pending
 from tarifa.facade import Billing, connect
 
-ROUTERS = (customers.router, invoices.router, ledger.router)
+ROUTERS = (
+    customers.router,
+    invoices.router,
+    ledger.router,
+    subscriptions.router,
+    inventory.router,
+    orders.router,
+    crm.router,
+)
 
 
 def create_app(billing: Billing | None = None, *, url: str | None = None) -> FastAPI:

@@ -89,14 +89,15 @@ class Orders:
         return result
 
     def get(self, order_id: str) -> OrderResult:
-        """The result of an order applied before."""
+        """The result of an order applied before (`replayed` false: it is no answer to a
+        delivery)."""
         with self.db.transaction() as conn:
             row: dict[str, Any] | None = conn.execute(
                 _SQL["order"], {"order_id": order_id}
             ).fetchone()
         if row is None or row["result"] is None:
             raise NotFoundError(f"no order {order_id!r}")
-        return OrderResult.from_json(row["result"], replayed=True)
+        return OrderResult.from_json(row["result"])
 
 
 def _replayed(conn: Connection, order_id: str, fingerprint: str) -> OrderResult:
