@@ -104,8 +104,8 @@ def _replayed(conn: Connection, order_id: str, fingerprint: str) -> OrderResult:
     row = queries.one(conn, _SQL["order"], {"order_id": order_id})
     if row["fingerprint"].strip() != fingerprint:
         raise OrderIdReusedError(
-            [FieldError("order_id", f"{order_id!r} was used for another order (applied at"
-                        f" {row['received_at'].isoformat()}); an order id names one order")]
+            [FieldError("order_id", f"{order_id!r} was used for another order, applied at"
+                        f" {row['result']['applied_at']}; an order id names one order")]
         )  # fmt: skip
     return OrderResult.from_json(row["result"], replayed=True)
 
