@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from tarifa.api.schemas.common import Body, Public
 from tarifa.api.schemas.customers import AddressBody, CustomerPublic
@@ -17,6 +17,13 @@ class CustomerFields(Body):
     needs kind, legal_name, address (country), currency, time_zone, billing_cycle_day and
     locale; on an existing one, the fields sent are changed and the others kept (null
     clears an optional one); kind and currency cannot change."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"legal_name": "Erika Mustermann", "emails": ["erika@example.org"]}]
+        },
+    )
 
     kind: Literal["person", "business"] | None = None
     legal_name: str | None = Field(None, examples=["ACME AG"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tarifa.api.schemas.common import Body, Public
 from tarifa.api.schemas.crm import CustomerFields
@@ -19,6 +19,10 @@ class OrderCustomer(CustomerFields):
     """The order's customer, by its external id: created with these fields when there is
     none (the fields a new customer needs are then required), else the fields sent are
     changed on it (kind and currency cannot change)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"external_id": "CRM-DE-000034"}]}
+    )
 
     external_id: str = Field(examples=["CRM-DE-000034"])
 
@@ -56,6 +60,30 @@ class OrderItemBody(Body):
 
 
 class OrderCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "order_id": "OMS-2026-000123",
+                    "customer": {"external_id": "CRM-DE-000034"},
+                    "items": [
+                        {
+                            "action": "subscribe",
+                            "plan": "mobile-s",
+                            "start": "2026-12-07",
+                            "external_id": "LINE-0001",
+                            "resources": [
+                                {"kind": "phone_number", "value": "+4915112345678"},
+                                {"kind": "sim", "value": "8944500102198304826"},
+                            ],
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
     order_id: str = Field(examples=["OMS-2026-000123"], description="the OMS's id: applied once")
     customer: OrderCustomer
     items: list[OrderItemBody] = Field(min_length=1, max_length=100)

@@ -5,13 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tarifa.api.schemas.common import Body, Public
 from tarifa.subscriptions.service import Subscription
 
 
 class SubscriptionCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "account": "CRM-DE-000034",
+                    "plan": "mobile-s",
+                    "start": "2026-12-07",
+                    "quantity": 1,
+                    "external_id": "LINE-0001",
+                }
+            ]
+        },
+    )
+
     account: str = Field(examples=["CRM-DE-000034"], description="the customer's external id")
     plan: str = Field(examples=["mobile-s"])
     start: dt.date = Field(description="the first local date, in the account's time zone")
@@ -22,21 +37,39 @@ class SubscriptionCreate(Body):
 
 
 class ChangePlanBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"plan": "mobile-business", "on": "2027-01-01"}]},
+    )
+
     plan: str = Field(examples=["mobile-business"])
     on: dt.date | None = Field(None, description="local date it takes effect (default: today)")
     at_period_end: bool = Field(False, description="from the end of the period holding `on`")
 
 
 class ChangeQuantityBody(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"quantity": 3, "on": "2027-01-01"}]}
+    )
+
     quantity: int = Field(ge=1, examples=[3])
     on: dt.date | None = None
 
 
 class WhenBody(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"on": "2027-02-01"}]}
+    )
+
     on: dt.date | None = Field(None, description="local date it takes effect (default: today)")
 
 
 class CancelBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"on": "2027-03-10", "at_period_end": True}]},
+    )
+
     on: dt.date | None = Field(None, description="first day it no longer runs (default: today)")
     at_period_end: bool = Field(False, description="from the end of the period holding `on`")
 
