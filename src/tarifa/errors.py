@@ -74,6 +74,13 @@ class StaleVersionError(ConflictError):
     code = "stale_version"
 
 
+class OrderIdReusedError(ValidationError):
+    """An order id that was used for another order (a different body): refused like an
+    Idempotency-Key sent again with another request (HTTP 422)."""
+
+    code = "order_id_reused"
+
+
 class DatabaseError(TarifaError):
     """The database could not be reached, started or migrated."""
 

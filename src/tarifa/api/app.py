@@ -27,7 +27,19 @@ from tarifa.api.auth import Admission, rate_limit_from_environment
 from tarifa.api.idempotency import IdempotencyStore, Idempotent
 from tarifa.api.keys import ApiKeys
 from tarifa.api.problems import PROBLEM
-from tarifa.api.routers import catalog, customers, disputes, invoices, ledger, payments, usage
+from tarifa.api.routers import (
+    catalog,
+    crm,
+    customers,
+    disputes,
+    inventory,
+    invoices,
+    ledger,
+    orders,
+    payments,
+    subscriptions,
+    usage,
+)
 from tarifa.db.migrations import pending
 from tarifa.facade import Billing, connect
 
@@ -39,6 +51,10 @@ ROUTERS = (
     payments.router,
     disputes.router,
     ledger.router,
+    subscriptions.router,
+    inventory.router,
+    orders.router,
+    crm.router,
 )
 
 

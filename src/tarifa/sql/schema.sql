@@ -2946,6 +2946,22 @@ ALTER TABLE public.ledger_accounts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
 
 
 --
+-- Name: orders; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.orders (
+    order_id text NOT NULL,
+    fingerprint character(64) NOT NULL,
+    account_id bigint,
+    result jsonb,
+    actor text NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT orders_fingerprint_check CHECK ((fingerprint ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT orders_order_id_check CHECK ((((length(order_id) >= 1) AND (length(order_id) <= 100)) AND (order_id = btrim(order_id))))
+);
+
+
+--
 -- Name: payment_methods; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4400,6 +4416,14 @@ ALTER TABLE ONLY public.ledger_accounts
 
 
 --
+-- Name: orders orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_pkey PRIMARY KEY (order_id);
+
+
+--
 -- Name: payment_methods payment_methods_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5030,6 +5054,13 @@ CREATE INDEX journal_lines_account ON public.journal_lines USING btree (ledger_a
 --
 
 CREATE INDEX journal_lines_invoice ON public.journal_lines USING btree (invoice_id) WHERE (invoice_id IS NOT NULL);
+
+
+--
+-- Name: orders_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_account ON public.orders USING btree (account_id);
 
 
 --
@@ -5765,6 +5796,14 @@ ALTER TABLE ONLY public.journal_lines
 
 ALTER TABLE ONLY public.ledger_accounts
     ADD CONSTRAINT ledger_accounts_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: orders orders_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
 
 
 --
