@@ -14,6 +14,7 @@ from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
 from tarifa.documents.service import Documents
+from tarifa.integration.webhooks import Webhooks
 from tarifa.inventory.service import Inventory
 from tarifa.invoices.service import Invoices
 from tarifa.ledger import Ledger
@@ -55,6 +56,7 @@ class Billing:
         self.reconciliation = Reconciliation(db, actor=actor)
         self.orders = Orders(db, actor=actor)
         self.crm = Crm(db, actor=actor)
+        self.webhooks = Webhooks(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)
