@@ -4,6 +4,7 @@ and not written at all when no active endpoint subscribes to it."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import threading
@@ -121,9 +122,12 @@ CHANGES: dict[str, tuple[Step, Step]] = {
     "usage.quarantined": (
         lambda b, g, _: None,
         lambda b, g, _: b.usage.import_file(
-            io.BytesIO(b'"broken,"quote\n"also broken\n'), name="Master.csv",
-            format="asterisk", source="pbx1", timezone="Europe/Berlin",
-        ),  # fmt: skip
+            io.BytesIO(b'"broken,"quote\n"also broken\n'),
+            name="Master.csv",
+            format="asterisk",
+            source="pbx1",
+            timezone="Europe/Berlin",
+        ),
     ),
     "bill_run.completed": (
         lambda b, g, _: _subscribed(b, "A"),
@@ -148,14 +152,14 @@ def test_an_event_is_written_with_its_change_and_rolled_back_with_it(
     prepare, change = CHANGES[event_type]
     ready = prepare(shop, gateway, None)
     before = len(_events(shop, event_type))
-    with pytest.raises(Rollback), conn.transaction():
+    inside: list[Event] = []
+    with contextlib.suppress(Rollback), conn.transaction():
         change(shop, gateway, ready)
         inside = _events(shop, event_type)
-        assert len(inside) == before + 1
-        assert [d.endpoint_id for d in shop.webhooks.deliveries(event_id=inside[-1].id)] == [
-            endpoint.id
-        ]
+        queued = shop.webhooks.deliveries(event_id=inside[-1].id)
         raise Rollback
+    assert len(inside) == before + 1  # written with the change
+    assert [d.endpoint_id for d in queued] == [endpoint.id]
     assert len(_events(shop, event_type)) == before  # gone with the change
     change(shop, gateway, ready)
     event = _events(shop, event_type)[-1]
@@ -226,7 +230,10 @@ def test_a_month_of_changes_reads_as_events_with_their_figures(
             succeeded["status"], succeeded["kind"]) == (payment.id, "11.89", "EUR",
                                                         "succeeded", "bank_transfer")  # fmt: skip
     assert (paid["invoice_id"], paid["total"], paid["paid"], paid["payment_ids"]) == (
-        invoice.id, "11.89", "11.89", [payment.id]
+        invoice.id,
+        "11.89",
+        "11.89",
+        [payment.id],
     )
     assert (quarantined["import_id"], quarantined["received"], quarantined["quarantined"],
             quarantined["source"], quarantined["file"]) == (report.import_id, 1, 1, "pbx1",
@@ -243,9 +250,7 @@ def test_a_partial_payment_does_not_pay_the_invoice_the_rest_does(shop: Billing)
     assert (paid.payload["paid"], paid.payload["total"]) == ("11.89", "11.89")
 
 
-def test_a_declined_card_and_a_lost_dispute_say_why(
-    shop: Billing, gateway: SandboxGateway
-) -> None:
+def test_a_declined_card_and_a_lost_dispute_say_why(shop: Billing, gateway: SandboxGateway) -> None:
     shop.webhooks.add_endpoint(
         "https://example.com/money", ["payment.failed", "dispute.opened", "dispute.closed"]
     )
@@ -255,7 +260,9 @@ def test_a_declined_card_and_a_lost_dispute_say_why(
     shop.payments.close_dispute(dispute.gateway_reference, won=False)
     failed, opened, closed = (e.payload for e in _events(shop))
     assert (failed["account_external_id"], failed["failure_code"], failed["amount"]) == (
-        "NO", "card_declined", "11.89"
+        "NO",
+        "card_declined",
+        "11.89",
     )
     assert (opened["status"], opened["amount"], opened["closed_at"]) == ("open", "11.89", None)
     assert (closed["status"], closed["dispute_id"]) == ("lost", dispute.id)

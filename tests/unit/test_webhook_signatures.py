@@ -95,7 +95,8 @@ def test_a_tampered_stale_or_incomplete_message_is_refused(
 
 def test_a_new_secret_is_whsec_and_32_random_bytes() -> None:
     first, second = generate_secret(), generate_secret()
-    assert first.startswith("whsec_") and first != second
+    assert first.startswith("whsec_")
+    assert first != second
     assert len(base64.b64decode(first.removeprefix("whsec_"))) == 32
 
 

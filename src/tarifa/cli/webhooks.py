@@ -202,14 +202,13 @@ def deliver(
             once=once, batch=batch, timeout=timeout, poll_seconds=poll, on_sent=_print,
             stop=lambda: stopping[0],
         )  # fmt: skip
-    emit(
-        {"report": asdict(report)},
-        as_json,
-        lambda: console.print(
+    if as_json:  # JSON lines: one per attempt, then the totals
+        sys.stdout.write(json.dumps({"report": asdict(report)}) + "\n")
+    else:
+        console.print(
             f"{report.attempted} attempts: {report.delivered} delivered, "
             f"{report.retrying} to retry, {report.failed} failed"
-        ),
-    )
+        )
 
 
 def _instant(text: str | None) -> datetime | None:
