@@ -40,9 +40,6 @@ class Endpoint:
     active: bool
     created_at: dt.datetime
 
-    def wants(self, event_type: str) -> bool:
-        return ALL_EVENTS in self.event_types or event_type in self.event_types
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
