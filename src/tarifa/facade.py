@@ -14,7 +14,6 @@ from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
 from tarifa.documents.service import Documents
-from tarifa.integration.webhooks import Webhooks
 from tarifa.inventory.service import Inventory
 from tarifa.invoices.service import Invoices
 from tarifa.ledger import Ledger
@@ -28,6 +27,7 @@ from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
 from tarifa.taxes.service import TaxRatesStore
 from tarifa.usage import Usage
+from tarifa.webhooks import Webhooks
 
 
 class Billing:

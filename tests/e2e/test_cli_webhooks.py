@@ -21,7 +21,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from tarifa.facade import connect
-from tarifa.integration.webhooks import verify
+from tarifa.webhooks import verify
 from webhook_receiver import Receiver, receiving
 
 pytestmark = pytest.mark.db

@@ -19,8 +19,8 @@ import pytest
 
 from tarifa.db.connection import PooledDatabase
 from tarifa.facade import Billing, connect
-from tarifa.integration.webhooks import RetrySchedule, Webhooks, verify
-from tarifa.integration.webhooks.delivery import lease_seconds
+from tarifa.webhooks import RetrySchedule, Webhooks, verify
+from tarifa.webhooks.delivery import lease_seconds
 from webhook_receiver import Receiver, receiving
 
 pytestmark = pytest.mark.db

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from tarifa.facade import Billing
-from tarifa.integration.webhooks import EVENT_TYPES, Event
 from tarifa.payments.sandbox import SandboxGateway, serve
+from tarifa.webhooks import EVENT_TYPES, Event
 
 pytestmark = pytest.mark.db
 
@@ -264,6 +264,37 @@ def test_a_declined_card_and_a_lost_dispute_say_why(shop: Billing, gateway: Sand
         "card_declined",
         "11.89",
     )
-    assert (opened["status"], opened["amount"], opened["closed_at"]) == ("open", "11.89", None)
+    assert (opened["kind"], opened["status"], opened["amount"], opened["closed_at"]) == (
+        "chargeback",
+        "open",
+        "11.89",
+        None,
+    )
+    assert opened["evidence_due_by"] is not None
     assert (closed["status"], closed["dispute_id"]) == ("lost", dispute.id)
     assert closed["closed_at"] is not None
+
+
+def test_a_line_dispute_is_a_dispute_too_with_its_line_and_credit_note(shop: Billing) -> None:
+    shop.webhooks.add_endpoint("https://example.com/disputes", ["dispute.opened",
+                                                                "dispute.closed"])  # fmt: skip
+    invoice = _finalized(shop, "A")
+    dispute = shop.disputes.open_line(invoice, line=1, amount=Decimal("1.00"), reason="wrong")
+    won = shop.disputes.resolve(dispute.id, accept=True, issue_date=D(2026, 3, 10))
+    opened, closed = (e.payload for e in _events(shop))
+    assert (opened["kind"], opened["line_position"], opened["payment_id"], opened["amount"]) == (
+        "line",
+        1,
+        None,
+        "1.00",
+    )
+    assert (closed["status"], closed["credit_note_id"]) == ("won", won.credit_note_id)
+    assert closed["credit_note_id"] is not None
+
+
+def test_a_write_off_does_not_pay_the_invoice(shop: Billing) -> None:
+    shop.webhooks.add_endpoint("https://example.com/paid", ["invoice.paid"])
+    invoice = _finalized(shop, "A")  # due 31 March
+    shop.payments.dunning(on=D(2026, 4, 2), schedule="1:write_off")
+    assert shop.invoices.get(invoice).state == "written_off"
+    assert _events(shop) == []

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from tarifa.errors import ValidationError
-from tarifa.integration.webhooks.model import (
+from tarifa.webhooks.model import (
     DEFAULT_SCHEDULE,
     RetrySchedule,
     check_endpoint,

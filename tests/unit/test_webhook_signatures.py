@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 from tarifa.errors import SignatureError
-from tarifa.integration.webhooks.model import message_body
-from tarifa.integration.webhooks.signing import generate_secret, headers, sign, verify
+from tarifa.webhooks.model import message_body
+from tarifa.webhooks.signing import generate_secret, headers, sign, verify
 
 # The example the Standard Webhooks reference libraries test against (also Svix's worked
 # example): secret, message id, timestamp and body as published, with its signature.

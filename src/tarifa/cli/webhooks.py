@@ -16,7 +16,7 @@ from rich.table import Table
 from tarifa.cli.output import JsonOption, actor, console, emit
 from tarifa.errors import ValidationError
 from tarifa.facade import connect
-from tarifa.integration.webhooks import EVENT_TYPES, Sent
+from tarifa.webhooks import EVENT_TYPES, Sent
 
 app = typer.Typer(help="Webhooks: endpoints, events, deliveries, the worker.",
                   no_args_is_help=True)  # fmt: skip

@@ -74,7 +74,8 @@ REFERENCING OLD TABLE AS old_invoices NEW TABLE AS new_invoices
 FOR EACH STATEMENT EXECUTE FUNCTION webhooks_invoices_finalized();
 
 -- invoice.paid: an allocation (a payment, or customer credit at finalization) brought the
--- invoice's balance (the invoice_balances view) from above zero to zero. The view is read
+-- invoice's balance (the invoice_balances view) from above zero to zero. A write-off is an
+-- allocation too, but pays nothing (the view leaves it out of `allocated`). The view is read
 -- per invoice with its id as a parameter, which PostgreSQL pushes into the view's sums.
 CREATE OR REPLACE FUNCTION webhooks_invoice_paid() RETURNS trigger
 LANGUAGE plpgsql
@@ -89,7 +90,8 @@ BEGIN
         SELECT invoice_id, sum(amount) AS amount, max(allocated_at) AS at,
                coalesce(jsonb_agg(DISTINCT payment_id) FILTER (WHERE payment_id IS NOT NULL),
                         '[]') AS payment_ids
-        FROM new_allocations GROUP BY invoice_id ORDER BY invoice_id
+        FROM new_allocations WHERE source <> 'write_off'
+        GROUP BY invoice_id ORDER BY invoice_id
     LOOP
         INSERT INTO webhook_events (type, payload)
         SELECT 'invoice.paid', jsonb_build_object(
@@ -146,7 +148,8 @@ AFTER UPDATE OF status ON payments
 FOR EACH ROW WHEN (NEW.status IN ('succeeded', 'failed') AND NEW.status <> OLD.status)
 EXECUTE FUNCTION webhooks_payment_settled();
 
--- dispute.opened / dispute.closed (won or lost).
+-- dispute.opened / dispute.closed (won or lost), of both kinds: a card chargeback (on a
+-- payment) and a customer's dispute of an invoice line.
 CREATE OR REPLACE FUNCTION webhooks_dispute() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
@@ -158,11 +161,13 @@ BEGIN
     END IF;
     INSERT INTO webhook_events (type, payload)
     SELECT v_type, jsonb_build_object(
-        'dispute_id', NEW.id, 'status', NEW.status, 'payment_id', NEW.payment_id,
-        'invoice_id', NEW.invoice_id, 'account_id', NEW.account_id,
+        'dispute_id', NEW.id, 'kind', NEW.kind, 'status', NEW.status,
+        'payment_id', NEW.payment_id, 'invoice_id', NEW.invoice_id,
+        'line_position', NEW.line_position, 'account_id', NEW.account_id,
         'account_external_id', c.external_id, 'amount', NEW.amount::text,
         'currency', NEW.currency, 'reason', NEW.reason,
-        'gateway_reference', NEW.gateway_reference,
+        'gateway_reference', NEW.gateway_reference, 'credit_note_id', NEW.credit_note_id,
+        'evidence_due_by', webhooks_time(NEW.evidence_due_by),
         'opened_at', webhooks_time(NEW.opened_at), 'closed_at', webhooks_time(NEW.closed_at))
     FROM customers c WHERE c.id = NEW.account_id;
     RETURN NULL;

@@ -27,8 +27,8 @@ import httpx
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import ValidationError
-from tarifa.integration.webhooks import signing
-from tarifa.integration.webhooks.model import (
+from tarifa.webhooks import signing
+from tarifa.webhooks.model import (
     DEFAULT_SCHEDULE,
     DeliveryReport,
     RetrySchedule,

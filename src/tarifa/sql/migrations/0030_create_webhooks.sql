@@ -1,4 +1,4 @@
--- Webhooks (issue 7; src/tarifa/integration/webhooks/, docs/webhooks.md): endpoints that
+-- Webhooks (issue 7; src/tarifa/webhooks/, docs/webhooks.md): endpoints that
 -- subscribe to event types; the outbox of events, written by triggers
 -- (sql/functions/webhooks.sql) in the transaction of the change they report; one delivery
 -- per event and subscribed endpoint, worked by `tarifa webhooks deliver` with retries; and

@@ -1,7 +1,7 @@
 """Webhooks (issue 7): endpoints, the outbox written by triggers in the transaction of each
 change, the delivery worker with retries, Standard Webhooks signatures (docs/webhooks.md)."""
 
-from tarifa.integration.webhooks.model import (
+from tarifa.webhooks.model import (
     EVENT_TYPES,
     Attempt,
     Delivery,
@@ -11,8 +11,8 @@ from tarifa.integration.webhooks.model import (
     RetrySchedule,
     Sent,
 )
-from tarifa.integration.webhooks.service import Webhooks
-from tarifa.integration.webhooks.signing import sign, verify
+from tarifa.webhooks.service import Webhooks
+from tarifa.webhooks.signing import sign, verify
 
 __all__ = [
     "EVENT_TYPES",

@@ -16,7 +16,7 @@ from tarifa.audit import record
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import NotFoundError, ValidationError
-from tarifa.integration.webhooks.model import (
+from tarifa.webhooks.model import (
     DEFAULT_SCHEDULE,
     Attempt,
     Delivery,
@@ -27,7 +27,7 @@ from tarifa.integration.webhooks.model import (
     Sent,
     check_endpoint,
 )
-from tarifa.integration.webhooks.signing import generate_secret
+from tarifa.webhooks.signing import generate_secret
 
 if TYPE_CHECKING:
     import httpx
@@ -177,10 +177,10 @@ class Webhooks:
         on_sent: Callable[[Sent], None] | None = None,
         stop: Callable[[], bool] | None = None,
     ) -> DeliveryReport:
-        """Send what is due (:mod:`tarifa.integration.webhooks.delivery`): with `once` until
+        """Send what is due (:mod:`tarifa.webhooks.delivery`): with `once` until
         nothing is due, else polling until `stop()`."""
         # Imported here: the HTTP client is only loaded by the processes that deliver.
-        from tarifa.integration.webhooks import delivery
+        from tarifa.webhooks import delivery
 
         return delivery.run(
             self.db,

@@ -1,1 +1,0 @@
-"""Integration with the provider's other systems: webhooks (the outbox and its delivery)."""
