@@ -85,3 +85,9 @@ class DatabaseError(TarifaError):
     """The database could not be reached, started or migrated."""
 
     code = "database_error"
+
+
+class SignatureError(TarifaError, ValueError):
+    """A signed message (a webhook) whose signature or timestamp does not check out."""
+
+    code = "invalid_signature"

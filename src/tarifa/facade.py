@@ -27,6 +27,7 @@ from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
 from tarifa.taxes.service import TaxRatesStore
 from tarifa.usage import Usage
+from tarifa.webhooks import Webhooks
 
 
 class Billing:
@@ -55,6 +56,7 @@ class Billing:
         self.reconciliation = Reconciliation(db, actor=actor)
         self.orders = Orders(db, actor=actor)
         self.crm = Crm(db, actor=actor)
+        self.webhooks = Webhooks(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

@@ -26,6 +26,7 @@ from tarifa.cli import sellers as seller_commands
 from tarifa.cli import sepa as sepa_commands
 from tarifa.cli import subscriptions as subscription_commands
 from tarifa.cli import usage as usage_commands
+from tarifa.cli import webhooks as webhook_commands
 from tarifa.cli.output import console, fail
 from tarifa.errors import TarifaError
 
@@ -62,6 +63,7 @@ app.add_typer(refund_commands.app, name="refunds")
 app.command("serve")(api_commands.serve)
 app.add_typer(api_commands.keys_app, name="apikeys")
 app.add_typer(reconcile_commands.app, name="reconcile")
+app.add_typer(webhook_commands.app, name="webhooks")
 
 
 def main() -> None:

@@ -1896,6 +1896,259 @@ END;
 $$;
 
 
+--
+-- Name: webhooks_bill_run_completed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_bill_run_completed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT webhooks_wanted('bill_run.completed') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    SELECT 'bill_run.completed', jsonb_build_object(
+        'bill_run_id', NEW.id, 'as_of', NEW.as_of, 'seller_id', NEW.seller_id,
+        'seller_code', s.code, 'finalize', NEW.finalize,
+        'accounts', q.accounts, 'failed', q.failed, 'drafted', q.drafted,
+        'finalized', q.finalized, 'totals', t.totals,
+        'started_at', webhooks_time(NEW.started_at),
+        'finished_at', webhooks_time(NEW.finished_at))
+    FROM sellers s,
+         (SELECT count(*) AS accounts, count(*) FILTER (WHERE status = 'failed') AS failed,
+                 coalesce(sum(drafted), 0) AS drafted, coalesce(sum(finalized), 0) AS finalized
+          FROM bill_run_accounts WHERE bill_run_id = NEW.id) q,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                     'status', status, 'currency', currency, 'invoices', invoices,
+                     'net', net::text, 'tax', tax::text, 'total', total::text)
+                     ORDER BY status, currency), '[]') AS totals
+          FROM (SELECT status, currency, count(*) AS invoices, sum(net) AS net,
+                       sum(tax) AS tax, sum(total) AS total
+                FROM invoices WHERE bill_run_id = NEW.id
+                GROUP BY status, currency) g) t
+    WHERE s.id = NEW.seller_id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_dispute(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_dispute() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_type text := CASE WHEN TG_OP = 'INSERT' THEN 'dispute.opened' ELSE 'dispute.closed' END;
+BEGIN
+    IF NOT webhooks_wanted(v_type) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    SELECT v_type, jsonb_build_object(
+        'dispute_id', NEW.id, 'kind', NEW.kind, 'status', NEW.status,
+        'payment_id', NEW.payment_id, 'invoice_id', NEW.invoice_id,
+        'line_position', NEW.line_position, 'account_id', NEW.account_id,
+        'account_external_id', c.external_id, 'amount', NEW.amount::text,
+        'currency', NEW.currency, 'reason', NEW.reason,
+        'gateway_reference', NEW.gateway_reference, 'credit_note_id', NEW.credit_note_id,
+        'evidence_due_by', webhooks_time(NEW.evidence_due_by),
+        'opened_at', webhooks_time(NEW.opened_at), 'closed_at', webhooks_time(NEW.closed_at))
+    FROM customers c WHERE c.id = NEW.account_id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_fan_out(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_fan_out() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO webhook_deliveries (event_id, endpoint_id)
+    SELECT e.id, p.id
+    FROM new_events e
+    JOIN webhook_endpoints p
+        ON p.active AND (e.type = ANY (p.event_types) OR '*' = ANY (p.event_types))
+    ORDER BY e.seq, p.id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_invoice_paid(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_invoice_paid() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    a record;
+BEGIN
+    IF NOT webhooks_wanted('invoice.paid') THEN
+        RETURN NULL;
+    END IF;
+    FOR a IN
+        SELECT invoice_id, sum(amount) AS amount, max(allocated_at) AS at,
+               coalesce(jsonb_agg(DISTINCT payment_id) FILTER (WHERE payment_id IS NOT NULL),
+                        '[]') AS payment_ids
+        FROM new_allocations WHERE source <> 'write_off'
+        GROUP BY invoice_id ORDER BY invoice_id
+    LOOP
+        INSERT INTO webhook_events (type, payload)
+        SELECT 'invoice.paid', jsonb_build_object(
+            'invoice_id', i.id, 'number', i.number, 'account_id', i.account_id,
+            'account_external_id', c.external_id, 'currency', i.currency,
+            'total', i.total::text, 'credited', b.credited::text, 'paid', b.allocated::text,
+            'payment_ids', a.payment_ids, 'paid_at', webhooks_time(a.at))
+        FROM invoices i
+        JOIN invoice_balances b ON b.invoice_id = i.id
+        JOIN customers c ON c.id = i.account_id
+        WHERE i.id = a.invoice_id AND i.status = 'finalized'
+          AND i.total - b.credited - b.allocated <= 0
+          AND i.total - b.credited - b.allocated + a.amount > 0;
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_invoices_finalized(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_invoices_finalized() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT webhooks_wanted('invoice.finalized') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    SELECT 'invoice.finalized', jsonb_build_object(
+        'invoice_id', n.id, 'number', n.number, 'creditor_reference', n.creditor_reference,
+        'account_id', n.account_id, 'account_external_id', c.external_id,
+        'seller_id', n.seller_id, 'bill_run_id', n.bill_run_id, 'currency', n.currency,
+        'net', n.net::text, 'tax', n.tax::text, 'total', n.total::text,
+        'billing_date', n.billing_date, 'period_start', n.period_start,
+        'period_end', n.period_end, 'issue_date', n.issue_date, 'due_date', n.due_date,
+        'finalized_at', webhooks_time(n.finalized_at))
+    FROM new_invoices n
+    JOIN old_invoices o ON o.id = n.id
+    JOIN customers c ON c.id = n.account_id
+    WHERE o.status = 'draft' AND n.status = 'finalized'
+    ORDER BY n.id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_payment_settled(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_payment_settled() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_type text := 'payment.' || NEW.status;
+BEGIN
+    IF NOT webhooks_wanted(v_type) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    SELECT v_type, jsonb_build_object(
+        'payment_id', NEW.id, 'status', NEW.status, 'kind', NEW.kind,
+        'account_id', NEW.account_id, 'account_external_id', c.external_id,
+        'amount', NEW.amount::text, 'currency', NEW.currency, 'invoice_id', NEW.invoice_id,
+        'gateway', NEW.gateway, 'gateway_reference', NEW.gateway_reference,
+        'failure_code', NEW.failure_code, 'failure_message', NEW.failure_message,
+        'received_on', NEW.received_on, 'updated_at', webhooks_time(NEW.updated_at))
+    FROM customers c WHERE c.id = NEW.account_id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_subscription_changed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_subscription_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT webhooks_wanted('subscription.changed') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    SELECT 'subscription.changed', jsonb_build_object(
+        'subscription_id', s.id, 'subscription_external_id', s.external_id,
+        'account_id', s.account_id, 'account_external_id', c.external_id,
+        'change', n.kind, 'position', n.position, 'effective', n.effective,
+        'plan', n.plan, 'quantity', n.quantity, 'trial_days', n.trial_days,
+        'recorded_at', webhooks_time(n.recorded_at))
+    FROM new_changes n
+    JOIN subscriptions s ON s.id = n.subscription_id
+    JOIN customers c ON c.id = s.account_id
+    ORDER BY n.subscription_id, n.position;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_time(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_time(p_at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
+
+--
+-- Name: webhooks_usage_quarantined(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_usage_quarantined() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT webhooks_wanted('usage.quarantined') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    VALUES ('usage.quarantined', jsonb_build_object(
+        'import_id', NEW.id, 'kind', NEW.kind, 'source', NEW.source, 'file', NEW.file,
+        'tenant', NEW.tenant, 'received', NEW.received, 'accepted', NEW.accepted,
+        'filtered', NEW.filtered, 'duplicates', NEW.duplicates,
+        'quarantined', NEW.quarantined, 'started_at', webhooks_time(NEW.started_at),
+        'finished_at', webhooks_time(NEW.finished_at)));
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_wanted(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_wanted(p_type text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM webhook_endpoints
+                   WHERE active AND (p_type = ANY (event_types) OR '*' = ANY (event_types)))
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -4000,6 +4253,137 @@ CREATE SEQUENCE public.usage_records_id_seq
 
 
 --
+-- Name: webhook_attempts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_attempts (
+    id bigint NOT NULL,
+    delivery_id bigint NOT NULL,
+    attempt integer NOT NULL,
+    started_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    finished_at timestamp with time zone,
+    status_code integer,
+    duration_ms integer,
+    error text,
+    response text,
+    CONSTRAINT webhook_attempts_attempt_check CHECK ((attempt >= 1))
+);
+
+
+--
+-- Name: webhook_attempts_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_attempts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_deliveries (
+    id bigint NOT NULL,
+    event_id text NOT NULL,
+    endpoint_id bigint NOT NULL,
+    replay boolean DEFAULT false NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT clock_timestamp(),
+    last_status_code integer,
+    last_error text,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    delivered_at timestamp with time zone,
+    CONSTRAINT webhook_deliveries_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT webhook_deliveries_delivered_check CHECK (((status = 'delivered'::text) = (delivered_at IS NOT NULL))),
+    CONSTRAINT webhook_deliveries_due_check CHECK (((status = 'pending'::text) = (next_attempt_at IS NOT NULL))),
+    CONSTRAINT webhook_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
+);
+
+
+--
+-- Name: webhook_deliveries_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_deliveries ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_deliveries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: webhook_endpoints; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_endpoints (
+    id bigint NOT NULL,
+    url text NOT NULL,
+    secret text NOT NULL,
+    event_types text[] NOT NULL,
+    description text,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT webhook_endpoints_event_types_check CHECK ((array_to_string(event_types, ','::text, ''::text) ~ '^(\*|[a-z_]+\.[a-z_]+)(,(\*|[a-z_]+\.[a-z_]+))*$'::text)),
+    CONSTRAINT webhook_endpoints_secret_check CHECK ((secret ~ '^whsec_[A-Za-z0-9+/]{32,}={0,2}$'::text)),
+    CONSTRAINT webhook_endpoints_url_check CHECK (((url ~ '^https?://[^/?#[:space:]]+'::text) AND (length(url) <= 2000)))
+);
+
+
+--
+-- Name: webhook_endpoints_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_endpoints ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_endpoints_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: webhook_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_events (
+    id text DEFAULT ('msg_'::text || replace((gen_random_uuid())::text, '-'::text, ''::text)) NOT NULL,
+    seq bigint NOT NULL,
+    type text NOT NULL,
+    payload jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT webhook_events_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT webhook_events_type_check CHECK ((type ~ '^[a-z_]+\.[a-z_]+$'::text))
+);
+
+
+--
+-- Name: webhook_events_seq_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_events ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_events_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: api_idempotency api_idempotency_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4840,6 +5224,54 @@ ALTER TABLE ONLY public.usage_record_keys
 
 
 --
+-- Name: webhook_attempts webhook_attempts_attempt_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_attempt_key UNIQUE (delivery_id, attempt);
+
+
+--
+-- Name: webhook_attempts webhook_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_endpoints webhook_endpoints_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_events webhook_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_events
+    ADD CONSTRAINT webhook_events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_events webhook_events_seq_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_events
+    ADD CONSTRAINT webhook_events_seq_key UNIQUE (seq);
+
+
+--
 -- Name: api_idempotency_created; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5183,10 +5615,52 @@ CREATE INDEX usage_records_subscription ON ONLY public.usage_records USING btree
 
 
 --
+-- Name: webhook_deliveries_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_due ON public.webhook_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+
+--
+-- Name: webhook_deliveries_endpoint; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_endpoint ON public.webhook_deliveries USING btree (endpoint_id, id);
+
+
+--
+-- Name: webhook_deliveries_once; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX webhook_deliveries_once ON public.webhook_deliveries USING btree (event_id, endpoint_id) WHERE (NOT replay);
+
+
+--
+-- Name: webhook_events_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_events_created ON public.webhook_events USING btree (created_at);
+
+
+--
+-- Name: webhook_events_type; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_events_type ON public.webhook_events USING btree (type, seq);
+
+
+--
 -- Name: audit_log audit_log_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_guard();
+
+
+--
+-- Name: bill_runs bill_runs_webhooks_completed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bill_runs_webhooks_completed AFTER UPDATE OF status ON public.bill_runs FOR EACH ROW WHEN (((old.status = 'running'::text) AND (new.status = 'completed'::text))) EXECUTE FUNCTION public.webhooks_bill_run_completed();
 
 
 --
@@ -5288,10 +5762,31 @@ CREATE TRIGGER dispute_notes_frozen BEFORE DELETE OR UPDATE ON public.dispute_no
 
 
 --
+-- Name: disputes disputes_webhooks_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER disputes_webhooks_closed AFTER UPDATE OF status ON public.disputes FOR EACH ROW WHEN (((old.status = 'open'::text) AND (new.status <> 'open'::text))) EXECUTE FUNCTION public.webhooks_dispute();
+
+
+--
+-- Name: disputes disputes_webhooks_opened; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER disputes_webhooks_opened AFTER INSERT ON public.disputes FOR EACH ROW EXECUTE FUNCTION public.webhooks_dispute();
+
+
+--
 -- Name: invoice_allocations invoice_allocations_frozen; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER invoice_allocations_frozen BEFORE DELETE OR UPDATE ON public.invoice_allocations FOR EACH ROW EXECUTE FUNCTION public.invoices_documents_frozen();
+
+
+--
+-- Name: invoice_allocations invoice_allocations_webhooks_paid; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoice_allocations_webhooks_paid AFTER INSERT ON public.invoice_allocations REFERENCING NEW TABLE AS new_allocations FOR EACH STATEMENT EXECUTE FUNCTION public.webhooks_invoice_paid();
 
 
 --
@@ -5323,6 +5818,13 @@ CREATE TRIGGER invoices_frozen BEFORE DELETE OR UPDATE ON public.invoices FOR EA
 
 
 --
+-- Name: invoices invoices_webhooks_finalized; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoices_webhooks_finalized AFTER UPDATE ON public.invoices REFERENCING OLD TABLE AS old_invoices NEW TABLE AS new_invoices FOR EACH STATEMENT EXECUTE FUNCTION public.webhooks_invoices_finalized();
+
+
+--
 -- Name: journal_entries journal_entries_frozen; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5344,10 +5846,45 @@ CREATE TRIGGER journal_lines_frozen BEFORE DELETE OR UPDATE ON public.journal_li
 
 
 --
+-- Name: payments payments_webhooks_made; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payments_webhooks_made AFTER INSERT ON public.payments FOR EACH ROW WHEN ((new.status = ANY (ARRAY['succeeded'::text, 'failed'::text]))) EXECUTE FUNCTION public.webhooks_payment_settled();
+
+
+--
+-- Name: payments payments_webhooks_settled; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payments_webhooks_settled AFTER UPDATE OF status ON public.payments FOR EACH ROW WHEN (((new.status = ANY (ARRAY['succeeded'::text, 'failed'::text])) AND (new.status <> old.status))) EXECUTE FUNCTION public.webhooks_payment_settled();
+
+
+--
 -- Name: subscription_changes subscription_changes_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER subscription_changes_append_only BEFORE DELETE OR UPDATE ON public.subscription_changes FOR EACH ROW EXECUTE FUNCTION public.subscription_changes_append_only();
+
+
+--
+-- Name: subscription_changes subscription_changes_webhooks; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER subscription_changes_webhooks AFTER INSERT ON public.subscription_changes REFERENCING NEW TABLE AS new_changes FOR EACH STATEMENT EXECUTE FUNCTION public.webhooks_subscription_changed();
+
+
+--
+-- Name: usage_imports usage_imports_webhooks_quarantined; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER usage_imports_webhooks_quarantined AFTER UPDATE OF finished_at ON public.usage_imports FOR EACH ROW WHEN (((old.finished_at IS NULL) AND (new.finished_at IS NOT NULL) AND (new.quarantined > 0))) EXECUTE FUNCTION public.webhooks_usage_quarantined();
+
+
+--
+-- Name: webhook_events webhook_events_fan_out; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER webhook_events_fan_out AFTER INSERT ON public.webhook_events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION public.webhooks_fan_out();
 
 
 --
@@ -6180,6 +6717,30 @@ ALTER TABLE ONLY public.usage_identifiers
 
 ALTER TABLE ONLY public.usage_quarantine
     ADD CONSTRAINT usage_quarantine_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.usage_imports(id);
+
+
+--
+-- Name: webhook_attempts webhook_attempts_delivery_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES public.webhook_deliveries(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_endpoint_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES public.webhook_endpoints(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_event_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.webhook_events(id);
 
 
 --
