@@ -228,3 +228,24 @@ def test_a_customer_disputes_a_line_and_an_accepted_dispute_credits_it(api) -> N
         with pytest.raises(ApiError) as other:
             portal.request("GET", "/disputes", params={"account": "B"})
         assert other.value.status == 404
+
+
+def test_webhook_endpoints_are_registered_and_their_events_listed_and_replayed(api) -> None:
+    base, tokens, _ = api
+    with TarifaClient(base, token=tokens["admin"]) as client:
+        hook = {"url": "https://crm.example/hooks", "event_types": ["invoice.paid"]}
+        made = client.request("POST", "/webhooks/endpoints", json=hook).json()
+        assert made["secret"].startswith("whsec_")
+        listed = client.request("GET", "/webhooks/endpoints").json()
+        assert "secret" not in listed[0]
+        client.receive_payment("A", Decimal("11.89"))
+        (event,) = client.request("GET", "/webhooks/events", params={"type": "invoice.paid"}).json()
+        (first,) = client.request("GET", "/webhooks/deliveries",
+                                  params={"event_id": event["id"]}).json()  # fmt: skip
+        assert (first["status"], first["url"]) == ("pending", "https://crm.example/hooks")
+        again = client.request("POST", f"/webhooks/events/{event['id']}/replay").json()
+        assert [d["replay"] for d in again] == [True]
+    with TarifaClient(base, token=tokens["reader"]) as reader:
+        with pytest.raises(ApiError) as refused:
+            reader.request("GET", "/webhooks/endpoints")
+        assert refused.value.status == 403

@@ -39,6 +39,7 @@ from tarifa.api.routers import (
     payments,
     subscriptions,
     usage,
+    webhooks,
 )
 from tarifa.db.migrations import pending
 from tarifa.facade import Billing, connect
@@ -55,6 +56,7 @@ ROUTERS = (
     inventory.router,
     orders.router,
     crm.router,
+    webhooks.router,
 )
 
 
