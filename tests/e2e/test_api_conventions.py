@@ -249,3 +249,11 @@ def test_webhook_endpoints_are_registered_and_their_events_listed_and_replayed(a
         with pytest.raises(ApiError) as refused:
             reader.request("GET", "/webhooks/endpoints")
         assert refused.value.status == 403
+
+
+def test_an_id_beyond_what_the_database_stores_is_a_422_not_a_server_error(api) -> None:
+    base, tokens, _ = api
+    with TarifaClient(base, token=tokens["admin"]) as client:
+        with pytest.raises(ApiError) as huge:
+            client.request("GET", "/webhooks/log", params={"endpoint": 10**26})
+        assert (huge.value.status, huge.value.code) == (422, "validation_error")
