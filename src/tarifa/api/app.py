@@ -7,10 +7,12 @@ are paged by cursor (tarifa.api.pagination); money is a decimal string. docs/api
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import (
@@ -43,6 +45,9 @@ from tarifa.api.routers import (
 )
 from tarifa.db.migrations import pending
 from tarifa.facade import Billing, connect
+
+#: Threads for the sync routes of one worker process (the facade's pool holds 8 connections).
+API_THREADS = 8
 
 ROUTERS = (
     customers.router,
@@ -97,12 +102,20 @@ def create_app(billing: Billing | None = None, *, url: str | None = None) -> Fas
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = billing is None
+        # Sync routes run in anyio's thread pool (40 threads by default). More threads than
+        # database connections only queue on the pool while they fight for the GIL with the
+        # event loop, which then answers late: as many threads as connections.
+        to_thread.current_default_thread_limiter().total_tokens = API_THREADS
         app.state.billing = billing or connect(url, actor="api")
         app.state.url = url
         app.state.keys = ApiKeys(app.state.billing.db, actor="api")
         app.state.idempotency = IdempotencyStore(app.state.billing.db)
         app.state.rate_limit = rate_limit_from_environment()
         app.state.admission = Admission(app.state.keys, app.state.rate_limit)
+        # What is alive now (modules, schemas, the catalog) lives as long as the process:
+        # out of the collector's sight, a full collection no longer stalls every request.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
