@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,8 +22,10 @@ from tarifa.audit import record
 from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
-from tarifa.errors import ConflictError, NotFoundError, ValidationError
+from tarifa.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from tarifa.money import Money
+from tarifa.payments.batch import Planned, lock_accounts, open_book, plan
+from tarifa.payments.batch import book as book_planned
 from tarifa.payments.booking import spread
 from tarifa.payments.cards import contains_card_number
 from tarifa.payments.collection import CollectionReport, collect, resolve
@@ -56,6 +58,19 @@ class Payment:
     #: (invoice id, amount) it paid, and what it left as customer credit.
     allocations: tuple[tuple[int, Decimal], ...] = ()
     credit: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentIn:
+    """A payment to book with :meth:`Payments.receive_many`: `receive`'s arguments."""
+
+    account: int | str
+    amount: Decimal
+    invoice: str | None = None
+    reference: str | None = None
+    received_on: dt.date | None = None
+    kind: str = "bank_transfer"
+    idempotency_key: str | None = None
 
 
 class Payments:
@@ -126,6 +141,67 @@ class Payments:
                 },
             )
             return payment
+
+    def receive_many(self, payments: Sequence[PaymentIn]) -> list[Payment]:
+        """Book many payments received in one transaction, each exactly as :meth:`receive`
+        books it, in the order given (a payment sees the invoices as the ones before it left
+        them; the same idempotency key twice is the same payment), in a few set-based
+        statements for the whole batch. All or nothing: any payment refused refuses the batch
+        (a ValidationError names every problem by its position). One audit row for the
+        batch, with its counts and the payments' ids."""
+        if not payments:
+            return []
+        with self.db.transaction() as conn:
+            accounts = _accounts(conn, payments)
+            _check_many(payments, accounts)
+            keys = [p.idempotency_key or f"received:{uuid.uuid4()}" for p in payments]
+            lock_accounts(conn, (a for a, _ in accounts))
+            named = _named_many(conn, payments, accounts)
+            stored = {
+                str(r["idempotency_key"]): r
+                for r in queries.rows(conn, _SQL["by_keys"], {"keys": keys})
+            }
+            new_accounts = {a for (a, _), k in zip(accounts, keys, strict=True) if k not in stored}
+            book = open_book(conn, new_accounts)
+            planned: dict[str, Planned] = {}
+            for p, (account_id, currency), key, invoice_id in zip(
+                payments, accounts, keys, named, strict=True
+            ):
+                asked = (account_id, p.amount, invoice_id)
+                earlier = stored.get(key)
+                if earlier is not None:
+                    same = (earlier["account_id"], earlier["amount"], earlier["invoice_id"])
+                elif key in planned:
+                    same = (planned[key].account_id, planned[key].amount, planned[key].invoice_id)
+                else:
+                    planned[key] = plan(book, Planned(
+                        account_id=account_id, currency=currency, amount=p.amount,
+                        invoice_id=invoice_id, reference=p.reference,
+                        received_on=p.received_on or dt.datetime.now(dt.UTC).date(),
+                        kind=p.kind, key=key,
+                    ))  # fmt: skip
+                    continue
+                if same != asked:
+                    raise ConflictError(f"idempotency key {key!r} names another payment")
+            ids = dict(zip(planned, book_planned(conn, list(planned.values()), actor=self.actor),
+                           strict=True))  # fmt: skip
+            made = {key: _planned_payment(ids[key], p) for key, p in planned.items()}
+            made |= {p.idempotency_key: p for p in _load_many(conn, list(stored.values()))}
+            record(
+                conn,
+                actor=self.actor,
+                action="payments.received",
+                entity_type="payment_batch",
+                entity_id=None,
+                data={
+                    "payments": len(payments),
+                    "new": len(planned),
+                    "amount": sum((p.amount for p in planned.values()), Decimal(0)),
+                    "credit": sum((p.credit for p in planned.values()), Decimal(0)),
+                    "payment_ids": list(ids.values()),
+                },
+            )
+            return [made[key] for key in keys]
 
     def collect(self, gateway: PaymentGateway, *, on: dt.date | None = None) -> CollectionReport:
         """Charge every invoice due on or before `on` (default today, UTC) to its account's
@@ -226,8 +302,15 @@ def _load(conn: Connection, row: Mapping[str, Any]) -> Payment:
     payment_id = int(str(row["id"]))
     allocations = queries.rows(conn, _SQL["allocations_of"], {"payment_id": payment_id})
     credit = queries.one(conn, _SQL["credit_of"], {"payment_id": payment_id})
+    paid = tuple((int(a["invoice_id"]), Decimal(a["amount"])) for a in allocations)
+    return _payment(row, paid, credit["amount"])
+
+
+def _payment(
+    row: Mapping[str, Any], allocations: tuple[tuple[int, Decimal], ...], credit: Decimal
+) -> Payment:
     return Payment(
-        id=payment_id,
+        id=int(str(row["id"])),
         account_id=int(str(row["account_id"])),
         kind=str(row["kind"]),
         amount=row["amount"],
@@ -237,9 +320,115 @@ def _load(conn: Connection, row: Mapping[str, Any]) -> Payment:
         invoice_id=row["invoice_id"],
         reference=row["reference"],
         received_on=row["received_on"],
-        allocations=tuple((int(a["invoice_id"]), Decimal(a["amount"])) for a in allocations),
-        credit=credit["amount"],
+        allocations=allocations,
+        credit=credit,
     )
 
 
-__all__ = ["Payment", "Payments"]
+def _accounts(conn: Connection, payments: Sequence[PaymentIn]) -> list[tuple[int, str]]:
+    """(id, currency) of each payment's account, named by id or external id."""
+    ids = sorted({p.account for p in payments if isinstance(p.account, int)})
+    external = sorted({p.account for p in payments if isinstance(p.account, str)})
+    by_id: dict[int | str, tuple[int, str]] = {}
+    for r in queries.rows(conn, _SQL["accounts_named"], {"ids": ids, "external_ids": external}):
+        found = (int(r["id"]), str(r["currency"]))
+        by_id[int(r["id"])] = by_id[str(r["external_id"])] = found
+    missing = [p.account for p in payments if p.account not in by_id]
+    if missing:
+        what = "customer" if isinstance(missing[0], int) else "customer with external id"
+        raise NotFoundError(f"no {what} {missing[0]}")
+    return [by_id[p.account] for p in payments]
+
+
+def _check_many(payments: Sequence[PaymentIn], accounts: Sequence[tuple[int, str]]) -> None:
+    problems = []
+    for position, (p, (_, currency)) in enumerate(zip(payments, accounts, strict=True)):
+        try:
+            _check(p.amount, currency, p.reference, p.kind)
+        except ValidationError as err:
+            problems += [
+                FieldError(f"payments[{position}].{e.field}", e.reason) for e in err.errors
+            ]
+    if problems:
+        raise ValidationError(problems)
+
+
+def _named_many(
+    conn: Connection, payments: Sequence[PaymentIn], accounts: Sequence[tuple[int, str]]
+) -> list[int | None]:
+    """The invoice each payment names (by number or RF reference, of its account), as
+    `_named` finds it; NotFoundError for the first that names none."""
+    texts = sorted({p.invoice.strip() for p in payments if p.invoice})
+    if not texts:
+        return [None] * len(payments)
+    rows = queries.rows(
+        conn,
+        _SQL["named_invoices"],
+        {
+            "account_ids": sorted({a for a, _ in accounts}),
+            "texts": texts,
+            "references": sorted({_compact(t) for t in texts}),
+        },
+    )
+    by_number = {(int(r["account_id"]), str(r["number"])): int(r["id"]) for r in rows}
+    by_reference = {
+        (int(r["account_id"]), str(r["creditor_reference"])): int(r["id"])
+        for r in rows
+        if r["creditor_reference"]
+    }
+    found: list[int | None] = []
+    for p, (account_id, _) in zip(payments, accounts, strict=True):
+        if not p.invoice:
+            found.append(None)
+            continue
+        text = p.invoice.strip()
+        invoice = by_number.get((account_id, text)) or by_reference.get(
+            (account_id, _compact(text))
+        )
+        if invoice is None:
+            raise NotFoundError(f"no finalized invoice {text!r} of this account")
+        found.append(invoice)
+    return found
+
+
+def _compact(text: str) -> str:
+    """An RF reference as stored: without spaces, upper case (as the SQL compares them)."""
+    return text.replace(" ", "").upper()
+
+
+def _planned_payment(payment_id: int, p: Planned) -> Payment:
+    return Payment(
+        id=payment_id,
+        account_id=p.account_id,
+        kind=p.kind,
+        amount=p.amount,
+        currency=p.currency,
+        status="succeeded",
+        idempotency_key=p.key,
+        invoice_id=p.invoice_id,
+        reference=p.reference,
+        received_on=p.received_on,
+        allocations=tuple((a.invoice_id, a.amount) for a in p.allocations),
+        credit=p.credit,
+    )
+
+
+def _load_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[Payment]:
+    """Stored payments with what they paid, in three statements."""
+    ids = [int(str(r["id"])) for r in rows]
+    if not ids:
+        return []
+    paid: dict[int, list[tuple[int, Decimal]]] = {}
+    for a in queries.rows(conn, _SQL["allocations_of_many"], {"payment_ids": ids}):
+        paid.setdefault(int(a["payment_id"]), []).append((int(a["invoice_id"]), a["amount"]))
+    credit = {
+        int(c["payment_id"]): c["amount"]
+        for c in queries.rows(conn, _SQL["credits_of_many"], {"payment_ids": ids})
+    }
+    return [
+        _payment(r, tuple(paid.get(i, ())), credit.get(i, Decimal(0)))
+        for i, r in zip(ids, rows, strict=True)
+    ]
+
+
+__all__ = ["Payment", "PaymentIn", "Payments"]
