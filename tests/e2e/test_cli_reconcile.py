@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from camt_writer import Booking, Detail, camt
 from tarifa.facade import connect
+from tarifa.reconciliation.statement_writer import Booking, Detail, camt
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -74,7 +74,7 @@ def shop(billing: Billing) -> Billing:
     return billing
 
 
-def test_due_invoices_are_charged_once_and_declines_keep_their_codes(
+def test_due_invoices_are_charged_once_a_day_and_declines_keep_their_codes(
     shop: Billing, sandbox: str
 ) -> None:
     ok = _customer_with_card(shop, "OK", "pm_card_visa")
@@ -90,9 +90,12 @@ def test_due_invoices_are_charged_once_and_declines_keep_their_codes(
     assert shop.invoices.get(declined).balance == Decimal("11.89")
     assert shop.invoices.get(poor).state == "overdue"
     again = shop.payments.collect(gateway, on=D(2026, 4, 2))
-    assert again.succeeded == 0  # the paid one is not charged again
+    assert again.attempted == 0  # the same day: the paid one and the declined ones alike
+    next_day = shop.payments.collect(gateway, on=D(2026, 4, 3))
+    assert (next_day.attempted, next_day.failed) == (2, 2)
     keys = [c["idempotency_key"] for c in _log(sandbox)]
     assert keys.count(f"collect:{ok}:1") == 1
+    assert keys.count(f"collect:{declined}:1") == 1
     assert f"collect:{declined}:2" in keys  # a declined card is tried again with a new key
     (balance,) = shop.ledger.balance("OK")
     assert balance.receivable == 0

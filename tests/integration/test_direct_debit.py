@@ -12,8 +12,8 @@ import pytest
 import yaml
 from lxml import etree
 
-from camt_writer import Booking, Detail, camt
 from tarifa.facade import Billing
+from tarifa.reconciliation.statement_writer import Booking, Detail, camt
 
 pytestmark = pytest.mark.db
 

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from camt_writer import Booking, Detail, camt
 from tarifa.errors import ConflictError, NotFoundError, ValidationError
 from tarifa.facade import Billing
 from tarifa.invoices.service import Invoice
 from tarifa.reconciliation.matching import REDACTED
+from tarifa.reconciliation.statement_writer import Booking, Detail, camt
 
 pytestmark = pytest.mark.db
 

@@ -77,6 +77,21 @@ class ApiKeys:
                          "customer_id": customer_id})  # fmt: skip
         return _key(row), f"tk_{prefix}_{secret}"
 
+    def admit(self, token: str) -> tuple[ApiKey, int] | None:
+        """The live key of `token` and the requests it has made this minute, this one counted
+        (shared by every worker through the database); None for an unknown, wrong or revoked
+        token, which counts nothing."""
+        parts = token.split("_", 2)
+        if len(parts) != 3 or parts[0] != "tk":
+            return None
+        with self.db.transaction() as conn:
+            row: dict[str, Any] | None = conn.execute(
+                _SQL["authenticate"], {"prefix": parts[1], "digest": _digest(parts[2])}
+            ).fetchone()
+            if row is not None and row["requests"] == 1:  # a new minute: drop the old ones
+                conn.execute(_SQL["forget_windows"], {"key_id": row["id"]})
+        return None if row is None else (_key(row), int(row["requests"]))
+
     def authenticate(self, token: str) -> ApiKey | None:
         """The live key of `token`, or None (unknown, wrong secret, revoked)."""
         parts = token.split("_", 2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,9 +14,8 @@ from tarifa.errors import ValidationError
 from tarifa.facade import connect
 from tarifa.payments import Payment
 from tarifa.payments.collection import CollectionReport
+from tarifa.payments.configured import configured_gateway
 from tarifa.payments.gateway import PaymentGateway
-from tarifa.payments.sandbox import SandboxGateway
-from tarifa.payments.stripe_gateway import StripeGateway
 
 app = typer.Typer(help="Payments.", no_args_is_help=True)
 
@@ -140,18 +138,13 @@ def dunning_run(
 
 
 def gateway_for(name: str, url: str | None, timeout: float) -> PaymentGateway:
-    if name == "stripe":
-        key = os.environ.get("STRIPE_API_KEY")
-        if not key:
-            raise ValidationError.single("STRIPE_API_KEY", "is required for --gateway stripe")
-        return StripeGateway(key, base_url=os.environ.get("STRIPE_API_BASE"), timeout=timeout)
-    if name != "sandbox":
+    if name not in ("sandbox", "stripe"):
         raise ValidationError.single("--gateway", "must be sandbox or stripe")
-    if not url:
+    if name == "sandbox" and not url:
         raise ValidationError.single(
             "--gateway-url", "is required (or TARIFA_SANDBOX_URL): tarifa sandbox serve"
         )
-    return SandboxGateway(url, timeout=timeout)
+    return configured_gateway(name, url, timeout)
 
 
 def _render_report(what: str, report: CollectionReport) -> None:

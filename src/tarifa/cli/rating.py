@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,9 @@ from rich.table import Table
 from tarifa.cli.output import JsonOption, actor, console, emit
 from tarifa.errors import ValidationError
 from tarifa.facade import connect
-from tarifa.rating import RatedEvent, RatingError, UsageUnit
+from tarifa.rating import RatingError, UsageUnit
 from tarifa.rating.durations import DURATION_HELP, is_duration, parse_quantity
+from tarifa.rating.quote_json import quote_payload
 from tarifa.rating.service import DEFAULT_CURRENCY
 from tarifa.rating.store import SaveReport
 
@@ -179,35 +179,6 @@ def rerate(
             f"{report.difference}"
         ),
     )
-
-
-def quote_payload(result: RatedEvent, currency: str | None) -> dict[str, Any]:
-    """A quote as JSON: money as strings, the cost with exactly rounding_decimals digits."""
-    step = Decimal(1).scaleb(-result.rounding_decimals)
-    return {
-        "cost": format(result.cost.quantize(step), "f"),
-        "currency": currency,
-        "precise_cost": format(result.precise_cost, "f"),
-        "destination": result.destination,
-        "prefix": result.prefix,
-        "rating_plan": result.rating_plan,
-        "subject": result.subject,
-        "time_bands": list(result.time_bands),
-        "billed_usage": format(result.billed_usage, "f"),
-        "rounding_decimals": result.rounding_decimals,
-        "spans": [
-            {
-                "start": s.start.isoformat(),
-                "usage": format(s.usage, "f"),
-                "time_band": s.time_band,
-                "rate": s.rate,
-                "rate_group_start": format(s.rate_group_start, "f"),
-                "increments": format(s.increments, "f"),
-                "cost": format(s.cost, "f"),
-            }
-            for s in result.spans
-        ],
-    }
 
 
 def _instant(text: str, field: str, *, end_of_day: bool = False) -> dt.datetime:

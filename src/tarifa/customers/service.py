@@ -42,7 +42,13 @@ from tarifa.customers.records import (
 )
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
-from tarifa.errors import ConflictError, FieldError, NotFoundError, ValidationError
+from tarifa.errors import (
+    ConflictError,
+    FieldError,
+    NotFoundError,
+    StaleVersionError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
     from tarifa.customers.importer import ImportReport, Progress
@@ -97,7 +103,7 @@ class Customers:
             if current.status is CustomerStatus.CLOSED:
                 raise ConflictError(f"customer {customer_id} is closed and cannot be changed")
             if expected_version is not None and expected_version != current.version:
-                raise ConflictError(
+                raise StaleVersionError(
                     f"customer {customer_id} changed since version {expected_version}"
                     f" (now version {current.version}); read it again and retry"
                 )

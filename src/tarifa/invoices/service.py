@@ -15,6 +15,7 @@ Finalizing a finalized invoice returns it unchanged.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -351,7 +352,28 @@ class Invoices:
         with self.db.transaction() as conn:
             return _load(conn, invoice_id)
 
-    def of_account(self, account: int | str) -> list[Invoice]:
+    def list(
+        self,
+        *,
+        account_id: int | None = None,
+        status: str | None = None,
+        state: str | None = None,
+        billed_from: dt.date | None = None,
+        billed_to: dt.date | None = None,
+        limit: int = 50,
+        after_id: int | None = None,
+    ) -> builtins.list[Invoice]:
+        """Invoices in id order, `limit` at a time (pass the last id as `after_id`), filtered
+        by account, status (draft, finalized), state (open, partially_paid, paid, overdue,
+        void) and billing dates (inclusive)."""
+        params = {"account_id": account_id, "status": status, "state": state,
+                  "billed_from": billed_from, "billed_to": billed_to, "limit": limit,
+                  "after_id": after_id or 0}  # fmt: skip
+        with self.db.transaction() as conn:
+            rows = queries.rows(conn, _SQL["list_invoices"], params)
+            return [_load(conn, int(r["id"])) for r in rows]
+
+    def of_account(self, account: int | str) -> builtins.list[Invoice]:
         customer = _customer(self.db, self.actor, account)
         with self.db.transaction() as conn:
             rows: list[dict[str, Any]] = conn.execute(

@@ -1976,6 +1976,22 @@ SET default_tablespace = '';
 SET default_table_access_method = heap;
 
 --
+-- Name: api_idempotency; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_idempotency (
+    key_id bigint NOT NULL,
+    idempotency_key text NOT NULL,
+    fingerprint character(64) NOT NULL,
+    status integer,
+    media_type text,
+    body bytea,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT api_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 255)))
+);
+
+
+--
 -- Name: api_keys; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2005,6 +2021,17 @@ ALTER TABLE public.api_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+
+--
+-- Name: api_rate_windows; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE UNLOGGED TABLE public.api_rate_windows (
+    key_id bigint NOT NULL,
+    window_start timestamp with time zone NOT NULL,
+    requests integer NOT NULL
 );
 
 
@@ -3949,6 +3976,14 @@ CREATE SEQUENCE public.usage_records_id_seq
 
 
 --
+-- Name: api_idempotency api_idempotency_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_idempotency
+    ADD CONSTRAINT api_idempotency_pkey PRIMARY KEY (key_id, idempotency_key);
+
+
+--
 -- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3962,6 +3997,14 @@ ALTER TABLE ONLY public.api_keys
 
 ALTER TABLE ONLY public.api_keys
     ADD CONSTRAINT api_keys_prefix_key UNIQUE (prefix);
+
+
+--
+-- Name: api_rate_windows api_rate_windows_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_rate_windows
+    ADD CONSTRAINT api_rate_windows_pkey PRIMARY KEY (key_id, window_start);
 
 
 --
@@ -4757,6 +4800,13 @@ ALTER TABLE ONLY public.usage_record_keys
 
 
 --
+-- Name: api_idempotency_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_idempotency_created ON public.api_idempotency USING btree (created_at);
+
+
+--
 -- Name: audit_log_entity; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5212,11 +5262,27 @@ CREATE TRIGGER subscription_changes_append_only BEFORE DELETE OR UPDATE ON publi
 
 
 --
+-- Name: api_idempotency api_idempotency_key_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_idempotency
+    ADD CONSTRAINT api_idempotency_key_id_fkey FOREIGN KEY (key_id) REFERENCES public.api_keys(id);
+
+
+--
 -- Name: api_keys api_keys_customer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.api_keys
     ADD CONSTRAINT api_keys_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: api_rate_windows api_rate_windows_key_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_rate_windows
+    ADD CONSTRAINT api_rate_windows_key_id_fkey FOREIGN KEY (key_id) REFERENCES public.api_keys(id);
 
 
 --

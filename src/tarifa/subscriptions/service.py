@@ -26,7 +26,13 @@ from tarifa.customers.model import Customer, CustomerStatus, UsageIdentifier
 from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
-from tarifa.errors import ConflictError, FieldError, NotFoundError, ValidationError
+from tarifa.errors import (
+    ConflictError,
+    FieldError,
+    NotFoundError,
+    StaleVersionError,
+    ValidationError,
+)
 from tarifa.subscriptions.timeline import Change, ChangeKind, Timeline, timeline
 
 _SQL = queries.load("subscriptions")
@@ -148,30 +154,76 @@ class Subscriptions:
         *,
         on: dt.date | None = None,
         at_period_end: bool = False,
+        expected_version: int | None = None,
     ) -> Subscription:
         """Move to `plan` from `on` (default: today in the account's time zone), or from the
-        end of the billing period that holds that day."""
-        return self._change(subscription_id, ChangeKind.PLAN_CHANGED, on, at_period_end, plan=plan)
-
-    def change_quantity(
-        self, subscription_id: int, quantity: int, *, on: dt.date | None = None
-    ) -> Subscription:
+        end of the billing period that holds that day. Every change may name the version it
+        was based on (`expected_version`, an ETag): StaleVersionError if another came first."""
         return self._change(
-            subscription_id, ChangeKind.QUANTITY_CHANGED, on, False, quantity=quantity
+            subscription_id,
+            ChangeKind.PLAN_CHANGED,
+            on,
+            at_period_end,
+            plan=plan,
+            expected_version=expected_version,
         )
 
-    def suspend(self, subscription_id: int, *, on: dt.date | None = None) -> Subscription:
-        return self._change(subscription_id, ChangeKind.SUSPENDED, on, False)
+    def change_quantity(
+        self,
+        subscription_id: int,
+        quantity: int,
+        *,
+        on: dt.date | None = None,
+        expected_version: int | None = None,
+    ) -> Subscription:
+        return self._change(
+            subscription_id,
+            ChangeKind.QUANTITY_CHANGED,
+            on,
+            False,
+            quantity=quantity,
+            expected_version=expected_version,
+        )
 
-    def resume(self, subscription_id: int, *, on: dt.date | None = None) -> Subscription:
-        return self._change(subscription_id, ChangeKind.RESUMED, on, False)
+    def suspend(
+        self,
+        subscription_id: int,
+        *,
+        on: dt.date | None = None,
+        expected_version: int | None = None,
+    ) -> Subscription:
+        return self._change(
+            subscription_id, ChangeKind.SUSPENDED, on, False, expected_version=expected_version
+        )
+
+    def resume(
+        self,
+        subscription_id: int,
+        *,
+        on: dt.date | None = None,
+        expected_version: int | None = None,
+    ) -> Subscription:
+        return self._change(
+            subscription_id, ChangeKind.RESUMED, on, False, expected_version=expected_version
+        )
 
     def cancel(
-        self, subscription_id: int, *, on: dt.date | None = None, at_period_end: bool = False
+        self,
+        subscription_id: int,
+        *,
+        on: dt.date | None = None,
+        at_period_end: bool = False,
+        expected_version: int | None = None,
     ) -> Subscription:
         """End it from `on` (default today), or from the end of the period holding that day
         (what was paid in advance runs to its end)."""
-        return self._change(subscription_id, ChangeKind.CANCELLED, on, at_period_end)
+        return self._change(
+            subscription_id,
+            ChangeKind.CANCELLED,
+            on,
+            at_period_end,
+            expected_version=expected_version,
+        )
 
     def bind(
         self,
@@ -226,11 +278,17 @@ class Subscriptions:
         *,
         plan: str | None = None,
         quantity: int | None = None,
+        expected_version: int | None = None,
     ) -> Subscription:
         with self.db.transaction() as conn:
             if conn.execute(_SQL["lock_subscription"], {"id": subscription_id}).fetchone() is None:
                 raise NotFoundError(f"no subscription {subscription_id}")
             current = self._load(conn, subscription_id)
+            if expected_version is not None and expected_version != current.version:
+                raise StaleVersionError(
+                    f"subscription {subscription_id} changed since version {expected_version}"
+                    f" (now version {current.version}); read it again and retry"
+                )
             customer = self._customer(current.account_id)
             day = on or dt.datetime.now(ZoneInfo(customer.time_zone)).date()
             catalog = catalog_store.stored_catalog(conn)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tarifa.db.connection import Database
+from tarifa.errors import ValidationError
 from tarifa.usage import importer, quarantine
 from tarifa.usage.importer import ImportReport, Progress
 from tarifa.usage.mapping import Mapping
@@ -67,4 +68,6 @@ class Usage:
         progress: Callable[[Progress], None] | None = None,
     ) -> RetryReport:
         """Read the retryable quarantined lines again; store those that now pass."""
+        if source is not None and not source.strip():
+            raise ValidationError.single("source", "must name a source, or be left out for all")
         return quarantine.retry(self.db, actor=self.actor, source=source, progress=progress)

@@ -17,6 +17,20 @@ SELECT * FROM invoice_lines WHERE invoice_id = %(id)s ORDER BY position
 -- name: invoices_of_account
 SELECT * FROM invoices WHERE account_id = %(account_id)s ORDER BY billing_date, id
 
+-- name: list_invoices
+-- Invoices in id order, a page at a time, filtered by account, status (draft / finalized),
+-- state (open, partially_paid, paid, overdue, void: as of today) and billing dates.
+SELECT i.id FROM invoices i
+WHERE i.id > %(after_id)s
+  AND (%(account_id)s::bigint IS NULL OR i.account_id = %(account_id)s)
+  AND (%(status)s::text IS NULL OR i.status = %(status)s)
+  AND (%(state)s::text IS NULL
+       OR (SELECT b.state FROM invoice_balances b WHERE b.invoice_id = i.id) = %(state)s)
+  AND (%(billed_from)s::date IS NULL OR i.billing_date >= %(billed_from)s)
+  AND (%(billed_to)s::date IS NULL OR i.billing_date <= %(billed_to)s)
+ORDER BY i.id
+LIMIT %(limit)s
+
 -- name: balance
 SELECT * FROM invoice_balances WHERE invoice_id = %(id)s
 

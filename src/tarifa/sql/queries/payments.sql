@@ -51,7 +51,9 @@ SELECT coalesce(sum(amount), 0) AS amount FROM customer_credits WHERE payment_id
 
 -- name: due_for_collection
 -- Finalized invoices with something left to pay, due on or before the day, whose account
--- pays by a card of this gateway by default, with no attempt still pending or unknown.
+-- pays by a card of this gateway by default, with no attempt still pending or unknown and
+-- none declined the same day (collecting twice a day charges nobody twice; retrying a
+-- declined card is dunning's, on its days).
 SELECT i.id, i.account_id, i.currency, i.number, b.balance, m.id AS method_id, m.token
 FROM invoices i
 JOIN invoice_balances b ON b.invoice_id = i.id
@@ -60,7 +62,10 @@ JOIN payment_methods m
    AND m.status = 'active' AND m.gateway = %(gateway)s
 WHERE i.status = 'finalized' AND b.balance > 0 AND i.due_date <= %(on)s
   AND NOT EXISTS (SELECT 1 FROM payments p
-                  WHERE p.invoice_id = i.id AND p.status IN ('pending', 'unknown'))
+                  WHERE p.invoice_id = i.id
+                    AND (p.status IN ('pending', 'unknown')
+                         OR (p.kind = 'card' AND p.status = 'failed' AND p.received_on = %(on)s
+                             AND p.failure_code IS DISTINCT FROM 'not_received')))
 ORDER BY i.due_date, i.id
 
 -- name: claim_invoice

@@ -1,5 +1,7 @@
-"""Writes small camt.053 / camt.054 documents (ISO 20022, .001.08 by default) for tests:
-statements for the project's own invoices, naming their RF references and numbers."""
+"""Writes camt.053 / camt.054 documents (ISO 20022, .001.08 by default) as a bank would for
+the provider's own invoices, naming their RF references and numbers: to rehearse
+reconciliation before a real bank file arrives (the demo, the benchmark and the tests use it).
+Pure: it returns the document's bytes."""
 
 from __future__ import annotations
 
@@ -71,7 +73,10 @@ def camt(
             details = sub(entry, "NtryDtls")
             for detail in booking.details:
                 _detail(sub, details, detail)
-    return etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    written: bytes = etree.tostring(
+        document, xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+    return written
 
 
 Sub = Callable[..., etree._Element]
