@@ -14,6 +14,7 @@ class OpenInvoice:
     id: int
     due_date: dt.date
     balance: Decimal
+    number: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,7 +63,12 @@ class OpenBook:
                 return invoice.balance
         return Decimal(0)
 
+    def invoice_ids(self) -> tuple[int, ...]:
+        """Every invoice the book was opened with."""
+        return tuple(self._owner)
+
     def open_of(self, account_id: int, currency: str) -> tuple[OpenInvoice, ...]:
+        """The account's invoices in `currency` with something left to pay."""
         return tuple(self._open.get((account_id, currency), ()))
 
     def spend(

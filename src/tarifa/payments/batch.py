@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from tarifa.audit import record
 from tarifa.db import queries
 from tarifa.db.connection import Connection
 from tarifa.errors import DatabaseError
@@ -46,7 +47,7 @@ def lock_accounts(conn: Connection, account_ids: Iterable[int]) -> None:
 
 
 def open_book(conn: Connection, account_ids: Iterable[int]) -> OpenBook:
-    """The accounts' open invoices in their currencies, with what each still owes."""
+    """The accounts' open invoices (in every currency), with what each still owes."""
     invoices = queries.rows(
         conn, _SQL["invoices_of_accounts"], {"account_ids": sorted(set(account_ids))}
     )
@@ -57,7 +58,12 @@ def open_book(conn: Connection, account_ids: Iterable[int]) -> OpenBook:
         (
             int(r["account_id"]),
             str(r["currency"]),
-            OpenInvoice(id=int(r["id"]), due_date=r["due_date"], balance=Decimal(r["balance"])),
+            OpenInvoice(
+                id=int(r["id"]),
+                due_date=r["due_date"],
+                balance=Decimal(r["balance"]),
+                number=str(r["number"]),
+            ),
         )
         for r in rows
     )
@@ -128,4 +134,26 @@ def book(conn: Connection, planned: Sequence[Planned], *, actor: str) -> list[in
     return ids
 
 
-__all__ = ["Planned", "book", "lock_accounts", "open_book", "plan"]
+def audit_batch(
+    conn: Connection, *, actor: str, asked: int, planned: Sequence[Planned], ids: Sequence[int]
+) -> None:
+    """One audit row for a batch of payments (DOMAIN.md: a bulk operation writes one row with
+    its counts and the ids it touched): how many were asked for, how many are new, what they
+    brought in and left as credit, the new payments' ids."""
+    record(
+        conn,
+        actor=actor,
+        action="payments.received",
+        entity_type="payment_batch",
+        entity_id=None,
+        data={
+            "payments": asked,
+            "new": len(planned),
+            "amount": sum((p.amount for p in planned), Decimal(0)),
+            "credit": sum((p.credit for p in planned), Decimal(0)),
+            "payment_ids": list(ids),
+        },
+    )
+
+
+__all__ = ["Planned", "audit_batch", "book", "lock_accounts", "open_book", "plan"]

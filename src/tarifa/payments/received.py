@@ -24,7 +24,7 @@ from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from tarifa.money import Money
-from tarifa.payments.batch import Planned, lock_accounts, open_book, plan
+from tarifa.payments.batch import Planned, audit_batch, lock_accounts, open_book, plan
 from tarifa.payments.batch import book as book_planned
 from tarifa.payments.booking import spread
 from tarifa.payments.cards import contains_card_number
@@ -91,7 +91,7 @@ class Payments:
     ) -> Payment:
         """Book money received from `account` (in its currency) and spread it."""
         customer = Customers(self.db, actor=self.actor).account(account)
-        _check(amount, customer.currency, reference, kind)
+        check_payment(amount, customer.currency, reference, kind)
         key = idempotency_key or f"received:{uuid.uuid4()}"
         with self.db.transaction() as conn:
             conn.execute(_SQL["lock_account"], {"account_id": customer.id})
@@ -187,20 +187,10 @@ class Payments:
                            strict=True))  # fmt: skip
             made = {key: _planned_payment(ids[key], p) for key, p in planned.items()}
             made |= {p.idempotency_key: p for p in _load_many(conn, list(stored.values()))}
-            record(
-                conn,
-                actor=self.actor,
-                action="payments.received",
-                entity_type="payment_batch",
-                entity_id=None,
-                data={
-                    "payments": len(payments),
-                    "new": len(planned),
-                    "amount": sum((p.amount for p in planned.values()), Decimal(0)),
-                    "credit": sum((p.credit for p in planned.values()), Decimal(0)),
-                    "payment_ids": list(ids.values()),
-                },
-            )
+            audit_batch(
+                conn, actor=self.actor, asked=len(payments), planned=list(planned.values()),
+                ids=list(ids.values()),
+            )  # fmt: skip
             return [made[key] for key in keys]
 
     def collect(self, gateway: PaymentGateway, *, on: dt.date | None = None) -> CollectionReport:
@@ -278,7 +268,9 @@ class Payments:
             return [_load(conn, r) for r in rows]
 
 
-def _check(amount: Decimal, currency: str, reference: str | None, kind: str) -> None:
+def check_payment(amount: Decimal, currency: str, reference: str | None, kind: str) -> None:
+    """What `receive` refuses (ValidationError): an amount that is not positive or not in
+    the currency's minor units, a reference holding a card number, an unknown kind."""
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
         raise ValidationError.single("amount", "must be a positive Decimal")
     if amount != Money.of(amount, currency).rounded().amount:
@@ -344,7 +336,7 @@ def _check_many(payments: Sequence[PaymentIn], accounts: Sequence[tuple[int, str
     problems = []
     for position, (p, (_, currency)) in enumerate(zip(payments, accounts, strict=True)):
         try:
-            _check(p.amount, currency, p.reference, p.kind)
+            check_payment(p.amount, currency, p.reference, p.kind)
         except ValidationError as err:
             problems += [
                 FieldError(f"payments[{position}].{e.field}", e.reason) for e in err.errors
@@ -431,4 +423,4 @@ def _load_many(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[Paym
     ]
 
 
-__all__ = ["Payment", "PaymentIn", "Payments"]
+__all__ = ["Payment", "PaymentIn", "Payments", "check_payment"]

@@ -4926,6 +4926,20 @@ CREATE INDEX invoices_bill_run ON public.invoices USING btree (bill_run_id) WHER
 
 
 --
+-- Name: invoices_compact_number; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoices_compact_number ON public.invoices USING btree (upper(regexp_replace(number, '[^A-Za-z0-9]'::text, ''::text, 'g'::text))) WHERE (status = 'finalized'::text);
+
+
+--
+-- Name: invoices_creditor_reference; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoices_creditor_reference ON public.invoices USING btree (creditor_reference) WHERE (status = 'finalized'::text);
+
+
+--
 -- Name: journal_entries_allocation; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4989,6 +5003,13 @@ CREATE INDEX payment_methods_account ON public.payment_methods USING btree (acco
 
 
 --
+-- Name: payment_methods_iban; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX payment_methods_iban ON public.payment_methods USING btree (upper(replace(iban, ' '::text, ''::text))) WHERE (kind = 'sepa_debit'::text);
+
+
+--
 -- Name: payment_methods_mandate; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5007,6 +5028,13 @@ CREATE UNIQUE INDEX payment_methods_one_default ON public.payment_methods USING 
 --
 
 CREATE INDEX payments_account ON public.payments USING btree (account_id);
+
+
+--
+-- Name: payments_invoice; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX payments_invoice ON public.payments USING btree (invoice_id) WHERE (invoice_id IS NOT NULL);
 
 
 --

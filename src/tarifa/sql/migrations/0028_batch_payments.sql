@@ -49,3 +49,15 @@ $$;
 
 CREATE OR REPLACE VIEW invoice_balances AS
 SELECT * FROM invoice_balances_of(NULL);
+
+-- What reconciliation looks invoices up by, a batch of bank transactions at a time: the RF
+-- creditor reference, the number without its separators (as payers and banks write it), and
+-- the IBAN of a direct-debit payer (written with or without spaces). And the payments that
+-- name an invoice (a direct debit awaiting its booking, a collection attempt).
+CREATE INDEX invoices_creditor_reference ON invoices (creditor_reference)
+    WHERE status = 'finalized';
+CREATE INDEX invoices_compact_number ON invoices (
+    (upper(regexp_replace(number, '[^A-Za-z0-9]', '', 'g')))) WHERE status = 'finalized';
+CREATE INDEX payment_methods_iban ON payment_methods ((upper(replace(iban, ' ', ''))))
+    WHERE kind = 'sepa_debit';
+CREATE INDEX payments_invoice ON payments (invoice_id) WHERE invoice_id IS NOT NULL;

@@ -78,3 +78,64 @@ FROM invoices i
 JOIN invoice_balances b ON b.invoice_id = i.id
 WHERE i.status = 'finalized'
   AND (i.number = %(text)s OR i.creditor_reference = upper(replace(%(text)s, ' ', '')))
+
+-- A batch of a statement's transactions (reconciliation/batch.py): the same steps as one
+-- transaction, each one statement for the whole batch.
+
+-- name: claim_many
+-- Stores the transactions seen for the first time, queued until they are applied; returns
+-- the keys stored (a key stored before, or given twice, is stored once). Inserted in key
+-- order, so that two imports of overlapping statements never wait for each other in a circle.
+INSERT INTO reconciliation_transactions (
+    key, statement_id, entry_position, position, booking_date, direction, reversal, amount,
+    currency, bank_reference, structured_reference, remittance, payer_iban, payer_name,
+    status, reason, actor)
+SELECT t.key, %(statement_id)s, t.entry_position, t.position, t.booking_date, t.direction,
+       t.reversal, t.amount, t.currency, t.bank_reference, t.structured_reference,
+       t.remittance, t.payer_iban, t.payer_name, 'queued', t.reason, %(actor)s
+FROM unnest(%(keys)b::text[], %(entry_positions)b::integer[], %(positions)b::integer[],
+            %(booking_dates)b::date[], %(directions)b::text[], %(reversals)b::boolean[],
+            %(amounts)s::numeric[], %(currencies)b::text[], %(bank_references)b::text[],
+            %(structured_references)b::text[], %(remittances)b::text[],
+            %(payer_ibans)b::text[], %(payer_names)b::text[], %(reasons)b::text[])
+     WITH ORDINALITY
+     AS t (key, entry_position, position, booking_date, direction, reversal, amount,
+           currency, bank_reference, structured_reference, remittance, payer_iban,
+           payer_name, reason, ordinality)
+ORDER BY t.key, t.ordinality
+ON CONFLICT (key) DO NOTHING
+RETURNING id, key
+
+-- name: invoices_by_references
+-- Finalized invoices named by these RF references.
+SELECT id, number, account_id, currency, creditor_reference FROM invoices
+WHERE status = 'finalized' AND creditor_reference = ANY(%(references)b::text[])
+
+-- name: invoices_by_numbers
+-- Finalized invoices whose number, without separators, is one of these words (the
+-- expression of the index invoices_compact_number).
+SELECT id, number, account_id, currency,
+       upper(regexp_replace(number, '[^A-Za-z0-9]', '', 'g')) AS compact
+FROM invoices
+WHERE status = 'finalized'
+  AND upper(regexp_replace(number, '[^A-Za-z0-9]', '', 'g')) = ANY(%(numbers)b::text[])
+
+-- name: payers
+-- The accounts that pay by SEPA direct debit (a method active or not) from these IBANs.
+SELECT account_id, upper(replace(iban, ' ', '')) AS iban FROM payment_methods
+WHERE kind = 'sepa_debit' AND upper(replace(iban, ' ', '')) = ANY(%(ibans)b::text[])
+
+-- name: pending_debits
+-- Direct debits of these invoices awaiting their booking.
+SELECT invoice_id, amount FROM payments
+WHERE invoice_id = ANY(%(invoice_ids)b::bigint[]) AND kind = 'sepa_debit'
+  AND status = 'pending'
+
+-- name: apply_many
+UPDATE reconciliation_transactions t
+SET status = u.status, reason = u.reason, invoice_id = u.invoice_id,
+    payment_id = u.payment_id, updated_at = clock_timestamp(), actor = %(actor)s
+FROM unnest(%(ids)b::bigint[], %(statuses)b::text[], %(reasons)b::text[],
+            %(invoice_ids)b::bigint[], %(payment_ids)b::bigint[])
+     AS u (id, status, reason, invoice_id, payment_id)
+WHERE t.id = u.id
