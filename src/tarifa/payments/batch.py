@@ -24,6 +24,19 @@ _SQL = queries.load("payments")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentIn:
+    """A payment to book with `Payments.receive_many`: `Payments.receive`'s arguments."""
+
+    account: int | str
+    amount: Decimal
+    invoice: str | None = None
+    reference: str | None = None
+    received_on: dt.date | None = None
+    kind: str = "bank_transfer"
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Planned:
     """A payment to store, spread already: what it allocates and what it leaves as credit."""
 
@@ -156,4 +169,4 @@ def audit_batch(
     )
 
 
-__all__ = ["Planned", "audit_batch", "book", "lock_accounts", "open_book", "plan"]
+__all__ = ["PaymentIn", "Planned", "audit_batch", "book", "lock_accounts", "open_book", "plan"]

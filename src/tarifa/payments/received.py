@@ -24,7 +24,7 @@ from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from tarifa.money import Money
-from tarifa.payments.batch import Planned, audit_batch, lock_accounts, open_book, plan
+from tarifa.payments.batch import PaymentIn, Planned, audit_batch, lock_accounts, open_book, plan
 from tarifa.payments.batch import book as book_planned
 from tarifa.payments.booking import spread
 from tarifa.payments.cards import contains_card_number
@@ -39,6 +39,7 @@ from tarifa.payments.disputes import Dispute, apply_stripe_event, close_dispute,
 from tarifa.payments.dunning import DunningReport, run_dunning
 from tarifa.payments.gateway import PaymentGateway
 from tarifa.payments.methods import CARD_NUMBER_REASON
+from tarifa.payments.payment_file import read_payment_file
 
 _SQL = queries.load("payments")
 
@@ -58,19 +59,6 @@ class Payment:
     #: (invoice id, amount) it paid, and what it left as customer credit.
     allocations: tuple[tuple[int, Decimal], ...] = ()
     credit: Decimal = Decimal(0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PaymentIn:
-    """A payment to book with :meth:`Payments.receive_many`: `receive`'s arguments."""
-
-    account: int | str
-    amount: Decimal
-    invoice: str | None = None
-    reference: str | None = None
-    received_on: dt.date | None = None
-    kind: str = "bank_transfer"
-    idempotency_key: str | None = None
 
 
 class Payments:
@@ -192,6 +180,23 @@ class Payments:
                 ids=list(ids.values()),
             )  # fmt: skip
             return [made[key] for key in keys]
+
+    def receive_file(self, path: Path) -> list[Payment]:
+        """Book a file of payments received (:mod:`tarifa.payments.payment_file`) whole, as
+        one batch: all its lines or, when any is refused, none (a ValidationError names every
+        bad line). Its lines' keys make the same file imported again pay nothing twice."""
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise ValidationError.single("file", f"cannot be read: {err.strerror}") from None
+        lines = read_payment_file(data)
+        try:
+            return self.receive_many([line.payment for line in lines])
+        except ValidationError as err:
+            raise ValidationError(
+                FieldError(_on_line(e.field, [line.line for line in lines]), e.reason)
+                for e in err.errors
+            ) from None
 
     def collect(self, gateway: PaymentGateway, *, on: dt.date | None = None) -> CollectionReport:
         """Charge every invoice due on or before `on` (default today, UTC) to its account's
@@ -381,6 +386,12 @@ def _named_many(
             raise NotFoundError(f"no finalized invoice {text!r} of this account")
         found.append(invoice)
     return found
+
+
+def _on_line(field: str, lines: Sequence[int]) -> str:
+    """ "payments[3].amount" as the file's "line 5: amount"."""
+    position, _, name = field.removeprefix("payments[").partition("].")
+    return f"line {lines[int(position)]}: {name}" if position.isdigit() else field
 
 
 def _compact(text: str) -> str:

@@ -2,22 +2,28 @@
 transaction: what taking them one by one decides (docs/payments.md "Reconciliation"), in a
 few statements for the whole batch.
 
-1. The batch's transactions are claimed at once (stored `queued` under their keys; a key
-   stored before, or twice in the file, is `already_imported`).
-2. Their clues are looked up at once: the invoices their RF references and invoice numbers
-   name, the accounts that pay from their IBANs; the accounts concerned are locked (in id
-   order) and their open invoices read into an :class:`OpenBook`.
+1. The keys stored before are read at once: those transactions (and a key given twice in
+   the file) are `already_imported`.
+2. The others' clues (found in their texts beforehand, :func:`prepare`) are looked up at
+   once: the invoices their RF references and invoice numbers name, the accounts that pay
+   from their IBANs; the accounts concerned are locked (in id order) and their open invoices
+   read into an :class:`OpenBook`.
 3. They are decided in the file's order against the book, each payment spending what it
    allocates, so that a later transaction finds the invoices as the ones before it left them
    (an exact payment is one that settles what the invoice still owes at that point; a payer's
    IBAN and amount find only invoices still open for that amount).
-4. The payments, allocations, credits, ledger entries and the transactions' outcomes are
-   written at once, with one audit row for the payments.
+4. The payments, allocations, credits and ledger entries are written at once, with one audit
+   row for the payments; then the transactions, each stored once with its outcome.
+
+The transactions are stored last, under their unique keys: an import of the same bookings
+running at the same time may have stored some meanwhile (its insert commits first, ours
+finds the keys taken), and then the whole batch is refused with :class:`Raced` and rolled
+back, for the caller to take it again (those keys are then `already_imported`).
 
 What a batch cannot decide from its lookups (a debit returned, a credit that books a direct
-debit awaiting its booking, a key that already names a payment) is handed to the
-one-transaction path in its place in the order, after what came before it is written; the
-book is read again after it.
+debit awaiting its booking, a key that already names a payment) is stored `queued` and
+handed to the one-transaction path in its place in the order, after what came before it is
+written; the book is read again after it.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from tarifa.db import queries
 from tarifa.db.connection import Connection
@@ -49,14 +55,15 @@ Outcome = Literal["matched", "partially_matched", "unmatched", "already_imported
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Item:
-    """A transaction of a statement with its key and its text as stored (card numbers
-    removed)."""
+    """A transaction of a statement with its key, its text as stored (card numbers removed)
+    and, for a credit, the clues in it."""
 
     statement: Statement
     entry: Entry
     transaction: Transaction
     key: str
     remittance: str
+    clues: Clues | None = None
 
     @property
     def is_credit(self) -> bool:
@@ -65,13 +72,26 @@ class Item:
 
 
 def item(statement: Statement, entry: Entry, transaction: Transaction) -> Item:
+    credit = transaction.direction == "credit" and not entry.reversal
     return Item(
         statement=statement,
         entry=entry,
         transaction=transaction,
         key=transaction_key(statement, entry, transaction),
         remittance=redact_card_numbers(transaction.remittance),
+        clues=clues(transaction.structured_reference, transaction.remittance) if credit else None,
     )
+
+
+def prepare(statement: Statement, pairs: Sequence[tuple[Entry, Transaction]]) -> list[Item]:
+    """The items of a batch, with everything worked out that needs no database (pure: the
+    caller may prepare the next batch while the database writes this one)."""
+    return [item(statement, e, t) for e, t in pairs]
+
+
+class Raced(Exception):
+    """Another import stored some of the batch's transactions while it was taken: the batch
+    is rolled back, to be taken again."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,24 +110,35 @@ OneByOne = Callable[[Connection, int, Item], Outcome]
 def take(
     conn: Connection, statement_id: int, items: Sequence[Item], *, actor: str, one: OneByOne
 ) -> list[Outcome]:
-    """Claim, match and apply `items` (of one statement) in the caller's transaction; their
-    outcomes in order."""
-    claimed = _claim(conn, statement_id, items, actor)
-    batch = _Batch(conn, actor, [t for i, t in zip(claimed, items, strict=True) if i is not None])
+    """Match, apply and store `items` (of one statement) in the caller's transaction; their
+    outcomes in order. Raises Raced when another import stored some of them meanwhile."""
+    stored = {
+        str(r["key"])
+        for r in queries.rows(conn, _SQL["known_keys"], {"keys": [t.key for t in items]})
+    }
+    fresh = []
+    for taken in items:
+        fresh.append(taken.key not in stored)
+        stored.add(taken.key)
+    batch = _Batch(
+        conn, statement_id, actor, [t for t, new in zip(items, fresh, strict=True) if new]
+    )
     outcomes: list[Outcome] = []
-    for claimed_id, taken in zip(claimed, items, strict=True):
-        if claimed_id is None:
+    for taken, new in zip(items, fresh, strict=True):
+        if not new:
             outcomes.append("already_imported")
             continue
         outcome: Outcome | None
         if taken.is_credit:
-            outcome = batch.credit(claimed_id, taken)
+            outcome = batch.credit(taken)
+        elif taken.transaction.return_reason:
+            outcome = None
         else:
-            # A debit waits in the queue as claimed, unless it returns a direct debit.
-            outcome = None if taken.transaction.return_reason else "unmatched"
+            # A debit waits in the queue, unless it returns a direct debit.
+            outcome = batch.keep(taken, "queued", queue_reason(taken.entry, taken.transaction))
         if outcome is None:
             batch.flush()
-            outcome = one(conn, claimed_id, taken)
+            outcome = one(conn, batch.claim(taken), taken)
             batch.read()
         outcomes.append(outcome)
     batch.flush()
@@ -127,47 +158,17 @@ def redacted(text: str | None) -> str | None:
     return redact_card_numbers(text) if text else text
 
 
-def _claim(
-    conn: Connection, statement_id: int, items: Sequence[Item], actor: str
-) -> list[int | None]:
-    """Each item's new row id, or None when its key was stored before (or earlier in the
-    batch)."""
-    txs = [(t.entry, t.transaction) for t in items]
-    rows = queries.rows(
-        conn,
-        _SQL["claim_many"],
-        {
-            "statement_id": statement_id,
-            "actor": actor,
-            "keys": [t.key for t in items],
-            "entry_positions": [e.position for e, _ in txs],
-            "positions": [x.position for _, x in txs],
-            "booking_dates": [e.booking_date for e, _ in txs],
-            "directions": [x.direction for _, x in txs],
-            "reversals": [e.reversal for e, _ in txs],
-            "amounts": [x.amount for _, x in txs],
-            "currencies": [x.currency for _, x in txs],
-            "bank_references": [x.bank_reference or e.bank_reference for e, x in txs],
-            "structured_references": [redacted(x.structured_reference) for _, x in txs],
-            "remittances": [t.remittance for t in items],
-            "payer_ibans": [x.payer_iban for _, x in txs],
-            "payer_names": [redacted(x.payer_name) for _, x in txs],
-            "reasons": [queue_reason(e, x) for e, x in txs],
-        },
-    )
-    stored = {str(r["key"]): int(r["id"]) for r in rows}
-    return [stored.pop(t.key, None) for t in items]
-
-
 class _Batch:
-    """The lookups of a batch's credits and the state they are decided against."""
+    """The lookups of a batch's credits, the state they are decided against, and what was
+    decided and is not written yet."""
 
-    def __init__(self, conn: Connection, actor: str, claimed: list[Item]) -> None:
+    def __init__(self, conn: Connection, statement_id: int, actor: str, fresh: list[Item]) -> None:
         self.conn = conn
+        self.statement_id = statement_id
         self.actor = actor
-        credits = [t for t in claimed if t.is_credit]
+        credits = [t for t in fresh if t.is_credit]
         self.clues: dict[str, Clues] = {
-            t.key: clues(t.transaction.structured_reference, t.transaction.remittance)
+            t.key: t.clues or clues(t.transaction.structured_reference, t.transaction.remittance)
             for t in credits
         }
         self.by_reference = _grouped(queries.rows(
@@ -198,8 +199,8 @@ class _Batch:
             )
         }
         self.planned: list[Planned] = []
-        #: (transaction id, status, reason, invoice id, key of its payment) to write.
-        self.outcomes: list[tuple[int, str, str, int | None, str | None]] = []
+        #: The transactions decided: (item, status, reason, invoice id, key of its payment).
+        self.decided: list[tuple[Item, str, str, int | None, str | None]] = []
         self.keys = [t.key for t in credits]
         self.read()
 
@@ -219,15 +220,29 @@ class _Batch:
             for r in queries.rows(self.conn, _PAYMENTS["by_keys"], {"keys": self.keys})
         }
 
-    def credit(self, claimed_id: int, taken: Item) -> Outcome | None:
+    def keep(self, taken: Item, status: str, reason: str, invoice_id: int | None = None,
+             payment_key: str | None = None) -> Outcome:  # fmt: skip
+        """Note what was decided for a transaction, to store it with the next flush."""
+        self.decided.append((taken, status, reason, invoice_id, payment_key))
+        return "unmatched" if status == "queued" else cast(Outcome, status)
+
+    def claim(self, taken: Item) -> int:
+        """Store a transaction `queued` now, for the one-transaction path; its id."""
+        reason = queue_reason(taken.entry, taken.transaction)
+        values = _stored(taken, self.statement_id, self.actor, "queued", reason)
+        row = self.conn.execute(_SQL["claim"], values).fetchone()
+        if row is None:
+            raise Raced(taken.key)
+        return int(str(row["id"]))
+
+    def credit(self, taken: Item) -> Outcome | None:
         """Decide a credit; None when it is for the one-transaction path."""
         tx = taken.transaction
         found = self.find(taken)
         invoice = found.invoice
         if invoice is None or invoice["currency"] != tx.currency:
             reason = found.reason if invoice is None else "the invoice is in another currency"
-            self.outcomes.append((claimed_id, "queued", reason, None, None))
-            return "unmatched"
+            return self.keep(taken, "queued", reason)
         invoice_id, account_id = int(invoice["id"]), int(invoice["account_id"])
         if taken.key in self.paid_keys or self.pending[(invoice_id, tx.amount)]:
             return None
@@ -235,17 +250,15 @@ class _Batch:
         try:
             check_payment(tx.amount, currency, taken.remittance or None, "bank_transfer")
         except ValidationError as err:
-            self.outcomes.append((claimed_id, "queued", f"not applied: {err}", None, None))
-            return "unmatched"
+            return self.keep(taken, "queued", f"not applied: {err}")
         exact = fit(tx.amount, self.book.balance(invoice_id)) == "exact"
         self.planned.append(plan(self.book, Planned(
             account_id=account_id, currency=currency, amount=tx.amount, invoice_id=invoice_id,
             reference=taken.remittance or None, received_on=taken.entry.booking_date,
             kind="bank_transfer", key=taken.key,
         )))  # fmt: skip
-        status: Outcome = "matched" if exact else "partially_matched"
-        self.outcomes.append((claimed_id, status, found.reason, invoice_id, taken.key))
-        return status
+        status = "matched" if exact else "partially_matched"
+        return self.keep(taken, status, found.reason, invoice_id, taken.key)
 
     def find(self, taken: Item) -> Found:
         """The steps of `Reconciliation`'s search, on the batch's lookups and the book."""
@@ -286,25 +299,60 @@ class _Batch:
         )
 
     def flush(self) -> None:
-        """Write what was decided so far: the payments, then the transactions' outcomes."""
+        """Write what was decided so far: the payments, then the transactions with their
+        outcomes (Raced when another import stored one of them meanwhile)."""
         ids = book(self.conn, self.planned, actor=self.actor)
         if self.planned:
             audit_batch(self.conn, actor=self.actor, asked=len(self.planned),
                         planned=self.planned, ids=ids)  # fmt: skip
         payment_of = {p.key: i for p, i in zip(self.planned, ids, strict=True)}
-        if self.outcomes:
-            self.conn.execute(
-                _SQL["apply_many"],
-                {
-                    "actor": self.actor,
-                    "ids": [o[0] for o in self.outcomes],
-                    "statuses": [o[1] for o in self.outcomes],
-                    "reasons": [o[2] for o in self.outcomes],
-                    "invoice_ids": [o[3] for o in self.outcomes],
-                    "payment_ids": [payment_of[o[4]] if o[4] else None for o in self.outcomes],
-                },
-            )
-        self.planned, self.outcomes = [], []
+        if self.decided:
+            rows = [
+                _stored(t, self.statement_id, self.actor, status, reason) | {
+                    "invoice_id": invoice_id,
+                    "payment_id": payment_of[key] if key else None,
+                }
+                for t, status, reason, invoice_id, key in self.decided
+            ]  # fmt: skip
+            stored = queries.rows(
+                self.conn, _SQL["store_many"],
+                {"statement_id": self.statement_id, "actor": self.actor}
+                | {column: [r[column] for r in rows] for column in _STORED},
+            )  # fmt: skip
+            if len(stored) != len(rows):
+                raise Raced(f"{len(rows) - len(stored)} of the batch's transactions")
+        self.planned, self.decided = [], []
+
+
+_STORED = (
+    "key", "entry_position", "position", "booking_date", "direction", "reversal", "amount",
+    "currency", "bank_reference", "structured_reference", "remittance", "payer_iban",
+    "payer_name", "status", "reason", "invoice_id", "payment_id",
+)  # fmt: skip
+
+
+def _stored(taken: Item, statement_id: int, actor: str, status: str, reason: str) -> dict[str, Any]:
+    """The row a transaction is stored as."""
+    entry, tx = taken.entry, taken.transaction
+    return {
+        "key": taken.key,
+        "statement_id": statement_id,
+        "entry_position": entry.position,
+        "position": tx.position,
+        "booking_date": entry.booking_date,
+        "direction": tx.direction,
+        "reversal": entry.reversal,
+        "amount": tx.amount,
+        "currency": tx.currency,
+        "bank_reference": tx.bank_reference or entry.bank_reference,
+        "structured_reference": redacted(tx.structured_reference),
+        "remittance": taken.remittance,
+        "payer_iban": tx.payer_iban,
+        "payer_name": redacted(tx.payer_name),
+        "status": status,
+        "reason": reason,
+        "actor": actor,
+    }
 
 
 def _grouped(rows: list[dict[str, Any]], column: str) -> dict[str, list[dict[str, Any]]]:
@@ -325,4 +373,7 @@ def _compact(iban: str | None) -> str:
     return (iban or "").replace(" ", "").upper()
 
 
-__all__ = ["BATCH_SIZE", "NOT_FOUND", "Found", "Item", "Outcome", "item", "queue_reason", "take"]
+__all__ = [
+    "BATCH_SIZE", "NOT_FOUND", "Found", "Item", "Outcome", "Raced", "item", "prepare",
+    "queue_reason", "take",
+]  # fmt: skip

@@ -15,10 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import psycopg
 
 from tarifa.audit import record
 from tarifa.db import queries
@@ -26,12 +29,14 @@ from tarifa.db.connection import Connection, ConnectionDatabase, Database
 from tarifa.errors import ConflictError, NotFoundError, TarifaError, ValidationError
 from tarifa.payments.direct_debit import return_debit, settle_booked_debit
 from tarifa.payments.received import Payments
-from tarifa.reconciliation.batch import BATCH_SIZE, NOT_FOUND, Item, Outcome, item, take
+from tarifa.reconciliation.batch import BATCH_SIZE, NOT_FOUND, Item, Outcome, Raced, prepare, take
 from tarifa.reconciliation.formats import parse_statement_file
 from tarifa.reconciliation.matching import clues, fit
 from tarifa.reconciliation.model import Entry, Statement, Transaction
 
 _SQL = queries.load("reconciliation")
+#: Times a batch is taken before another import storing the same bookings is a conflict.
+_ATTEMPTS = 3
 
 COUNTS = (
     "statements",
@@ -106,13 +111,21 @@ class Reconciliation:
         parsed = parse_statement_file(data)
         digest = hashlib.sha256(data).hexdigest()
         outcomes: Counter[str] = Counter()
-        for index, statement in enumerate(parsed.statements):
-            statement_id = self._store_statement(statement, f"{digest}:{index}", file.name)
-            items = [item(statement, e, t) for e in statement.entries for t in e.transactions]
-            for start in range(0, len(items), BATCH_SIZE):
-                with self.db.transaction() as conn:
-                    outcomes.update(take(conn, statement_id, items[start : start + BATCH_SIZE],
-                                         actor=self.actor, one=self._take))  # fmt: skip
+        # The next batches are prepared (keys, texts, clues: no database) in a thread while
+        # the database writes this one.
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tarifa-reconcile")
+        try:
+            for index, statement in enumerate(parsed.statements):
+                statement_id = self._store_statement(statement, f"{digest}:{index}", file.name)
+                pairs = [(e, t) for e in statement.entries for t in e.transactions]
+                prepared = [
+                    pool.submit(prepare, statement, pairs[start : start + BATCH_SIZE])
+                    for start in range(0, len(pairs), BATCH_SIZE)
+                ]
+                for batch in prepared:
+                    outcomes.update(self._take_batch(statement_id, batch.result()))
+        finally:
+            pool.shutdown(cancel_futures=True)
         report = ImportReport(
             statements=len(parsed.statements),
             entries=sum(len(s.entries) for s in parsed.statements) + parsed.skipped_entries,
@@ -209,6 +222,21 @@ class Reconciliation:
                 },
             )
             return int(row["id"])
+
+    def _take_batch(self, statement_id: int, items: list[Item]) -> list[Outcome]:
+        """One batch in one database transaction, taken again when another import stored
+        some of its transactions meanwhile (they are then `already_imported`)."""
+        for _ in range(_ATTEMPTS - 1):
+            try:
+                with self.db.transaction() as conn:
+                    return take(conn, statement_id, items, actor=self.actor, one=self._take)
+            except (Raced, psycopg.errors.DeadlockDetected):
+                continue
+        try:
+            with self.db.transaction() as conn:
+                return take(conn, statement_id, items, actor=self.actor, one=self._take)
+        except Raced:
+            raise ConflictError("another import keeps storing the same bookings") from None
 
     def _take(self, conn: Connection, claimed_id: int, taken: Item) -> Outcome:
         """Apply one claimed transaction in the caller's transaction, querying as it goes: the

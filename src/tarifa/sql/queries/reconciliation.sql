@@ -82,29 +82,33 @@ WHERE i.status = 'finalized'
 -- A batch of a statement's transactions (reconciliation/batch.py): the same steps as one
 -- transaction, each one statement for the whole batch.
 
--- name: claim_many
--- Stores the transactions seen for the first time, queued until they are applied; returns
--- the keys stored (a key stored before, or given twice, is stored once). Inserted in key
--- order, so that two imports of overlapping statements never wait for each other in a circle.
+-- name: known_keys
+SELECT key FROM reconciliation_transactions WHERE key = ANY(%(keys)b::text[])
+
+-- name: store_many
+-- Each parameter an array, one element per transaction. Stores the batch's transactions with their outcomes, once each; returns the keys stored (a
+-- key another import stored meanwhile is not: the caller takes the batch again). In key order,
+-- so that two imports of overlapping statements never wait for each other in a circle.
 INSERT INTO reconciliation_transactions (
     key, statement_id, entry_position, position, booking_date, direction, reversal, amount,
     currency, bank_reference, structured_reference, remittance, payer_iban, payer_name,
-    status, reason, actor)
+    status, reason, invoice_id, payment_id, actor)
 SELECT t.key, %(statement_id)s, t.entry_position, t.position, t.booking_date, t.direction,
        t.reversal, t.amount, t.currency, t.bank_reference, t.structured_reference,
-       t.remittance, t.payer_iban, t.payer_name, 'queued', t.reason, %(actor)s
-FROM unnest(%(keys)b::text[], %(entry_positions)b::integer[], %(positions)b::integer[],
-            %(booking_dates)b::date[], %(directions)b::text[], %(reversals)b::boolean[],
-            %(amounts)s::numeric[], %(currencies)b::text[], %(bank_references)b::text[],
-            %(structured_references)b::text[], %(remittances)b::text[],
-            %(payer_ibans)b::text[], %(payer_names)b::text[], %(reasons)b::text[])
-     WITH ORDINALITY
+       t.remittance, t.payer_iban, t.payer_name, t.status, t.reason, t.invoice_id,
+       t.payment_id, %(actor)s
+FROM unnest(%(key)b::text[], %(entry_position)b::integer[], %(position)b::integer[],
+            %(booking_date)b::date[], %(direction)b::text[], %(reversal)b::boolean[],
+            %(amount)s::numeric[], %(currency)b::text[], %(bank_reference)b::text[],
+            %(structured_reference)b::text[], %(remittance)b::text[],
+            %(payer_iban)b::text[], %(payer_name)b::text[], %(status)b::text[],
+            %(reason)b::text[], %(invoice_id)b::bigint[], %(payment_id)b::bigint[])
      AS t (key, entry_position, position, booking_date, direction, reversal, amount,
            currency, bank_reference, structured_reference, remittance, payer_iban,
-           payer_name, reason, ordinality)
-ORDER BY t.key, t.ordinality
+           payer_name, status, reason, invoice_id, payment_id)
+ORDER BY t.key
 ON CONFLICT (key) DO NOTHING
-RETURNING id, key
+RETURNING key
 
 -- name: invoices_by_references
 -- Finalized invoices named by these RF references.
@@ -130,12 +134,3 @@ WHERE kind = 'sepa_debit' AND upper(replace(iban, ' ', '')) = ANY(%(ibans)b::tex
 SELECT invoice_id, amount FROM payments
 WHERE invoice_id = ANY(%(invoice_ids)b::bigint[]) AND kind = 'sepa_debit'
   AND status = 'pending'
-
--- name: apply_many
-UPDATE reconciliation_transactions t
-SET status = u.status, reason = u.reason, invoice_id = u.invoice_id,
-    payment_id = u.payment_id, updated_at = clock_timestamp(), actor = %(actor)s
-FROM unnest(%(ids)b::bigint[], %(statuses)b::text[], %(reasons)b::text[],
-            %(invoice_ids)b::bigint[], %(payment_ids)b::bigint[])
-     AS u (id, status, reason, invoice_id, payment_id)
-WHERE t.id = u.id
