@@ -84,8 +84,9 @@ def item(statement: Statement, entry: Entry, transaction: Transaction) -> Item:
 
 
 def prepare(statement: Statement, pairs: Sequence[tuple[Entry, Transaction]]) -> list[Item]:
-    """The items of a batch, with everything worked out that needs no database (pure: the
-    caller may prepare the next batch while the database writes this one)."""
+    """The items of a batch, with everything worked out that needs no database. (Preparing
+    the next batch in a thread while the database writes this one was tried: it was slower,
+    the thread holding the interpreter lock each time a query's answer came back.)"""
     return [item(statement, e, t) for e, t in pairs]
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -111,21 +110,12 @@ class Reconciliation:
         parsed = parse_statement_file(data)
         digest = hashlib.sha256(data).hexdigest()
         outcomes: Counter[str] = Counter()
-        # The next batches are prepared (keys, texts, clues: no database) in a thread while
-        # the database writes this one.
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tarifa-reconcile")
-        try:
-            for index, statement in enumerate(parsed.statements):
-                statement_id = self._store_statement(statement, f"{digest}:{index}", file.name)
-                pairs = [(e, t) for e in statement.entries for t in e.transactions]
-                prepared = [
-                    pool.submit(prepare, statement, pairs[start : start + BATCH_SIZE])
-                    for start in range(0, len(pairs), BATCH_SIZE)
-                ]
-                for batch in prepared:
-                    outcomes.update(self._take_batch(statement_id, batch.result()))
-        finally:
-            pool.shutdown(cancel_futures=True)
+        for index, statement in enumerate(parsed.statements):
+            statement_id = self._store_statement(statement, f"{digest}:{index}", file.name)
+            pairs = [(e, t) for e in statement.entries for t in e.transactions]
+            for start in range(0, len(pairs), BATCH_SIZE):
+                items = prepare(statement, pairs[start : start + BATCH_SIZE])
+                outcomes.update(self._take_batch(statement_id, items))
         report = ImportReport(
             statements=len(parsed.statements),
             entries=sum(len(s.entries) for s in parsed.statements) + parsed.skipped_entries,
