@@ -1,8 +1,9 @@
 """Benchmark: payments received, allocated and posted to the ledger (issue 6, "Performance").
 
-    python bench/payments.py                 # 100,000 payments in batches: PASS or FAIL
+    python bench/payments.py                 # 100,000 payments, 2 sessions: PASS or FAIL
     python bench/payments.py --smoke         # 1,000 payments: checks it runs and adds up
-    python bench/payments.py -n 20000 --one-by-one   # the per-payment API, for comparison
+    python bench/payments.py --sessions 1    # one session only
+    python bench/payments.py -n 5000 --one-by-one    # the per-payment API, for comparison
 
 Set up (not timed): N accounts in Germany, each with a Mobile S subscription from 1 March
 2026 and two finalized invoices made by the bill runs of 1 March (11.89, the fee in advance
@@ -10,8 +11,10 @@ and the activation) and 1 April (5.94); the usage charges have no records, so th
 are quick.
 
 Timed: N bank-transfer payments, one per account, received through
-`Payments.receive_many` in batches of `--batch-size` (one database transaction each), or one
-by one through `Payments.receive` with `--one-by-one`: each payment resolved to its account
+`Payments.receive_many` in batches of `--batch-size` (one database transaction each), fed by
+`--sessions` database sessions at once (threads, each with every other batch: as separate
+feeds, a bank's and a gateway's, would book; default 2, one per core), or one by one through
+`Payments.receive` with `--one-by-one`: each payment resolved to its account
 and its named invoice, checked, stored, spread over the invoices (the named one, else the
 oldest open ones; the rest kept as customer credit), with its allocations' and its credit's
 ledger entries. The mix: 50 % pay March's invoice exactly, naming its number; 15 % pay it
@@ -38,6 +41,7 @@ import os
 import pstats
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -194,7 +198,11 @@ def payments_to_make(url: str) -> list[PaymentIn]:
     return made
 
 
-def receive(db: PooledDatabase, todo: list[PaymentIn], *, one_by_one: bool, batch: int) -> int:
+def receive(
+    db: PooledDatabase, todo: list[PaymentIn], *, one_by_one: bool, batch: int, sessions: int
+) -> int:
+    """Book `todo`, one by one or in batches; with several sessions, each takes its share of
+    the accounts (every `sessions`-th batch), as separate feeds would."""
     payments = Payments(db, actor="bench:payments")
     if one_by_one:
         for p in todo:
@@ -207,16 +215,23 @@ def receive(db: PooledDatabase, todo: list[PaymentIn], *, one_by_one: bool, batc
                 idempotency_key=p.idempotency_key,
             )
         return len(todo)
-    done = 0
-    for start in range(0, len(todo), batch):
-        done += len(payments.receive_many(todo[start : start + batch]))
-    return done
+    batches = [todo[start : start + batch] for start in range(0, len(todo), batch)]
+
+    def feed(share: list[list[PaymentIn]]) -> int:
+        return sum(len(payments.receive_many(b)) for b in share)
+
+    if sessions == 1:
+        return feed(batches)
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        shares = [batches[i::sessions] for i in range(sessions)]
+        return sum(pool.map(feed, shares))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark payments received.")
     parser.add_argument("-n", "--payments", type=int, default=None, help="payments (100,000)")
     parser.add_argument("--batch-size", type=int, default=2_000)
+    parser.add_argument("--sessions", type=int, default=2, help="database sessions (2)")
     parser.add_argument("--one-by-one", action="store_true", help="Payments.receive per payment")
     parser.add_argument("--smoke", action="store_true", help="1,000 payments, no verdict")
     parser.add_argument("--profile", action="store_true", help="cProfile the timed part")
@@ -229,13 +244,14 @@ def main() -> int:
         seed(url, n)
         todo = payments_to_make(url)
         setup_seconds = time.perf_counter() - begin
-        db = PooledDatabase(url, max_size=2)
+        db = PooledDatabase(url, max_size=max(2, args.sessions))
         try:
             profiler = cProfile.Profile() if args.profile else None
             if profiler:
                 profiler.enable()
             begin = time.perf_counter()
-            done = receive(db, todo, one_by_one=args.one_by_one, batch=args.batch_size)
+            done = receive(db, todo, one_by_one=args.one_by_one, batch=args.batch_size,
+                           sessions=1 if args.one_by_one else args.sessions)  # fmt: skip
             seconds = time.perf_counter() - begin
             if profiler:
                 profiler.disable()
@@ -258,7 +274,7 @@ def main() -> int:
     cash = sum((r.balance for r in trial if r.kind == "cash"), Decimal(0))
     wanted = sum((p.amount for p in todo), Decimal(0))
     mode = "one by one (Payments.receive)" if args.one_by_one else (
-        f"receive_many, batches of {args.batch_size:,}"
+        f"receive_many, batches of {args.batch_size:,}, {args.sessions} session(s)"
     )  # fmt: skip
     print(f"accounts:      {n:,} (2 finalized invoices each: {counts['invoices']:,})")
     print(f"setup:         {setup_seconds:.1f} s (seed and the bill runs of 1 March and 1 April)")

@@ -19,14 +19,6 @@ WHERE account_id = %(account_id)s AND status = 'finalized'
   AND (number = %(text)s
        OR creditor_reference = upper(replace(%(text)s, ' ', '')))
 
--- name: open_invoices
-SELECT i.id, i.due_date, b.balance
-FROM invoices i
-JOIN invoice_balances b ON b.invoice_id = i.id
-WHERE i.account_id = %(account_id)s AND i.currency = %(currency)s AND i.status = 'finalized'
-  AND b.balance > 0
-ORDER BY i.due_date, i.id
-
 -- name: insert_allocation
 INSERT INTO invoice_allocations (invoice_id, amount, source, reference, actor, payment_id)
 VALUES (%(invoice_id)s, %(amount)s, 'payment', %(reference)s, %(actor)s, %(payment_id)s)
