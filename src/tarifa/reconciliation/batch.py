@@ -39,7 +39,7 @@ from tarifa.db.connection import Connection
 from tarifa.errors import ValidationError
 from tarifa.payments.allocation import OpenBook
 from tarifa.payments.batch import Planned, audit_batch, book, lock_accounts, open_book, plan
-from tarifa.payments.received import check_payment
+from tarifa.payments.payment import check_payment
 from tarifa.reconciliation.matching import Clues, clues, fit, redact_card_numbers
 from tarifa.reconciliation.model import Entry, Statement, Transaction, transaction_key
 
