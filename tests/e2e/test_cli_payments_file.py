@@ -64,7 +64,7 @@ def test_a_file_of_payments_is_booked_whole_once_and_a_bad_one_not_at_all(
         "F2,5.00,,,2026-04-03\n"
     )
     booked = json.loads(receive(good).stdout)
-    assert booked == {"payments": 2, "amount": "22.83", "allocated": "22.83", "credit": "0.00"}
+    assert booked == {"payments": 2, "amount": "22.83", "allocated": "22.83", "credit": "0"}
     assert json.loads(receive(good).stdout) == booked
     with connect(fresh_db, actor="test:pytest") as billing:
         assert [len(billing.payments.of_account(a)) for a in ("F1", "F2")] == [1, 1]

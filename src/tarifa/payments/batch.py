@@ -88,7 +88,8 @@ def plan(book: OpenBook, payment: Planned) -> Planned:
     made, left = book.spend(
         payment.account_id, payment.currency, payment.amount, named=payment.invoice_id
     )
-    return replace(payment, allocations=tuple(made), credit=left)
+    # No credit is zero as the database sums it (0, not 0.00), as `receive` reports it.
+    return replace(payment, allocations=tuple(made), credit=left if left > 0 else Decimal(0))
 
 
 def book(conn: Connection, planned: Sequence[Planned], *, actor: str) -> list[int]:
