@@ -172,16 +172,21 @@ class _Batch:
             t.key: t.clues or clues(t.transaction.structured_reference, t.transaction.remittance)
             for t in credits
         }
+        # Each step is looked up only for the credits the steps before it leave undecided
+        # (a step that names one invoice or several decides, whatever the balances).
         self.by_reference = _grouped(queries.rows(
             conn, _SQL["invoices_by_references"],
             {"references": sorted({r for c in self.clues.values() for r in c.creditor_references})},
         ), "creditor_reference")  # fmt: skip
+        refs = self.by_reference
+        rest = [t for t in credits if not _named(refs, self.clues[t.key].creditor_references)]
         self.by_number = _grouped(queries.rows(
             conn, _SQL["invoices_by_numbers"],
-            {"numbers": sorted({n for c in self.clues.values() for n in c.invoice_numbers})},
+            {"numbers": sorted({n for t in rest for n in self.clues[t.key].invoice_numbers})},
         ), "compact")  # fmt: skip
+        rest = [t for t in rest if not _named(self.by_number, self.clues[t.key].invoice_numbers)]
         self.payers: dict[str, set[int]] = {}
-        ibans = sorted({_compact(t.transaction.payer_iban) for t in credits
+        ibans = sorted({_compact(t.transaction.payer_iban) for t in rest
                         if t.transaction.payer_iban})  # fmt: skip
         for r in queries.rows(conn, _SQL["payers"], {"ibans": ibans}):
             self.payers.setdefault(str(r["iban"]), set()).add(int(r["account_id"]))
