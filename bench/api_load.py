@@ -10,9 +10,9 @@ number bound, March usage) and their finalized 1 March invoices, in a database o
 cost is in the figures).
 
 Timed:
-1. reads: wrk (a C load generator, 2 threads, 32 connections) asks for customers and invoices
-   at random (`GET /api/v1/customers/{id}`, `GET /api/v1/invoices/{id}`, half each): requests
-   per second and p99 latency. Target ≥ 1,000 requests/s with p99 ≤ 100 ms.
+1. reads: wrk (a C load generator, 2 threads, 16 connections: --connections) asks for
+   customers and invoices at random (`GET /api/v1/customers/{id}`, `GET /api/v1/invoices/{id}`,
+   half each): requests per second and p99 latency. Target ≥ 1,000 requests/s with p99 ≤ 100 ms.
 2. usage batches: two client threads POST batches of 10,000 new records (April calls of the
    seeded numbers) to `/api/v1/usage/batches`: records per second stored. Target ≥ 50,000/s.
 
@@ -109,12 +109,14 @@ def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("tarifa serve did not start")
 
 
-def _reads(base: str, token: str, accounts: int, seconds: int) -> dict[str, float]:
+def _reads(
+    base: str, token: str, accounts: int, seconds: int, connections: int
+) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % {"token": token, "accounts": accounts, "invoices": accounts})
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
-        ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", script.name, base],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, base],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -177,6 +179,7 @@ def main() -> int:
     parser.add_argument("-n", "--accounts", type=int, default=None, help="accounts (10,000)")
     parser.add_argument("--seconds", type=int, default=None, help="seconds of reads (60)")
     parser.add_argument("--records", type=int, default=None, help="usage records (300,000)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
     parser.add_argument("--smoke", action="store_true", help="a small run, no timing verdict")
     args = parser.parse_args()
     accounts = args.accounts or (200 if args.smoke else 10_000)
@@ -200,7 +203,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         pids = _tree(server.pid)
         cpu0, busy0 = _cpu_seconds(pids), _machine_busy()
-        reads = _reads(base, token, accounts, seconds)
+        reads = _reads(base, token, accounts, seconds, args.connections)
         cpu1, busy1 = _cpu_seconds(_tree(server.pid)), _machine_busy()
         batches = _batches(base, token, accounts, records)
         cpu2, busy2 = _cpu_seconds(_tree(server.pid)), _machine_busy()
@@ -215,7 +218,8 @@ def main() -> int:
     print(f"accounts:        {accounts:,} ({first.finalized:,} invoices finalized)")
     print(f"server:          tarifa serve --workers 2, rate limiter on; load average "
           f"{os.getloadavg()[0]:.2f} (1 min, at the end)")  # fmt: skip
-    print(f"reads:           {seconds} s, wrk 2 threads 32 connections: {reads['rate']:,.0f} "
+    print(f"reads:           {seconds} s, wrk 2 threads {args.connections} connections: "
+          f"{reads['rate']:,.0f} "
           f"requests/s (target {READS_TARGET:,}), p99 {reads['p99_ms']:.1f} ms "
           f"(target {P99_TARGET_MS:.0f}), non-2xx {reads['non_2xx']:.0f}")  # fmt: skip
     rest = busy1 - busy0 - (cpu1 - cpu0) - reads["wrk_cpu"]

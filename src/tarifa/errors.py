@@ -74,7 +74,20 @@ class StaleVersionError(ConflictError):
     code = "stale_version"
 
 
+class OrderIdReusedError(ValidationError):
+    """An order id that was used for another order (a different body): refused like an
+    Idempotency-Key sent again with another request (HTTP 422)."""
+
+    code = "order_id_reused"
+
+
 class DatabaseError(TarifaError):
     """The database could not be reached, started or migrated."""
 
     code = "database_error"
+
+
+class SignatureError(TarifaError, ValueError):
+    """A signed message (a webhook) whose signature or timestamp does not check out."""
+
+    code = "invalid_signature"

@@ -8,6 +8,7 @@ from types import TracebackType
 from tarifa.audit import AuditLog
 from tarifa.bill_runs import BillRuns
 from tarifa.catalog.service import CatalogService
+from tarifa.crm.service import Crm
 from tarifa.customers.service import Customers
 from tarifa.db.connection import Database, PooledDatabase
 from tarifa.db.server import server_url
@@ -16,7 +17,9 @@ from tarifa.documents.service import Documents
 from tarifa.inventory.service import Inventory
 from tarifa.invoices.service import Invoices
 from tarifa.ledger import Ledger
+from tarifa.orders.service import Orders
 from tarifa.payments import PaymentMethods, Payments
+from tarifa.payments.dispute_service import Disputes
 from tarifa.payments.refunds import Refunds
 from tarifa.rating.service import Rating
 from tarifa.reconciliation.service import Reconciliation
@@ -24,6 +27,7 @@ from tarifa.sellers.service import Sellers
 from tarifa.subscriptions.service import Subscriptions
 from tarifa.taxes.service import TaxRatesStore
 from tarifa.usage import Usage
+from tarifa.webhooks import Webhooks
 
 
 class Billing:
@@ -48,7 +52,11 @@ class Billing:
         self.payment_methods = PaymentMethods(db, actor=actor)
         self.payments = Payments(db, actor=actor)
         self.refunds = Refunds(db, actor=actor)
+        self.disputes = Disputes(db, actor=actor)
         self.reconciliation = Reconciliation(db, actor=actor)
+        self.orders = Orders(db, actor=actor)
+        self.crm = Crm(db, actor=actor)
+        self.webhooks = Webhooks(db, actor=actor)
 
     def close(self) -> None:
         close = getattr(self.db, "close", None)

@@ -205,3 +205,55 @@ def test_the_rate_limit_is_shared_by_the_workers(fresh_db: str, tmp_path: Path) 
         other = httpx.get(f"{base}/api/v1/customers/A",
                           headers={"Authorization": f"Bearer {tokens['admin']}"})  # fmt: skip
         assert other.status_code == 200  # per key
+
+
+def test_a_customer_disputes_a_line_and_an_accepted_dispute_credits_it(api) -> None:
+    base, tokens, invoices = api
+    with TarifaClient(base, token=tokens["admin"]) as client:
+        opened = client.request(
+            "POST", f"/invoices/{invoices['A']}/disputes",
+            json={"line": 1, "amount": "2.38", "reason": "charged twice"},
+        ).json()  # fmt: skip
+        assert (opened["kind"], opened["status"], opened["net"]) == ("line", "open", "2.00")
+        assert client.get_invoice(invoices["A"]).disputed == Decimal("2.38")
+        listed = client.request("GET", "/disputes", params={"account": "A"}).json()
+        assert [d["id"] for d in listed] == [opened["id"]]
+        done = client.request(
+            "POST", f"/disputes/{opened['id']}/resolve", json={"accept": True}
+        ).json()
+        assert done["credit_note_id"] is not None
+        invoice = client.get_invoice(invoices["A"])
+        assert (invoice.credited, invoice.balance) == (Decimal("2.38"), Decimal("9.51"))
+    with TarifaClient(base, token=tokens["portal_a"]) as portal:
+        with pytest.raises(ApiError) as other:
+            portal.request("GET", "/disputes", params={"account": "B"})
+        assert other.value.status == 404
+
+
+def test_webhook_endpoints_are_registered_and_their_events_listed_and_replayed(api) -> None:
+    base, tokens, _ = api
+    with TarifaClient(base, token=tokens["admin"]) as client:
+        hook = {"url": "https://crm.example/hooks", "event_types": ["invoice.paid"]}
+        made = client.request("POST", "/webhooks/endpoints", json=hook).json()
+        assert made["secret"].startswith("whsec_")
+        listed = client.request("GET", "/webhooks/endpoints").json()
+        assert "secret" not in listed[0]
+        client.receive_payment("A", Decimal("11.89"))
+        (event,) = client.request("GET", "/webhooks/events", params={"type": "invoice.paid"}).json()
+        (first,) = client.request("GET", "/webhooks/deliveries",
+                                  params={"event_id": event["id"]}).json()  # fmt: skip
+        assert (first["status"], first["url"]) == ("pending", "https://crm.example/hooks")
+        again = client.request("POST", f"/webhooks/events/{event['id']}/replay").json()
+        assert [d["replay"] for d in again] == [True]
+    with TarifaClient(base, token=tokens["reader"]) as reader:
+        with pytest.raises(ApiError) as refused:
+            reader.request("GET", "/webhooks/endpoints")
+        assert refused.value.status == 403
+
+
+def test_an_id_beyond_what_the_database_stores_is_a_422_not_a_server_error(api) -> None:
+    base, tokens, _ = api
+    with TarifaClient(base, token=tokens["admin"]) as client:
+        with pytest.raises(ApiError) as huge:
+            client.request("GET", "/webhooks/log", params={"endpoint": 10**26})
+        assert (huge.value.status, huge.value.code) == (422, "validation_error")

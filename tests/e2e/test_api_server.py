@@ -73,3 +73,22 @@ def test_every_api_route_declares_its_scope() -> None:
     unwalked = sorted(documented - set(walked))
     assert (unscoped, unwalked) == ([], [])
     assert len(walked) >= 15
+
+
+def test_every_request_body_in_the_openapi_document_has_an_example() -> None:
+    """The document describes every operation with an example of what to send."""
+    spec = create_app(billing=object()).openapi()  # type: ignore[arg-type]
+    schemas = spec["components"]["schemas"]
+    bare = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is None:
+                continue
+            ref = body["schema"].get("$ref") or next(
+                (s["$ref"] for s in body["schema"].get("anyOf", ()) if "$ref" in s), None
+            )
+            schema = schemas[ref.rsplit("/", 1)[1]] if ref else body["schema"]
+            if not schema.get("examples"):
+                bare.append(f"{method.upper()} {path}")
+    assert bare == []

@@ -1,6 +1,7 @@
 """Disputes: a chargeback opens a dispute on a card payment (from the sandbox's events or a
-Stripe webhook), keeps its invoice out of dunning, and when lost charges the money back: the
-invoice owes it again and the ledger says so."""
+Stripe webhook) with a deadline for evidence, takes evidence notes, keeps its invoice out of
+dunning, and when lost charges the money back: the invoice owes it again and the ledger says
+so."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ledger_checks import assert_books_balance
+from tarifa.errors import ConflictError, ValidationError
 from tarifa.facade import Billing
 from tarifa.payments.sandbox import SandboxGateway, serve
 
@@ -119,3 +122,55 @@ def test_an_open_dispute_keeps_its_invoice_out_of_dunning_and_a_won_one_changes_
     won = paid.payments.close_dispute("dp_second", won=True)
     assert won.status == "won"
     assert paid.payments.dunning(on=D(2026, 6, 1)).overdue == 1
+
+
+def test_a_sandbox_chargeback_has_seven_days_for_evidence_and_keeps_the_notes_people_add(
+    paid: Billing, gateway: SandboxGateway
+) -> None:
+    (event,) = gateway.events()
+    opened = paid.payments.apply_gateway_event(event)
+    assert opened is not None
+    assert opened.evidence_due_by == opened.opened_at + dt.timedelta(days=7)
+    paid.disputes.add_evidence(
+        opened.gateway_reference or "", "Signed delivery receipt, parcel 0034"
+    )
+    noted = paid.disputes.add_evidence(str(opened.id), "  The customer used the line in April  ")
+    assert [n.note for n in noted.notes] == [
+        "Signed delivery receipt, parcel 0034",
+        "The customer used the line in April",
+    ]
+    assert paid.disputes.get(opened.id).notes == noted.notes
+    actions = [e["action"] for e in paid.audit.entries("dispute", opened.id)]
+    assert actions == ["dispute.opened", "dispute.evidence_added", "dispute.evidence_added"]
+    assert [d.id for d in paid.disputes.list(status="open", account="DSP")] == [opened.id]
+    with pytest.raises(ValidationError) as refused:
+        paid.disputes.add_evidence(opened.id, "card 4242 4242 4242 4242 was used")
+    assert refused.value.errors[0].field == "note"
+    with pytest.raises(ValidationError, match="required"):
+        paid.disputes.add_evidence(opened.id, "   ")
+    paid.payments.close_dispute(opened.gateway_reference or "", won=True)
+    with pytest.raises(ConflictError, match="won"):
+        paid.disputes.add_evidence(opened.id, "too late")
+    assert paid.disputes.list(status="open") == []
+    assert_books_balance(paid)
+
+
+def test_a_stripe_chargeback_keeps_the_deadline_stripe_gives(paid: Billing) -> None:
+    (payment,) = paid.payments.of_account("DSP")
+    with paid.db.transaction() as conn:
+        ref = conn.execute(
+            "SELECT gateway_reference FROM payments WHERE id = %s", (payment.id,)
+        ).fetchone()
+    assert ref is not None
+    due_by = dt.datetime(2026, 4, 20, 23, 59, 59, tzinfo=dt.UTC)
+    event = {
+        "type": "charge.dispute.created",
+        "data": {"object": {"id": "dp_due", "payment_intent": ref["gateway_reference"],
+                            "amount": 1189, "currency": "eur", "reason": "fraudulent",
+                            "evidence_details": {"due_by": int(due_by.timestamp()),
+                                                 "has_evidence": False}}},
+    }  # fmt: skip
+    opened = paid.payments.apply_gateway_event(event)
+    assert opened is not None
+    assert (opened.kind, opened.evidence_due_by) == ("chargeback", due_by)
+    assert paid.disputes.get("dp_due").evidence_due_by == due_by

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -21,13 +20,27 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tarifa.api import idempotency, problems
-from tarifa.api.auth import rate_limit_from_environment
-from tarifa.api.idempotency import IdempotencyStore
+from tarifa.api import problems
+from tarifa.api.auth import Admission, rate_limit_from_environment
+from tarifa.api.idempotency import IdempotencyStore, Idempotent
 from tarifa.api.keys import ApiKeys
 from tarifa.api.problems import PROBLEM
-from tarifa.api.routers import catalog, customers, invoices, ledger, payments, usage
+from tarifa.api.routers import (
+    catalog,
+    crm,
+    customers,
+    disputes,
+    inventory,
+    invoices,
+    ledger,
+    orders,
+    payments,
+    subscriptions,
+    usage,
+    webhooks,
+)
 from tarifa.db.migrations import pending
 from tarifa.facade import Billing, connect
 
@@ -37,8 +50,39 @@ ROUTERS = (
     usage.router,
     catalog.router,
     payments.router,
+    disputes.router,
     ledger.router,
+    subscriptions.router,
+    inventory.router,
+    orders.router,
+    crm.router,
+    webhooks.router,
 )
+
+
+class Measured:
+    """Counts requests by route and status and times them, for /metrics (plain ASGI)."""
+
+    def __init__(self, app: ASGIApp, *, requests: Counter, latency: Histogram) -> None:
+        self.app, self.requests, self.latency = app, requests, latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start, status = time.perf_counter(), 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.requests.labels(scope["method"], path, str(status)).inc()
+            self.latency.labels(path).observe(time.perf_counter() - start)
 
 
 def create_app(billing: Billing | None = None, *, url: str | None = None) -> FastAPI:
@@ -58,6 +102,7 @@ def create_app(billing: Billing | None = None, *, url: str | None = None) -> Fas
         app.state.keys = ApiKeys(app.state.billing.db, actor="api")
         app.state.idempotency = IdempotencyStore(app.state.billing.db)
         app.state.rate_limit = rate_limit_from_environment()
+        app.state.admission = Admission(app.state.keys, app.state.rate_limit)
         try:
             yield
         finally:
@@ -75,17 +120,8 @@ def create_app(billing: Billing | None = None, *, url: str | None = None) -> Fas
         lifespan=lifespan,
     )
     problems.install(app)
-    idempotency.install(app)
-
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Any) -> Any:
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        requests.labels(request.method, path, str(response.status_code)).inc()
-        latency.labels(path).observe(time.perf_counter() - start)
-        return response
+    app.add_middleware(Idempotent)
+    app.add_middleware(Measured, requests=requests, latency=latency)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:

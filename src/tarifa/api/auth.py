@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.exceptions import HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from tarifa.api.keys import ApiKey, ApiKeys
 from tarifa.errors import NotFoundError, ValidationError
@@ -29,15 +32,71 @@ def rate_limit_from_environment() -> int:
     return int(raw)
 
 
-def require(scope: str) -> Callable[..., ApiKey]:
+class Admission:
+    """Who a token is and how many requests its key made this minute, across all workers.
+
+    The database counts (`api_admit`: one round trip that authenticates and counts). To spare
+    the busiest keys that round trip, a worker remembers a key it authenticated for
+    `KEY_SECONDS` and, while the key is below a quarter of its limit as far as the worker
+    knows, lets requests through on its own, adding them to the database's count with the
+    next round trip (at the latest when the key must be authenticated again). Near the limit
+    every request goes to the database first. So the limit holds exactly with up to four
+    worker processes, and a revoked key stops working within `KEY_SECONDS`."""
+
+    KEY_SECONDS = 2.0
+
+    def __init__(self, keys: ApiKeys, limit: int) -> None:
+        self.keys, self.limit = keys, limit
+        self._lock = threading.Lock()
+        # token -> (key, when authenticated, minute, count known, requests let through since)
+        self._known: dict[str, tuple[ApiKey, float, int, int, int]] = {}
+
+    def admit_here(self, token: str) -> tuple[ApiKey, int] | None:
+        """Admit without the database, when that is safe; None: ask :meth:`admit`."""
+        now = time.monotonic()
+        with self._lock:
+            known = self._known.get(token)
+            if known is None:
+                return None
+            key, when, minute, counted, pending = known
+            if now - when > self.KEY_SECONDS or minute != _minute():
+                return None
+            used = counted + pending + 1
+            if self.limit and used * 4 >= self.limit:
+                return None
+            self._known[token] = (key, when, minute, counted, pending + 1)
+            return key, used
+
+    def admit(self, token: str) -> tuple[ApiKey, int] | None:
+        """Authenticate and count in the database (with what was let through meanwhile)."""
+        with self._lock:
+            known = self._known.pop(token, None)
+        pending = known[4] if known is not None and known[2] == _minute() else 0
+        admitted = self.keys.admit(token, 1 + pending)
+        if admitted is not None:
+            with self._lock:
+                self._known[token] = (admitted[0], time.monotonic(), _minute(), admitted[1], 0)
+        return admitted
+
+
+def _minute() -> int:
+    return int(time.time() // 60)
+
+
+def require(scope: str) -> Callable[..., Awaitable[ApiKey]]:
     """The dependency of a route that needs `scope` (its `scope` attribute says which)."""
 
-    def check(
+    async def check(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiKey:
-        keys: ApiKeys = request.app.state.keys
-        admitted = keys.admit(credentials.credentials) if credentials is not None else None
+        admission: Admission = request.app.state.admission
+        admitted = None
+        if credentials is not None:
+            token = credentials.credentials
+            admitted = admission.admit_here(token) or await run_in_threadpool(
+                admission.admit, token
+            )
         if admitted is None:
             raise HTTPException(
                 401,

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tarifa.api.keys import ApiKeys
 from tarifa.api.problems import problem
@@ -46,20 +46,22 @@ class IdempotencyStore:
                 return None
             return queries.one(conn, _SQL["idempotency_of"], params)
 
-    def keep(self, key_id: int, idempotency_key: str, response: Response, body: bytes) -> None:
+    def keep(
+        self,
+        key_id: int,
+        idempotency_key: str,
+        status: int,
+        media_type: str | None,
+        body: bytes,
+    ) -> None:
         params = {"key_id": key_id, "idempotency_key": idempotency_key}
         with self.db.transaction() as conn:
-            if response.status_code >= 500 or response.status_code in _NOT_KEPT:
+            if status >= 500 or status in _NOT_KEPT:
                 conn.execute(_SQL["release_idempotency"], params)
             else:
                 conn.execute(
                     _SQL["keep_idempotent_response"],
-                    params
-                    | {
-                        "status": response.status_code,
-                        "body": body,
-                        "media_type": response.headers.get("content-type"),
-                    },
+                    params | {"status": status, "body": body, "media_type": media_type},
                 )
 
     def release(self, key_id: int, idempotency_key: str) -> None:
@@ -77,56 +79,90 @@ def request_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     ).hexdigest()
 
 
-def install(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def idempotent(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        idempotency_key = request.headers.get(HEADER)
-        if request.method != "POST" or idempotency_key is None:
-            return await call_next(request)
+class Idempotent:
+    """The ASGI middleware (plain ASGI: every request passes through it, so it costs a GET
+    nothing but a method check)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        headers = Headers(scope=scope)
+        idempotency_key = headers.get(HEADER)
+        if idempotency_key is None:
+            return await self.app(scope, receive, send)
         if not 1 <= len(idempotency_key) <= 255:
-            return problem(
-                422,
-                "validation_error",
-                "invalid Idempotency-Key",
-                [{"field": "Idempotency-Key", "reason": "must be 1 to 255 characters"}],
-            )
-        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        keys: ApiKeys = request.app.state.keys
+            reason = {"field": "Idempotency-Key", "reason": "must be 1 to 255 characters"}
+            answer = problem(422, "validation_error", "invalid Idempotency-Key", [reason])
+            return await answer(scope, receive, send)
+        state = scope["app"].state
+        keys: ApiKeys = state.keys
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
         key = await run_in_threadpool(keys.authenticate, token)
         if key is None:
-            return await call_next(request)  # the route answers 401
-        body = await request.body()
-        fingerprint = request_fingerprint(request.method, request.url.path, request.url.query, body)
-        store: IdempotencyStore = request.app.state.idempotency
+            return await self.app(scope, receive, send)  # the route answers 401
+        body, replay = await _buffered(receive)
+        fingerprint = request_fingerprint(
+            "POST", scope["path"], scope.get("query_string", b"").decode(), body
+        )
+        store: IdempotencyStore = state.idempotency
         held = await run_in_threadpool(store.claim, key.id, idempotency_key, fingerprint)
         if held is not None:
-            if held["fingerprint"] != fingerprint:
-                return problem(
-                    422,
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used with another request",
-                )
-            if held["status"] is None:
-                return problem(
-                    409,
-                    "request_in_flight",
-                    "the request with this Idempotency-Key is still being handled",
-                )
-            return Response(
-                bytes(held["body"]),
-                held["status"],
-                media_type=held["media_type"],
-                headers={"Idempotent-Replayed": "true"},
-            )
+            return await _answer_held(held, fingerprint)(scope, receive, send)
+        status, chunks, content_type = 500, [], None
+
+        async def capture(message: Message) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                content_type = Headers(raw=message["headers"]).get("content-type")
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
         try:
-            response = await call_next(request)
-            chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
+            await self.app(scope, replay, capture)
         except BaseException:
             await run_in_threadpool(store.release, key.id, idempotency_key)
             raise
-        content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
-        await run_in_threadpool(store.keep, key.id, idempotency_key, response, content)
-        headers = {k: v for k, v in response.headers.items() if k != "content-length"}
-        return Response(content, response.status_code, headers=headers)
+        await run_in_threadpool(
+            store.keep, key.id, idempotency_key, status, content_type, b"".join(chunks)
+        )
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a `receive` that gives it again to the app."""
+    parts, more = [], True
+    while more:
+        message = await receive()
+        parts.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body, given = b"".join(parts), False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+def _answer_held(held: dict[str, Any], fingerprint: str) -> Response:
+    if held["fingerprint"] != fingerprint:
+        return problem(
+            422, "idempotency_key_reused", "this Idempotency-Key was used with another request"
+        )
+    if held["status"] is None:
+        return problem(
+            409, "request_in_flight", "the request with this Idempotency-Key is still handled"
+        )
+    return Response(
+        bytes(held["body"]),
+        held["status"],
+        media_type=held["media_type"],
+        headers={"Idempotent-Replayed": "true"},
+    )

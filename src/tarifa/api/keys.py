@@ -77,19 +77,18 @@ class ApiKeys:
                          "customer_id": customer_id})  # fmt: skip
         return _key(row), f"tk_{prefix}_{secret}"
 
-    def admit(self, token: str) -> tuple[ApiKey, int] | None:
-        """The live key of `token` and the requests it has made this minute, this one counted
-        (shared by every worker through the database); None for an unknown, wrong or revoked
-        token, which counts nothing."""
+    def admit(self, token: str, count: int = 1) -> tuple[ApiKey, int] | None:
+        """The live key of `token` and the requests it has made this minute, `count` more
+        counted (shared by every worker through the database); None for an unknown, wrong or
+        revoked token, which counts nothing."""
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != "tk":
             return None
-        with self.db.transaction() as conn:
+        with self.db.statement() as conn:
             row: dict[str, Any] | None = conn.execute(
-                _SQL["authenticate"], {"prefix": parts[1], "digest": _digest(parts[2])}
+                _SQL["authenticate"],
+                {"prefix": parts[1], "digest": _digest(parts[2]), "count": count},
             ).fetchone()
-            if row is not None and row["requests"] == 1:  # a new minute: drop the old ones
-                conn.execute(_SQL["forget_windows"], {"key_id": row["id"]})
         return None if row is None else (_key(row), int(row["requests"]))
 
     def authenticate(self, token: str) -> ApiKey | None:
@@ -97,7 +96,7 @@ class ApiKeys:
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != "tk":
             return None
-        with self.db.transaction() as conn:
+        with self.db.statement() as conn:
             row: dict[str, Any] | None = conn.execute(
                 _SQL["by_prefix"], {"prefix": parts[1]}
             ).fetchone()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -92,6 +93,13 @@ def install(app: FastAPI) -> None:
             for e in err.errors()
         ]
         return problem(422, "validation_error", "the request is invalid: see errors", errors)
+
+    @app.exception_handler(psycopg.errors.DataError)
+    async def out_of_range(request: Request, err: psycopg.errors.DataError) -> Response:
+        # A number past what the database stores (an id beyond bigint, say) names nothing.
+        reason = (err.diag.message_primary or "out of range").strip()
+        return problem(422, "validation_error", "a value is out of range",
+                       [{"field": "request", "reason": reason}])  # fmt: skip
 
     @app.exception_handler(TarifaError)
     async def tarifa_problem(request: Request, err: TarifaError) -> Response:

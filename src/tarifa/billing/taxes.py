@@ -245,6 +245,34 @@ def tax_totals(
     return TaxTotals(tuple(subtotals), net, tax_total, net + tax_total)
 
 
+def gross_of(net: Money, percent: Decimal, *, rounding: RoundingPolicy | None = None) -> Money:
+    """What a document holding only `net` at `percent` totals: the net plus its VAT, rounded
+    as :func:`tax_totals` rounds it."""
+    return net + (rounding or RoundingPolicy()).round(net * percent / 100)
+
+
+def net_of_gross(
+    gross: Money, percent: Decimal, *, field: str = "amount", rounding: RoundingPolicy | None = None
+) -> Money:
+    """The net amount whose document totals exactly `gross` at `percent` (a credit note of a
+    gross amount). Not every gross amount is reachable (at 19 % the totals of consecutive nets
+    jump by two cents now and then): ValidationError naming the nearest ones that are."""
+    quantum = gross.currency.quantum
+    guess = (rounding or RoundingPolicy()).round(gross * 100 / (100 + percent))
+    nets = [guess + Money.of(quantum * k, gross.currency) for k in range(-2, 3)]
+    for net in nets:
+        if gross_of(net, percent, rounding=rounding) == gross:
+            return net
+    totals = [gross_of(n, percent, rounding=rounding) for n in nets]
+    below = max(t for t in totals if t < gross)
+    above = min(t for t in totals if t > gross)
+    raise ValidationError.single(
+        field,
+        f"{gross.amount} {gross.currency.code} cannot be credited exactly at {percent} % VAT; "
+        f"{below.amount} or {above.amount} can",
+    )
+
+
 def _period(path: str, entry: object, problems: list[FieldError]) -> RatePeriod | None:
     if not isinstance(entry, Mapping):
         problems.append(FieldError(path, "must be an object"))
@@ -304,6 +332,8 @@ __all__ = [
     "TaxTotals",
     "TaxedLine",
     "decide",
+    "gross_of",
+    "net_of_gross",
     "read_vat_rates",
     "tax_totals",
 ]

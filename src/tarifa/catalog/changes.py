@@ -8,7 +8,8 @@ Catalog history is append-only where billing depends on it:
   its plan, so what was in force on a past date never changes either;
 - a coupon never changes once stored (its redemptions were promised on its terms);
 - a product keeps its service type; its name may change, as may a plan's name and description
-  (labels, not prices);
+  (labels, not prices) and its dunning schedule (collection policy, applied from the next
+  dunning run);
 - stored versions, plans, products and coupons that a file leaves out stay stored: a file adds
   to the catalog, it never deletes from it. `tarifa catalog export` writes everything stored.
 """
@@ -119,7 +120,7 @@ def _plans(stored: Catalog, incoming: Catalog, found: _Collect) -> None:
                 for n, v in enumerate(plan.versions, start=1)
             )
             continue
-        if (old.name, old.description) != (plan.name, plan.description):
+        if (old.name, old.description, old.dunning) != (plan.name, plan.description, plan.dunning):
             found.described_plans.append(plan)
         _versions(old, plan, f"plans[{i}]", found)
 

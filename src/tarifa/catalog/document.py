@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from tarifa.catalog.dunning import Action
 from tarifa.catalog.model import (
     BillingPeriod,
     ChargeKind,
@@ -220,11 +221,21 @@ class VersionFile(_Strict):
     promotions: list[PromotionFile] = []
 
 
+class DunningStepFile(_Strict):
+    day: Count = Field(description="Days after the due date (at least 1).")
+    action: Action
+
+
 class PlanFile(_Strict):
     code: Code
     name: Text
     description: Annotated[str, Field(max_length=2000)] | None = None
     versions: list[VersionFile] = Field(min_length=1)
+    dunning: list[DunningStepFile] | None = Field(
+        None,
+        description="Dunning steps on days after an invoice's due date (remind, retry, "
+        "suspend, write_off); default: the installation's schedule.",
+    )
 
 
 class CouponFile(_Strict):

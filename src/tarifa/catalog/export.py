@@ -50,6 +50,8 @@ def _plan(plan: Plan) -> dict[str, Any]:
     if plan.description:
         out["description"] = plan.description
     out["versions"] = [_version(v) for v in plan.versions]
+    if plan.dunning is not None:
+        out["dunning"] = [{"day": s.day, "action": s.action.value} for s in plan.dunning]
     return out
 
 

@@ -24,6 +24,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from tarifa.catalog.dunning import Step
 from tarifa.errors import NotFoundError
 from tarifa.pricing import PricingModel, Spec
 
@@ -237,6 +238,9 @@ class Plan:
     name: str
     description: str | None = None
     versions: tuple[PlanVersion, ...] = ()  # by effective_from, ascending
+    #: Its dunning schedule (:mod:`tarifa.catalog.dunning`); None: the installation's.
+    #: Collection policy, not a price: it may change, and applies from the next dunning run.
+    dunning: tuple[Step, ...] | None = None
 
     def version_on(self, day: date) -> PlanVersion:
         """The version in force on `day`: the latest one effective on or before it."""

@@ -32,6 +32,7 @@ import yaml
 
 from tarifa import pricing
 from tarifa.catalog import document as doc
+from tarifa.catalog.dunning import Step, schedule_problems
 from tarifa.catalog.model import (
     TRANSACTION_MODELS,
     Allowance,
@@ -190,7 +191,17 @@ class _Checker:
         versions = tuple(
             self.version(v, f"{at}.versions[{i}]", products) for i, v in enumerate(plan.versions)
         )
-        return Plan(code=plan.code, name=plan.name, description=plan.description, versions=versions)
+        dunning = None
+        if plan.dunning is not None:
+            dunning = tuple(Step(s.day, s.action) for s in plan.dunning)
+            self.errors.extend(schedule_problems(dunning, f"{at}.dunning"))
+        return Plan(
+            code=plan.code,
+            name=plan.name,
+            description=plan.description,
+            versions=versions,
+            dunning=dunning,
+        )
 
     def version(self, version: doc.VersionFile, at: str, products: set[str]) -> PlanVersion:
         currencies = tuple(version.currencies)

@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 
 from tarifa.audit import record
 from tarifa.catalog.changes import Changes, NewVersion, changes
+from tarifa.catalog.dunning import format_schedule, parse_schedule
 from tarifa.catalog.export import to_document
 from tarifa.catalog.model import (
     Allowance,
@@ -135,13 +136,19 @@ def _write(conn: Connection, found: Changes, load_id: int) -> None:
                 "code": plan.code,
                 "name": plan.name,
                 "description": plan.description,
+                "dunning": _dunning(plan),
                 "load_id": load_id,
             },
         )
     for plan in found.described_plans:
         conn.execute(
             _SQL["describe_plan"],
-            {"code": plan.code, "name": plan.name, "description": plan.description},
+            {
+                "code": plan.code,
+                "name": plan.name,
+                "description": plan.description,
+                "dunning": _dunning(plan),
+            },
         )
     if found.new_versions:
         products = {row["code"]: row["id"] for row in _rows(conn, "product_ids")}
@@ -291,11 +298,16 @@ def stored_catalog(conn: Connection) -> Catalog:
             name=r["name"],
             description=r["description"],
             versions=tuple(versions[r["id"]]),
+            dunning=None if r["dunning"] is None else parse_schedule(r["dunning"]),
         )
         for r in _rows(conn, "plans")
     )
     coupons = tuple(_coupon(r) for r in _rows(conn, "coupons"))
     return Catalog(products=products, plans=plans, coupons=coupons)
+
+
+def _dunning(plan: Plan) -> str | None:
+    return None if plan.dunning is None else format_schedule(plan.dunning)
 
 
 def _charge(r: dict[str, Any]) -> Charge:

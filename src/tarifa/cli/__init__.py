@@ -12,6 +12,7 @@ from tarifa.cli import bill_runs as bill_run_commands
 from tarifa.cli import catalog as catalog_commands
 from tarifa.cli import customers as customer_commands
 from tarifa.cli import db as db_commands
+from tarifa.cli import disputes as dispute_commands
 from tarifa.cli import inventory as inventory_commands
 from tarifa.cli import invoices as invoice_commands
 from tarifa.cli import ledger as ledger_commands
@@ -25,6 +26,7 @@ from tarifa.cli import sellers as seller_commands
 from tarifa.cli import sepa as sepa_commands
 from tarifa.cli import subscriptions as subscription_commands
 from tarifa.cli import usage as usage_commands
+from tarifa.cli import webhooks as webhook_commands
 from tarifa.cli.output import console, fail
 from tarifa.errors import TarifaError
 
@@ -54,12 +56,14 @@ app.add_typer(ledger_commands.reports_app, name="reports")
 app.add_typer(payment_method_commands.app, name="payment-methods")
 app.add_typer(payment_commands.app, name="payments")
 app.add_typer(payment_commands.dunning_app, name="dunning")
+app.add_typer(dispute_commands.app, name="disputes")
 app.add_typer(sandbox_commands.app, name="sandbox")
 app.add_typer(sepa_commands.app, name="sepa")
 app.add_typer(refund_commands.app, name="refunds")
 app.command("serve")(api_commands.serve)
 app.add_typer(api_commands.keys_app, name="apikeys")
 app.add_typer(reconcile_commands.app, name="reconcile")
+app.add_typer(webhook_commands.app, name="webhooks")
 
 
 def main() -> None:

@@ -70,7 +70,11 @@ def credit(
     invoice_id: int = IdArgument,
     reason: str = typer.Option(..., help="Why the invoice is credited (on the credit note)."),
     line: list[int] = typer.Option(None, "--line", help="Credit this line (its position)."),
-    amount: str = typer.Option(None, help="Credit this net amount (one VAT rate only)."),
+    amount: str = typer.Option(
+        None,
+        help="Credit this net amount: of the invoice (one VAT rate only) or, with one --line, "
+        "of that line.",
+    ),
     issue_date: str = typer.Option(None, "--issue-date", help="Default: today."),
     as_json: bool = JsonOption,
 ) -> None:

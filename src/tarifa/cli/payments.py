@@ -141,13 +141,16 @@ dunning_app = typer.Typer(help="Dunning: reminders, retries, suspension.", no_ar
 def dunning_run(
     on: str = typer.Option(None, "--date", help="The day to run for (default today)."),
     schedule: str = typer.Option(
-        None, help="DAY:ACTION,... (default TARIFA_DUNNING_SCHEDULE or 3:remind,7:retry,...)."
+        None,
+        help="DAY:ACTION,... for every account (default: its plan's, else "
+        "TARIFA_DUNNING_SCHEDULE, else 3:remind,7:retry,14:remind,21:suspend).",
     ),
     gateway_name: str = GatewayOption,
     gateway_url: str = SandboxUrl,
     as_json: bool = JsonOption,
 ) -> None:
-    """Take the dunning steps due: remind, retry the card, suspend; resume once paid."""
+    """Take the dunning steps due: remind, retry the card, suspend, write off; resume once
+    paid. Notices go out by e-mail when TARIFA_SMTP_HOST is set (else they wait)."""
     gateway = (
         gateway_for(gateway_name, gateway_url, 10.0)
         if gateway_url or (gateway_name == "stripe")
@@ -157,14 +160,17 @@ def dunning_run(
         report = billing.payments.dunning(
             on=date.fromisoformat(on) if on else None, gateway=gateway, schedule=schedule
         )
+    # asdict would rebuild the Counters from their (key, count) pairs: give plain dicts.
+    payload = asdict(report) | {"actions": dict(report.actions), "mail": dict(report.mail)}
     emit(
-        asdict(report),
+        payload,
         as_json,
         lambda: console.print(
             f"{report.overdue} overdue invoices; "
             + ", ".join(f"{n} {a}" for a, n in sorted(report.actions.items()))
             + f"; {len(report.suspended)} subscriptions suspended, "
-            f"{len(report.resumed)} resumed"
+            f"{len(report.resumed)} resumed; notices: "
+            + (", ".join(f"{n} {k}" for k, n in sorted(report.mail.items())) or "none")
         ),
     )
 

@@ -132,12 +132,12 @@ class Customers:
         return updated
 
     def get(self, customer_id: int) -> Customer:
-        with self.db.transaction() as conn:
+        with self.db.statement() as conn:
             row = conn.execute(_SQL["get_customer"], {"id": customer_id}).fetchone()
         return customer_from_row(_found(row, "customer", customer_id))
 
     def get_by_external_id(self, external_id: str) -> Customer:
-        with self.db.transaction() as conn:
+        with self.db.statement() as conn:
             row = conn.execute(
                 _SQL["get_customer_by_external_id"], {"external_id": external_id}
             ).fetchone()

@@ -22,6 +22,11 @@ Connection = psycopg.Connection[dict[str, object]]
 class Database(Protocol):
     def transaction(self) -> AbstractContextManager[Connection]: ...
 
+    def statement(self) -> AbstractContextManager[Connection]:
+        """A connection for one self-contained statement (a read, or a function doing its own
+        writes): no BEGIN/COMMIT around it, which saves two round trips on hot paths."""
+        ...
+
 
 class PooledDatabase:
     def __init__(self, url: str, *, max_size: int = 8) -> None:
@@ -39,6 +44,11 @@ class PooledDatabase:
         with self._pool.connection() as conn, conn.transaction():
             yield conn
 
+    @contextmanager
+    def statement(self) -> Iterator[Connection]:
+        with self._pool.connection() as conn:  # autocommit: the statement is its transaction
+            yield conn
+
     def close(self) -> None:
         self._pool.close()
 
@@ -53,6 +63,10 @@ class ConnectionDatabase:
     def transaction(self) -> Iterator[Connection]:
         with self.conn.transaction():
             yield self.conn
+
+    @contextmanager
+    def statement(self) -> Iterator[Connection]:
+        yield self.conn
 
     def close(self) -> None:
         """The connection belongs to the caller, who closes it."""

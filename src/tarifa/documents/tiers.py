@@ -55,16 +55,21 @@ def usage_tiers(
     except NotFoundError:
         return ()
     metric = charge.metric or charge.code
-    priced = usage_lines(
-        subscription_id=subscription_id,
-        history=history,
-        catalog=catalog,
-        cycle=cycle,
-        period=period,
-        currency=currency,
-        usage={metric: quantity},
-        zone=zone,
-    )
+    try:
+        priced = usage_lines(
+            subscription_id=subscription_id,
+            history=history,
+            catalog=catalog,
+            cycle=cycle,
+            period=period,
+            currency=currency,
+            usage={metric: quantity},
+            zone=zone,
+        )
+    except ValueError:
+        # The account's cycle changed since (a new billing day): the line's period is no
+        # longer one period of it, so its tiers cannot be shown again; the line still is.
+        return ()
     used = next((u for u in priced if u.charge == code), None)
     if used is None:
         return ()

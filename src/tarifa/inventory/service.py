@@ -8,10 +8,13 @@ database refuses overlapping ranges, so a resource is never on two subscriptions
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+import psycopg
 
 from tarifa.audit import record
 from tarifa.db import queries
@@ -143,10 +146,17 @@ class Inventory:
             )
             if status is not ResourceStatus.AVAILABLE and not held_for_it:
                 raise ConflictError(f"{row['value']} is {status.value}, not available")
-            conn.execute(
-                _SQL["open_assignment"],
-                {"id": row["id"], "subscription_id": subscription_id, "at": now},
-            )
+            try:
+                with conn.transaction():
+                    conn.execute(
+                        _SQL["open_assignment"],
+                        {"id": row["id"], "subscription_id": subscription_id, "at": now},
+                    )
+            except psycopg.errors.ExclusionViolation:
+                # Assigning from a past instant that an earlier assignment still covers.
+                raise ConflictError(
+                    f"{row['value']} was on another subscription at {now.isoformat()}"
+                ) from None
             row = queries.one(
                 conn, _SQL["set_assigned"], {"id": row["id"], "subscription_id": subscription_id}
             )
@@ -202,6 +212,38 @@ class Inventory:
             if row is None:
                 raise NotFoundError(f"no {_kind(kind).value} {stored}")
             return self._resource(conn, row, at or dt.datetime.now(dt.UTC))
+
+    def list(
+        self,
+        *,
+        kind: ResourceKind | str | None = None,
+        status: ResourceStatus | str | None = None,
+        limit: int = 50,
+        after_id: int | None = None,
+        at: dt.datetime | None = None,
+    ) -> builtins.list[Resource]:
+        """Resources in id order, `limit` at a time (their assignments left out), filtered by
+        kind and by status as of `at` (default now): a lapsed reservation or quarantine
+        counts as available, as everywhere else."""
+        now = at or dt.datetime.now(dt.UTC)
+        params = {
+            "kind": None if kind is None else _kind(kind).value,
+            "status": None if status is None else _status_filter(status),
+            "limit": limit,
+            "after_id": after_id or 0,
+            "at": now,
+        }
+        with self.db.transaction() as conn:
+            found = queries.rows(conn, _SQL["list_resources"], params)
+        return [
+            Resource(
+                id=int(r["id"]), kind=ResourceKind(r["kind"]), value=str(r["value"]),
+                status=_status(r, now), reserved_for=r["reserved_for"],
+                reserved_until=r["reserved_until"], subscription_id=r["subscription_id"],
+                quarantine_until=r["quarantine_until"],
+            )
+            for r in found
+        ]  # fmt: skip
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -259,6 +301,14 @@ def _kind(kind: ResourceKind | str) -> ResourceKind:
         return ResourceKind(kind)
     except ValueError:
         raise ValidationError.single("kind", "must be phone_number, sim or device") from None
+
+
+def _status_filter(status: ResourceStatus | str) -> str:
+    try:
+        return ResourceStatus(status).value
+    except ValueError:
+        known = ", ".join(s.value for s in ResourceStatus)
+        raise ValidationError.single("status", f"must be one of: {known}") from None
 
 
 def _status(row: Any, now: dt.datetime) -> ResourceStatus:

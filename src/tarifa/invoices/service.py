@@ -80,13 +80,16 @@ class Invoice:
     lines: tuple[InvoiceLine, ...]
     #: Derived from credit notes and allocations (the `invoice_balances` view): what was
     #: credited, what was paid, what is left, and the state (draft, open, partially_paid,
-    #: paid, overdue, void).
+    #: paid, overdue, void, written_off).
     credited: Decimal = Decimal(0)
     allocated: Decimal = Decimal(0)
     #: The customer credit applied to it when it was finalized (EN 16931 BT-113).
     prepaid: Decimal = Decimal(0)
     balance: Decimal = Decimal(0)
     state: str = "draft"
+    #: Written off by dunning (bad debt), and held back by open disputes of its lines.
+    written_off: Decimal = Decimal(0)
+    disputed: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,12 +194,15 @@ class Invoices:
         issue_date: dt.date | None = None,
     ) -> CreditNote:
         """Issue a credit note for a finalized invoice: in full (neither `positions` nor
-        `amount`), for some of its lines (their positions, in full), or for a net `amount`
-        of an invoice taxed at one category and rate. Numbered in the seller's series, final
-        at once; never more than remains creditable (ValidationError); a full one voids the
-        invoice."""
-        if positions is not None and amount is not None:
-            raise ValidationError.single("amount", "give line positions or an amount, not both")
+        `amount`), for some of its lines (their positions, in full), for a net `amount` of an
+        invoice taxed at one category and rate, or for a net `amount` of one line (one
+        position and an amount: part of that line, at its VAT rate). Numbered in the seller's
+        series, final at once; never more than remains creditable (ValidationError); a full
+        one voids the invoice."""
+        if positions is not None and amount is not None and len(set(positions)) != 1:
+            raise ValidationError.single(
+                "positions", "an amount credits one line: give one position with it"
+            )
         if not reason or not reason.strip():
             raise ValidationError.single("reason", "is required")
         if contains_card_number(reason):
@@ -210,7 +216,12 @@ class Invoices:
                 raise ConflictError(
                     "only a finalized invoice can be credited (a draft is recomputed)"
                 )
-            credit = _credit_lines(invoice, positions, amount)
+            if positions is not None and amount is not None:
+                credited = queries.rows(conn, _SQL["credited_by_line"], {"id": invoice.id})
+                done = {r["invoice_position"]: Decimal(r["net"]) for r in credited}
+                credit = [_part_of_line(invoice, positions[0], amount, done)]
+            else:
+                credit = _credit_lines(invoice, positions, amount)
             totals = tax_totals(
                 [TaxedLine(Money.of(c.net, invoice.currency), TaxCategory(c.tax_category),
                            c.tax_percent) for c in credit],
@@ -222,6 +233,13 @@ class Invoices:
                     "amount",
                     f"{totals.total.amount} {invoice.currency} is more than remains creditable"
                     f" on {invoice.number} ({creditable} {invoice.currency})",
+                )
+            if invoice.written_off > 0 and totals.total.amount > invoice.balance:
+                # What was written off was never paid: crediting it must not become credit.
+                raise ValidationError.single(
+                    "amount",
+                    f"{invoice.number} was written off: credit at most what is left of it "
+                    f"({invoice.balance} {invoice.currency})",
                 )
             customer = _customer(self.db, self.actor, invoice.account_id)
             issued = issue_date or dt.datetime.now(ZoneInfo(customer.time_zone)).date()
@@ -365,7 +383,7 @@ class Invoices:
     ) -> builtins.list[Invoice]:
         """Invoices in id order, `limit` at a time (pass the last id as `after_id`), filtered
         by account, status (draft, finalized), state (open, partially_paid, paid, overdue,
-        void) and billing dates (inclusive)."""
+        void, written_off) and billing dates (inclusive)."""
         params = {"account_id": account_id, "status": status, "state": state,
                   "billed_from": billed_from, "billed_to": billed_to, "limit": limit,
                   "after_id": after_id or 0}  # fmt: skip
@@ -439,6 +457,38 @@ def _credit_lines(
     ]
 
 
+def _part_of_line(
+    invoice: Invoice, position: int, amount: Decimal, done: dict[int, Decimal]
+) -> CreditNoteLine:
+    """A credit of `amount` net on one line, never more than is left of the line's net."""
+    line = next((x for x in invoice.lines if x.position == position), None)
+    if line is None:
+        raise ValidationError.single("positions", f"no such line on {invoice.number}: {position}")
+    quantum = Money.of(1, invoice.currency).currency.quantum
+    if amount <= 0 or amount != amount.quantize(quantum):
+        raise ValidationError.single(
+            "amount", f"must be positive and in whole {invoice.currency} minor units"
+        )
+    left = line.net - done.get(position, Decimal(0))
+    if amount > left:
+        raise ValidationError.single(
+            "amount",
+            f"{amount} {invoice.currency} is more than remains creditable on line {position} "
+            f"of {invoice.number} ({max(left, Decimal(0))} {invoice.currency} net)",
+        )
+    return CreditNoteLine(
+        position=1,
+        invoice_position=position,
+        description=f"{line.description} (in part)",
+        quantity=None,
+        amount=amount,
+        net=amount,
+        tax_category=line.tax_category,
+        tax_percent=line.tax_percent,
+        tax_note=line.tax_note,
+    )
+
+
 def _load_credit_note(conn: Connection, note_id: int) -> CreditNote:
     row: dict[str, Any] = queries.one(conn, _SQL["credit_note"], {"id": note_id})
     lines: list[dict[str, Any]] = conn.execute(
@@ -474,10 +524,12 @@ def _load_credit_note(conn: Connection, note_id: int) -> CreditNote:
 
 
 def _load(conn: Connection, invoice_id: int) -> Invoice:
-    row: dict[str, Any] | None = conn.execute(_SQL["invoice"], {"id": invoice_id}).fetchone()
+    row: dict[str, Any] | None = conn.execute(
+        _SQL["invoice_with_balance"], {"id": invoice_id}
+    ).fetchone()
     if row is None:
         raise NotFoundError(f"no invoice {invoice_id}")
-    balance: dict[str, Any] = queries.one(conn, _SQL["balance"], {"id": invoice_id})
+    balance = row
     lines: list[dict[str, Any]] = conn.execute(_SQL["lines"], {"id": invoice_id}).fetchall()
     return Invoice(
         id=int(row["id"]),
@@ -500,6 +552,8 @@ def _load(conn: Connection, invoice_id: int) -> Invoice:
         prepaid=balance["prepaid"],
         balance=balance["balance"],
         state=str(balance["state"]),
+        written_off=balance["written_off"],
+        disputed=balance["disputed"],
         lines=tuple(
             InvoiceLine(
                 position=int(r["position"]),

@@ -11,6 +11,7 @@ refuses a different one), so a retried request or a statement imported twice pay
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -21,6 +22,7 @@ from tarifa.audit import record
 from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
+from tarifa.documents.mail import SmtpSettings
 from tarifa.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from tarifa.payments.batch import PaymentIn
 from tarifa.payments.booking import spread
@@ -33,6 +35,7 @@ from tarifa.payments.direct_debit import (
 )
 from tarifa.payments.disputes import Dispute, apply_stripe_event, close_dispute, open_dispute
 from tarifa.payments.dunning import DunningReport, run_dunning
+from tarifa.payments.dunning_mail import smtp_if_configured
 from tarifa.payments.gateway import PaymentGateway
 from tarifa.payments.many import receive_many
 from tarifa.payments.payment import Payment, check_payment, load_payments
@@ -177,15 +180,37 @@ class Payments:
         on: dt.date | None = None,
         gateway: PaymentGateway | None = None,
         schedule: str | None = None,
+        smtp: SmtpSettings | None = None,
+        templates: Path | None = None,
     ) -> DunningReport:
         """Take the dunning steps due on `on` (default today, UTC): reminders, card retries
-        through `gateway`, suspensions, and resumptions (:mod:`tarifa.payments.dunning`)."""
+        through `gateway`, suspensions, write-offs and resumptions, and send the notices
+        (:mod:`tarifa.payments.dunning`). `schedule` overrides the plans' and the
+        installation's; `smtp` defaults to TARIFA_SMTP_* when TARIFA_SMTP_HOST is set (else
+        notices wait unsent); `templates` to TARIFA_DUNNING_TEMPLATES."""
         day = on or dt.datetime.now(dt.UTC).date()
-        return run_dunning(self.db, on=day, actor=self.actor, gateway=gateway, schedule=schedule)
+        folder = templates or os.environ.get("TARIFA_DUNNING_TEMPLATES") or None
+        return run_dunning(
+            self.db,
+            on=day,
+            actor=self.actor,
+            gateway=gateway,
+            schedule=schedule,
+            smtp=smtp or smtp_if_configured(os.environ),
+            templates=None if folder is None else Path(folder),
+        )
 
     def open_dispute(
-        self, *, charge_reference: str, dispute_reference: str, amount: Decimal, reason: str
+        self,
+        *,
+        charge_reference: str,
+        dispute_reference: str,
+        amount: Decimal,
+        reason: str,
+        evidence_due_by: dt.datetime | None = None,
     ) -> Dispute:
+        """A chargeback of a card payment (`evidence_due_by`: the gateway's deadline; none:
+        :data:`tarifa.payments.disputes.DEFAULT_EVIDENCE_DAYS` from now)."""
         return open_dispute(
             self.db,
             charge_reference=charge_reference,
@@ -193,6 +218,7 @@ class Payments:
             amount=amount,
             reason=reason,
             actor=self.actor,
+            evidence_due_by=evidence_due_by,
         )
 
     def close_dispute(self, dispute_reference: str, *, won: bool) -> Dispute:

@@ -31,6 +31,37 @@ COMMENT ON EXTENSION btree_gist IS 'support for indexing common datatypes in GiS
 
 
 --
+-- Name: api_admit(text, text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.api_admit(p_prefix text, p_digest text, p_count integer) RETURNS TABLE(id bigint, prefix text, name text, scopes text[], customer_id bigint, created_at timestamp with time zone, revoked_at timestamp with time zone, requests integer)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    k api_keys%ROWTYPE;
+    counted integer;
+    this_minute timestamptz := date_trunc('minute', clock_timestamp());
+BEGIN
+    SELECT * INTO k FROM api_keys a
+    WHERE a.prefix = p_prefix AND a.digest = p_digest AND a.revoked_at IS NULL;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM set_config('synchronous_commit', 'off', true);
+    INSERT INTO api_rate_windows AS w (key_id, window_start, requests)
+    VALUES (k.id, this_minute, p_count)
+    ON CONFLICT (key_id, window_start) DO UPDATE SET requests = w.requests + p_count
+    RETURNING w.requests INTO counted;
+    IF counted = p_count THEN  -- a new minute: the key's older windows are done with
+        DELETE FROM api_rate_windows r WHERE r.key_id = k.id AND r.window_start < this_minute;
+    END IF;
+    RETURN QUERY SELECT k.id, k.prefix, k.name, k.scopes, k.customer_id, k.created_at,
+                        k.revoked_at, counted;
+END;
+$$;
+
+
+--
 -- Name: audit_append(text, text, text, text, jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -347,7 +378,7 @@ $$;
 -- Name: invoice_balances_of(bigint[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.invoice_balances_of(p_invoices bigint[]) RETURNS TABLE(invoice_id bigint, credited numeric, allocated numeric, prepaid numeric, balance numeric, state text)
+CREATE FUNCTION public.invoice_balances_of(p_invoices bigint[]) RETURNS TABLE(invoice_id bigint, credited numeric, allocated numeric, prepaid numeric, balance numeric, state text, written_off numeric, disputed numeric)
     LANGUAGE sql STABLE
     AS $$
 SELECT i.id AS invoice_id,
@@ -355,23 +386,30 @@ SELECT i.id AS invoice_id,
        coalesce(a.allocated, 0) - coalesce(d.charged_back, 0) AS allocated,
        coalesce(a.prepaid, 0) AS prepaid,
        greatest(i.total - coalesce(c.credited, 0) - coalesce(a.allocated, 0)
-                + coalesce(d.charged_back, 0), 0) AS balance,
+                - coalesce(a.written_off, 0) + coalesce(d.charged_back, 0), 0) AS balance,
        CASE
            WHEN i.status = 'draft' THEN 'draft'
            WHEN i.total > 0 AND coalesce(c.credited, 0) = i.total THEN 'void'
+           WHEN i.total - coalesce(c.credited, 0) - coalesce(a.allocated, 0)
+                - coalesce(a.written_off, 0) + coalesce(d.charged_back, 0) <= 0
+                AND coalesce(a.written_off, 0) > 0 THEN 'written_off'
            WHEN i.total - coalesce(c.credited, 0) - coalesce(a.allocated, 0)
                 + coalesce(d.charged_back, 0) <= 0 THEN 'paid'
            WHEN i.due_date < current_date THEN 'overdue'
            WHEN coalesce(a.allocated, 0) - coalesce(d.charged_back, 0) > 0 THEN 'partially_paid'
            ELSE 'open'
-       END AS state
+       END AS state,
+       coalesce(a.written_off, 0) AS written_off,
+       coalesce(l.disputed, 0) AS disputed
 FROM invoices i
 LEFT JOIN (SELECT n.invoice_id, sum(n.total) AS credited FROM credit_notes n
            WHERE p_invoices IS NULL OR n.invoice_id = ANY(p_invoices)
            GROUP BY n.invoice_id) c
     ON c.invoice_id = i.id
-LEFT JOIN (SELECT x.invoice_id, sum(x.amount) AS allocated,
-                  sum(x.amount) FILTER (WHERE x.source = 'customer_credit') AS prepaid
+LEFT JOIN (SELECT x.invoice_id,
+                  sum(x.amount) FILTER (WHERE x.source <> 'write_off') AS allocated,
+                  sum(x.amount) FILTER (WHERE x.source = 'customer_credit') AS prepaid,
+                  sum(x.amount) FILTER (WHERE x.source = 'write_off') AS written_off
            FROM invoice_allocations x
            LEFT JOIN payments p ON p.id = x.payment_id
            WHERE (p.id IS NULL OR p.status NOT IN ('returned', 'reversed'))
@@ -379,9 +417,15 @@ LEFT JOIN (SELECT x.invoice_id, sum(x.amount) AS allocated,
            GROUP BY x.invoice_id) a
     ON a.invoice_id = i.id
 LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS charged_back FROM disputes s
-           WHERE s.status = 'lost' AND (p_invoices IS NULL OR s.invoice_id = ANY(p_invoices))
+           WHERE s.status = 'lost' AND s.kind = 'chargeback'
+             AND (p_invoices IS NULL OR s.invoice_id = ANY(p_invoices))
            GROUP BY s.invoice_id) d
     ON d.invoice_id = i.id
+LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS disputed FROM disputes s
+           WHERE s.status = 'open' AND s.kind = 'line'
+             AND (p_invoices IS NULL OR s.invoice_id = ANY(p_invoices))
+           GROUP BY s.invoice_id) l
+    ON l.invoice_id = i.id
 WHERE p_invoices IS NULL OR i.id = ANY(p_invoices)
 $$;
 
@@ -595,26 +639,32 @@ BEGIN
            'customer_credit', currency, account_id::text, account_id, NULL::bigint, -beyond
     FROM note;
 
-    -- Allocations.
+    -- Allocations (a write-off is one of its own kind: the write-offs expense account, not
+    -- cash or credit, takes what the receivable gives up).
     WITH alloc AS MATERIALIZED (
         SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) AS entry_id,
                a.id, a.invoice_id, a.amount, a.source, a.allocated_at, i.account_id,
-               i.currency, i.number
+               i.currency, i.number,
+               CASE a.source WHEN 'write_off' THEN 'write_off' ELSE 'allocation' END AS entry
         FROM invoice_allocations a
         JOIN invoices i ON i.id = a.invoice_id
         WHERE a.invoice_id = ANY(p_invoices)
           AND (SELECT e.id FROM journal_entries e
-               WHERE e.allocation_id = a.id AND e.kind = 'allocation') IS NULL
+               WHERE e.allocation_id = a.id AND e.kind IN ('allocation', 'write_off')
+               LIMIT 1) IS NULL
     )
     INSERT INTO ledger_amounts
-    SELECT entry_id, 'allocation', id, invoice_id, allocated_at::date,
+    SELECT entry_id, entry, id, invoice_id, allocated_at::date,
            replace(source, '_', ' ') || ' for invoice ' || number,
-           CASE source WHEN 'payment' THEN 'cash' ELSE 'customer_credit' END, currency,
-           CASE source WHEN 'payment' THEN 'bank' ELSE account_id::text END,
-           CASE source WHEN 'payment' THEN NULL ELSE account_id END, NULL::bigint, amount
+           CASE source WHEN 'payment' THEN 'cash' WHEN 'write_off' THEN 'write_offs'
+                       ELSE 'customer_credit' END, currency,
+           CASE source WHEN 'payment' THEN 'bank' WHEN 'write_off' THEN 'bad_debt'
+                       ELSE account_id::text END,
+           CASE WHEN source IN ('payment', 'write_off') THEN NULL ELSE account_id END,
+           NULL::bigint, amount
     FROM alloc
     UNION ALL
-    SELECT entry_id, 'allocation', id, invoice_id, allocated_at::date,
+    SELECT entry_id, entry, id, invoice_id, allocated_at::date,
            replace(source, '_', ' ') || ' for invoice ' || number, 'receivable', currency,
            account_id::text, account_id, invoice_id, -amount
     FROM alloc;
@@ -639,7 +689,7 @@ BEGIN
     OVERRIDING SYSTEM VALUE
     SELECT DISTINCT ON (entry_id) entry_id, source_kind, invoice_id,
            CASE WHEN source_kind = 'credit_note' THEN source_id END,
-           CASE WHEN source_kind = 'allocation' THEN source_id END,
+           CASE WHEN source_kind IN ('allocation', 'write_off') THEN source_id END,
            effective, description, p_actor
     FROM ledger_amounts
     ORDER BY entry_id;
@@ -666,7 +716,8 @@ CREATE FUNCTION public.ledger_post_chargeback(p_dispute bigint, p_actor text) RE
 DECLARE
     dispute disputes%ROWTYPE;
 BEGIN
-    SELECT * INTO dispute FROM disputes WHERE id = p_dispute AND status = 'lost';
+    SELECT * INTO dispute FROM disputes
+    WHERE id = p_dispute AND status = 'lost' AND kind = 'chargeback';
     IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
                             WHERE dispute_id = p_dispute AND kind = 'chargeback') THEN
         RETURN 0;
@@ -1971,6 +2022,259 @@ END;
 $$;
 
 
+--
+-- Name: webhooks_bill_run_completed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_bill_run_completed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT webhooks_wanted('bill_run.completed') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    SELECT 'bill_run.completed', jsonb_build_object(
+        'bill_run_id', NEW.id, 'as_of', NEW.as_of, 'seller_id', NEW.seller_id,
+        'seller_code', s.code, 'finalize', NEW.finalize,
+        'accounts', q.accounts, 'failed', q.failed, 'drafted', q.drafted,
+        'finalized', q.finalized, 'totals', t.totals,
+        'started_at', webhooks_time(NEW.started_at),
+        'finished_at', webhooks_time(NEW.finished_at))
+    FROM sellers s,
+         (SELECT count(*) AS accounts, count(*) FILTER (WHERE status = 'failed') AS failed,
+                 coalesce(sum(drafted), 0) AS drafted, coalesce(sum(finalized), 0) AS finalized
+          FROM bill_run_accounts WHERE bill_run_id = NEW.id) q,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                     'status', status, 'currency', currency, 'invoices', invoices,
+                     'net', net::text, 'tax', tax::text, 'total', total::text)
+                     ORDER BY status, currency), '[]') AS totals
+          FROM (SELECT status, currency, count(*) AS invoices, sum(net) AS net,
+                       sum(tax) AS tax, sum(total) AS total
+                FROM invoices WHERE bill_run_id = NEW.id
+                GROUP BY status, currency) g) t
+    WHERE s.id = NEW.seller_id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_dispute(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_dispute() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_type text := CASE WHEN TG_OP = 'INSERT' THEN 'dispute.opened' ELSE 'dispute.closed' END;
+BEGIN
+    IF NOT webhooks_wanted(v_type) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    SELECT v_type, jsonb_build_object(
+        'dispute_id', NEW.id, 'kind', NEW.kind, 'status', NEW.status,
+        'payment_id', NEW.payment_id, 'invoice_id', NEW.invoice_id,
+        'line_position', NEW.line_position, 'account_id', NEW.account_id,
+        'account_external_id', c.external_id, 'amount', NEW.amount::text,
+        'currency', NEW.currency, 'reason', NEW.reason,
+        'gateway_reference', NEW.gateway_reference, 'credit_note_id', NEW.credit_note_id,
+        'evidence_due_by', webhooks_time(NEW.evidence_due_by),
+        'opened_at', webhooks_time(NEW.opened_at), 'closed_at', webhooks_time(NEW.closed_at))
+    FROM customers c WHERE c.id = NEW.account_id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_fan_out(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_fan_out() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO webhook_deliveries (event_id, endpoint_id)
+    SELECT e.id, p.id
+    FROM new_events e
+    JOIN webhook_endpoints p
+        ON p.active AND (e.type = ANY (p.event_types) OR '*' = ANY (p.event_types))
+    ORDER BY e.seq, p.id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_invoice_paid(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_invoice_paid() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    a record;
+BEGIN
+    IF NOT webhooks_wanted('invoice.paid') THEN
+        RETURN NULL;
+    END IF;
+    FOR a IN
+        SELECT invoice_id, sum(amount) AS amount, max(allocated_at) AS at,
+               coalesce(jsonb_agg(DISTINCT payment_id) FILTER (WHERE payment_id IS NOT NULL),
+                        '[]') AS payment_ids
+        FROM new_allocations WHERE source <> 'write_off'
+        GROUP BY invoice_id ORDER BY invoice_id
+    LOOP
+        INSERT INTO webhook_events (type, payload)
+        SELECT 'invoice.paid', jsonb_build_object(
+            'invoice_id', i.id, 'number', i.number, 'account_id', i.account_id,
+            'account_external_id', c.external_id, 'currency', i.currency,
+            'total', i.total::text, 'credited', b.credited::text, 'paid', b.allocated::text,
+            'payment_ids', a.payment_ids, 'paid_at', webhooks_time(a.at))
+        FROM invoices i
+        JOIN invoice_balances b ON b.invoice_id = i.id
+        JOIN customers c ON c.id = i.account_id
+        WHERE i.id = a.invoice_id AND i.status = 'finalized'
+          AND i.total - b.credited - b.allocated <= 0
+          AND i.total - b.credited - b.allocated + a.amount > 0;
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_invoices_finalized(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_invoices_finalized() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT webhooks_wanted('invoice.finalized') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    SELECT 'invoice.finalized', jsonb_build_object(
+        'invoice_id', n.id, 'number', n.number, 'creditor_reference', n.creditor_reference,
+        'account_id', n.account_id, 'account_external_id', c.external_id,
+        'seller_id', n.seller_id, 'bill_run_id', n.bill_run_id, 'currency', n.currency,
+        'net', n.net::text, 'tax', n.tax::text, 'total', n.total::text,
+        'billing_date', n.billing_date, 'period_start', n.period_start,
+        'period_end', n.period_end, 'issue_date', n.issue_date, 'due_date', n.due_date,
+        'finalized_at', webhooks_time(n.finalized_at))
+    FROM new_invoices n
+    JOIN old_invoices o ON o.id = n.id
+    JOIN customers c ON c.id = n.account_id
+    WHERE o.status = 'draft' AND n.status = 'finalized'
+    ORDER BY n.id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_payment_settled(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_payment_settled() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_type text := 'payment.' || NEW.status;
+BEGIN
+    IF NOT webhooks_wanted(v_type) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    SELECT v_type, jsonb_build_object(
+        'payment_id', NEW.id, 'status', NEW.status, 'kind', NEW.kind,
+        'account_id', NEW.account_id, 'account_external_id', c.external_id,
+        'amount', NEW.amount::text, 'currency', NEW.currency, 'invoice_id', NEW.invoice_id,
+        'gateway', NEW.gateway, 'gateway_reference', NEW.gateway_reference,
+        'failure_code', NEW.failure_code, 'failure_message', NEW.failure_message,
+        'received_on', NEW.received_on, 'updated_at', webhooks_time(NEW.updated_at))
+    FROM customers c WHERE c.id = NEW.account_id;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_subscription_changed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_subscription_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT webhooks_wanted('subscription.changed') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    SELECT 'subscription.changed', jsonb_build_object(
+        'subscription_id', s.id, 'subscription_external_id', s.external_id,
+        'account_id', s.account_id, 'account_external_id', c.external_id,
+        'change', n.kind, 'position', n.position, 'effective', n.effective,
+        'plan', n.plan, 'quantity', n.quantity, 'trial_days', n.trial_days,
+        'recorded_at', webhooks_time(n.recorded_at))
+    FROM new_changes n
+    JOIN subscriptions s ON s.id = n.subscription_id
+    JOIN customers c ON c.id = s.account_id
+    ORDER BY n.subscription_id, n.position;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_time(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_time(p_at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
+
+--
+-- Name: webhooks_usage_quarantined(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_usage_quarantined() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT webhooks_wanted('usage.quarantined') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_events (type, payload)
+    VALUES ('usage.quarantined', jsonb_build_object(
+        'import_id', NEW.id, 'kind', NEW.kind, 'source', NEW.source, 'file', NEW.file,
+        'tenant', NEW.tenant, 'received', NEW.received, 'accepted', NEW.accepted,
+        'filtered', NEW.filtered, 'duplicates', NEW.duplicates,
+        'quarantined', NEW.quarantined, 'started_at', webhooks_time(NEW.started_at),
+        'finished_at', webhooks_time(NEW.finished_at)));
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: webhooks_wanted(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_wanted(p_type text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM webhook_endpoints
+                   WHERE active AND (p_type = ANY (event_types) OR '*' = ANY (event_types)))
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -2323,7 +2627,9 @@ CREATE TABLE public.catalog_plans (
     description text,
     load_id bigint NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    dunning text,
     CONSTRAINT catalog_plans_code_check CHECK ((code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
+    CONSTRAINT catalog_plans_dunning_check CHECK ((dunning ~ '^[0-9]+:(remind|retry|suspend|write_off)(,[0-9]+:(remind|retry|suspend|write_off))*$'::text)),
     CONSTRAINT catalog_plans_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
 );
 
@@ -2569,24 +2875,64 @@ ALTER TABLE public.customers ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTIT
 
 
 --
+-- Name: dispute_notes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dispute_notes (
+    id bigint NOT NULL,
+    dispute_id bigint NOT NULL,
+    note text NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT dispute_notes_note_check CHECK (((length(btrim(note)) >= 1) AND (length(btrim(note)) <= 4000)))
+);
+
+
+--
+-- Name: dispute_notes_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.dispute_notes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.dispute_notes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: disputes; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.disputes (
     id bigint NOT NULL,
-    payment_id bigint NOT NULL,
+    payment_id bigint,
     invoice_id bigint,
     account_id bigint NOT NULL,
     amount numeric NOT NULL,
     currency character(3) NOT NULL,
     status text DEFAULT 'open'::text NOT NULL,
     reason text NOT NULL,
-    gateway_reference text NOT NULL,
+    gateway_reference text,
     opened_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     closed_at timestamp with time zone,
     actor text NOT NULL,
+    kind text NOT NULL,
+    line_position integer,
+    net numeric,
+    evidence_due_by timestamp with time zone,
+    credit_note_id bigint,
     CONSTRAINT disputes_amount_check CHECK ((amount > (0)::numeric)),
     CONSTRAINT disputes_closed_check CHECK (((status = 'open'::text) = (closed_at IS NULL))),
+    CONSTRAINT disputes_credit_note_check CHECK ((((kind = 'line'::text) AND (status = 'won'::text)) = (credit_note_id IS NOT NULL))),
+    CONSTRAINT disputes_kind_check CHECK ((kind = ANY (ARRAY['chargeback'::text, 'line'::text]))),
+    CONSTRAINT disputes_shape_check CHECK (
+CASE kind
+    WHEN 'chargeback'::text THEN ((payment_id IS NOT NULL) AND (gateway_reference IS NOT NULL) AND (evidence_due_by IS NOT NULL) AND (line_position IS NULL))
+    ELSE ((invoice_id IS NOT NULL) AND (line_position IS NOT NULL) AND (net > (0)::numeric) AND (payment_id IS NULL) AND (gateway_reference IS NULL))
+END),
     CONSTRAINT disputes_status_check CHECK ((status = ANY (ARRAY['open'::text, 'won'::text, 'lost'::text])))
 );
 
@@ -2620,7 +2966,16 @@ CREATE TABLE public.dunning_events (
     run_on date NOT NULL,
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     actor text NOT NULL,
-    CONSTRAINT dunning_events_action_check CHECK ((action = ANY (ARRAY['remind'::text, 'retry'::text, 'suspend'::text, 'resume'::text])))
+    notice text,
+    mail text,
+    mail_error text,
+    message_id text,
+    sent_at timestamp with time zone,
+    CONSTRAINT dunning_events_action_check CHECK ((action = ANY (ARRAY['remind'::text, 'retry'::text, 'suspend'::text, 'write_off'::text, 'resume'::text]))),
+    CONSTRAINT dunning_events_mail_check CHECK ((mail = ANY (ARRAY['pending'::text, 'sent'::text, 'cancelled'::text, 'no_address'::text]))),
+    CONSTRAINT dunning_events_mail_notice_check CHECK (((notice IS NULL) = (mail IS NULL))),
+    CONSTRAINT dunning_events_notice_check CHECK ((notice = ANY (ARRAY['reminder_1'::text, 'reminder_2'::text, 'suspension'::text, 'write_off'::text]))),
+    CONSTRAINT dunning_events_sent_check CHECK (((mail = 'sent'::text) = (sent_at IS NOT NULL)))
 );
 
 
@@ -2714,7 +3069,7 @@ CREATE TABLE public.invoice_allocations (
     actor text NOT NULL,
     payment_id bigint,
     CONSTRAINT invoice_allocations_amount_check CHECK ((amount > (0)::numeric)),
-    CONSTRAINT invoice_allocations_source_check CHECK ((source = ANY (ARRAY['payment'::text, 'customer_credit'::text])))
+    CONSTRAINT invoice_allocations_source_check CHECK ((source = ANY (ARRAY['payment'::text, 'customer_credit'::text, 'write_off'::text])))
 );
 
 
@@ -2742,8 +3097,10 @@ CREATE VIEW public.invoice_balances AS
     allocated,
     prepaid,
     balance,
-    state
-   FROM public.invoice_balances_of(NULL::bigint[]) invoice_balances_of(invoice_id, credited, allocated, prepaid, balance, state);
+    state,
+    written_off,
+    disputed
+   FROM public.invoice_balances_of(NULL::bigint[]) invoice_balances_of(invoice_id, credited, allocated, prepaid, balance, state, written_off, disputed);
 
 
 --
@@ -2905,6 +3262,22 @@ ALTER TABLE public.ledger_accounts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+
+--
+-- Name: orders; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.orders (
+    order_id text NOT NULL,
+    fingerprint character(64) NOT NULL,
+    account_id bigint,
+    result jsonb,
+    actor text NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT orders_fingerprint_check CHECK ((fingerprint ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT orders_order_id_check CHECK ((((length(order_id) >= 1) AND (length(order_id) <= 100)) AND (order_id = btrim(order_id))))
 );
 
 
@@ -3976,6 +4349,137 @@ CREATE SEQUENCE public.usage_records_id_seq
 
 
 --
+-- Name: webhook_attempts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_attempts (
+    id bigint NOT NULL,
+    delivery_id bigint NOT NULL,
+    attempt integer NOT NULL,
+    started_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    finished_at timestamp with time zone,
+    status_code integer,
+    duration_ms integer,
+    error text,
+    response text,
+    CONSTRAINT webhook_attempts_attempt_check CHECK ((attempt >= 1))
+);
+
+
+--
+-- Name: webhook_attempts_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_attempts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_deliveries (
+    id bigint NOT NULL,
+    event_id text NOT NULL,
+    endpoint_id bigint NOT NULL,
+    replay boolean DEFAULT false NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT clock_timestamp(),
+    last_status_code integer,
+    last_error text,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    delivered_at timestamp with time zone,
+    CONSTRAINT webhook_deliveries_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT webhook_deliveries_delivered_check CHECK (((status = 'delivered'::text) = (delivered_at IS NOT NULL))),
+    CONSTRAINT webhook_deliveries_due_check CHECK (((status = 'pending'::text) = (next_attempt_at IS NOT NULL))),
+    CONSTRAINT webhook_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
+);
+
+
+--
+-- Name: webhook_deliveries_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_deliveries ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_deliveries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: webhook_endpoints; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_endpoints (
+    id bigint NOT NULL,
+    url text NOT NULL,
+    secret text NOT NULL,
+    event_types text[] NOT NULL,
+    description text,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT webhook_endpoints_event_types_check CHECK ((array_to_string(event_types, ','::text, ''::text) ~ '^(\*|[a-z_]+\.[a-z_]+)(,(\*|[a-z_]+\.[a-z_]+))*$'::text)),
+    CONSTRAINT webhook_endpoints_secret_check CHECK ((secret ~ '^whsec_[A-Za-z0-9+/]{32,}={0,2}$'::text)),
+    CONSTRAINT webhook_endpoints_url_check CHECK (((url ~ '^https?://[^/?#[:space:]]+'::text) AND (length(url) <= 2000)))
+);
+
+
+--
+-- Name: webhook_endpoints_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_endpoints ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_endpoints_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: webhook_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_events (
+    id text DEFAULT ('msg_'::text || replace((gen_random_uuid())::text, '-'::text, ''::text)) NOT NULL,
+    seq bigint NOT NULL,
+    type text NOT NULL,
+    payload jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT webhook_events_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT webhook_events_type_check CHECK ((type ~ '^[a-z_]+\.[a-z_]+$'::text))
+);
+
+
+--
+-- Name: webhook_events_seq_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.webhook_events ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_events_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: api_idempotency api_idempotency_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4248,6 +4752,14 @@ ALTER TABLE ONLY public.customers
 
 
 --
+-- Name: dispute_notes dispute_notes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dispute_notes
+    ADD CONSTRAINT dispute_notes_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: disputes disputes_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4381,6 +4893,14 @@ ALTER TABLE ONLY public.ledger_accounts
 
 ALTER TABLE ONLY public.ledger_accounts
     ADD CONSTRAINT ledger_accounts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: orders orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_pkey PRIMARY KEY (order_id);
 
 
 --
@@ -4800,6 +5320,54 @@ ALTER TABLE ONLY public.usage_record_keys
 
 
 --
+-- Name: webhook_attempts webhook_attempts_attempt_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_attempt_key UNIQUE (delivery_id, attempt);
+
+
+--
+-- Name: webhook_attempts webhook_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_endpoints webhook_endpoints_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_events webhook_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_events
+    ADD CONSTRAINT webhook_events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_events webhook_events_seq_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_events
+    ADD CONSTRAINT webhook_events_seq_key UNIQUE (seq);
+
+
+--
 -- Name: api_idempotency_created; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4870,10 +5438,24 @@ CREATE INDEX customers_parent_id ON public.customers USING btree (parent_id) WHE
 
 
 --
+-- Name: dispute_notes_dispute; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dispute_notes_dispute ON public.dispute_notes USING btree (dispute_id);
+
+
+--
 -- Name: disputes_invoice; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX disputes_invoice ON public.disputes USING btree (invoice_id);
+
+
+--
+-- Name: disputes_open_lines; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX disputes_open_lines ON public.disputes USING btree (invoice_id) WHERE ((kind = 'line'::text) AND (status = 'open'::text));
 
 
 --
@@ -4888,6 +5470,13 @@ CREATE INDEX dunning_events_account ON public.dunning_events USING btree (accoun
 --
 
 CREATE UNIQUE INDEX dunning_events_step ON public.dunning_events USING btree (invoice_id, day) WHERE (action <> 'resume'::text);
+
+
+--
+-- Name: dunning_events_unsent; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dunning_events_unsent ON public.dunning_events USING btree (id) WHERE (mail = 'pending'::text);
 
 
 --
@@ -4909,6 +5498,13 @@ CREATE INDEX invoice_allocations_invoice ON public.invoice_allocations USING btr
 --
 
 CREATE INDEX invoice_allocations_payment ON public.invoice_allocations USING btree (payment_id) WHERE (payment_id IS NOT NULL);
+
+
+--
+-- Name: invoice_allocations_write_off; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX invoice_allocations_write_off ON public.invoice_allocations USING btree (invoice_id) WHERE (source = 'write_off'::text);
 
 
 --
@@ -4982,6 +5578,13 @@ CREATE UNIQUE INDEX journal_entries_refund ON public.journal_entries USING btree
 
 
 --
+-- Name: journal_entries_write_off; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX journal_entries_write_off ON public.journal_entries USING btree (allocation_id) WHERE (kind = 'write_off'::text);
+
+
+--
 -- Name: journal_lines_account; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4993,6 +5596,13 @@ CREATE INDEX journal_lines_account ON public.journal_lines USING btree (ledger_a
 --
 
 CREATE INDEX journal_lines_invoice ON public.journal_lines USING btree (invoice_id) WHERE (invoice_id IS NOT NULL);
+
+
+--
+-- Name: orders_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_account ON public.orders USING btree (account_id);
 
 
 --
@@ -5129,10 +5739,52 @@ CREATE INDEX usage_records_subscription ON ONLY public.usage_records USING btree
 
 
 --
+-- Name: webhook_deliveries_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_due ON public.webhook_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+
+--
+-- Name: webhook_deliveries_endpoint; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_endpoint ON public.webhook_deliveries USING btree (endpoint_id, id);
+
+
+--
+-- Name: webhook_deliveries_once; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX webhook_deliveries_once ON public.webhook_deliveries USING btree (event_id, endpoint_id) WHERE (NOT replay);
+
+
+--
+-- Name: webhook_events_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_events_created ON public.webhook_events USING btree (created_at);
+
+
+--
+-- Name: webhook_events_type; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_events_type ON public.webhook_events USING btree (type, seq);
+
+
+--
 -- Name: audit_log audit_log_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_guard();
+
+
+--
+-- Name: bill_runs bill_runs_webhooks_completed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bill_runs_webhooks_completed AFTER UPDATE OF status ON public.bill_runs FOR EACH ROW WHEN (((old.status = 'running'::text) AND (new.status = 'completed'::text))) EXECUTE FUNCTION public.webhooks_bill_run_completed();
 
 
 --
@@ -5227,10 +5879,38 @@ CREATE TRIGGER customers_parent_on_update BEFORE UPDATE OF parent_id, currency O
 
 
 --
+-- Name: dispute_notes dispute_notes_frozen; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER dispute_notes_frozen BEFORE DELETE OR UPDATE ON public.dispute_notes FOR EACH ROW EXECUTE FUNCTION public.invoices_documents_frozen();
+
+
+--
+-- Name: disputes disputes_webhooks_closed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER disputes_webhooks_closed AFTER UPDATE OF status ON public.disputes FOR EACH ROW WHEN (((old.status = 'open'::text) AND (new.status <> 'open'::text))) EXECUTE FUNCTION public.webhooks_dispute();
+
+
+--
+-- Name: disputes disputes_webhooks_opened; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER disputes_webhooks_opened AFTER INSERT ON public.disputes FOR EACH ROW EXECUTE FUNCTION public.webhooks_dispute();
+
+
+--
 -- Name: invoice_allocations invoice_allocations_frozen; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER invoice_allocations_frozen BEFORE DELETE OR UPDATE ON public.invoice_allocations FOR EACH ROW EXECUTE FUNCTION public.invoices_documents_frozen();
+
+
+--
+-- Name: invoice_allocations invoice_allocations_webhooks_paid; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoice_allocations_webhooks_paid AFTER INSERT ON public.invoice_allocations REFERENCING NEW TABLE AS new_allocations FOR EACH STATEMENT EXECUTE FUNCTION public.webhooks_invoice_paid();
 
 
 --
@@ -5262,6 +5942,13 @@ CREATE TRIGGER invoices_frozen BEFORE DELETE OR UPDATE ON public.invoices FOR EA
 
 
 --
+-- Name: invoices invoices_webhooks_finalized; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invoices_webhooks_finalized AFTER UPDATE ON public.invoices REFERENCING OLD TABLE AS old_invoices NEW TABLE AS new_invoices FOR EACH STATEMENT EXECUTE FUNCTION public.webhooks_invoices_finalized();
+
+
+--
 -- Name: journal_entries journal_entries_frozen; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5283,10 +5970,45 @@ CREATE TRIGGER journal_lines_frozen BEFORE DELETE OR UPDATE ON public.journal_li
 
 
 --
+-- Name: payments payments_webhooks_made; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payments_webhooks_made AFTER INSERT ON public.payments FOR EACH ROW WHEN ((new.status = ANY (ARRAY['succeeded'::text, 'failed'::text]))) EXECUTE FUNCTION public.webhooks_payment_settled();
+
+
+--
+-- Name: payments payments_webhooks_settled; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER payments_webhooks_settled AFTER UPDATE OF status ON public.payments FOR EACH ROW WHEN (((new.status = ANY (ARRAY['succeeded'::text, 'failed'::text])) AND (new.status <> old.status))) EXECUTE FUNCTION public.webhooks_payment_settled();
+
+
+--
 -- Name: subscription_changes subscription_changes_append_only; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER subscription_changes_append_only BEFORE DELETE OR UPDATE ON public.subscription_changes FOR EACH ROW EXECUTE FUNCTION public.subscription_changes_append_only();
+
+
+--
+-- Name: subscription_changes subscription_changes_webhooks; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER subscription_changes_webhooks AFTER INSERT ON public.subscription_changes REFERENCING NEW TABLE AS new_changes FOR EACH STATEMENT EXECUTE FUNCTION public.webhooks_subscription_changed();
+
+
+--
+-- Name: usage_imports usage_imports_webhooks_quarantined; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER usage_imports_webhooks_quarantined AFTER UPDATE OF finished_at ON public.usage_imports FOR EACH ROW WHEN (((old.finished_at IS NULL) AND (new.finished_at IS NOT NULL) AND (new.quarantined > 0))) EXECUTE FUNCTION public.webhooks_usage_quarantined();
+
+
+--
+-- Name: webhook_events webhook_events_fan_out; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER webhook_events_fan_out AFTER INSERT ON public.webhook_events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION public.webhooks_fan_out();
 
 
 --
@@ -5514,11 +6236,27 @@ ALTER TABLE ONLY public.customers
 
 
 --
+-- Name: dispute_notes dispute_notes_dispute_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dispute_notes
+    ADD CONSTRAINT dispute_notes_dispute_id_fkey FOREIGN KEY (dispute_id) REFERENCES public.disputes(id);
+
+
+--
 -- Name: disputes disputes_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.disputes
     ADD CONSTRAINT disputes_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: disputes disputes_credit_note_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.disputes
+    ADD CONSTRAINT disputes_credit_note_id_fkey FOREIGN KEY (credit_note_id) REFERENCES public.credit_notes(id);
 
 
 --
@@ -5719,6 +6457,14 @@ ALTER TABLE ONLY public.journal_lines
 
 ALTER TABLE ONLY public.ledger_accounts
     ADD CONSTRAINT ledger_accounts_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers(id);
+
+
+--
+-- Name: orders orders_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.customers(id);
 
 
 --
@@ -6095,6 +6841,30 @@ ALTER TABLE ONLY public.usage_identifiers
 
 ALTER TABLE ONLY public.usage_quarantine
     ADD CONSTRAINT usage_quarantine_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.usage_imports(id);
+
+
+--
+-- Name: webhook_attempts webhook_attempts_delivery_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES public.webhook_deliveries(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_endpoint_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES public.webhook_endpoints(id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_event_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.webhook_events(id);
 
 
 --

@@ -251,12 +251,33 @@ class Subscriptions:
         with self.db.transaction() as conn:
             return self._load(conn, subscription_id)
 
-    def of_account(self, account: int | str) -> list[Subscription]:
+    def get_by_external_id(self, external_id: str) -> Subscription:
+        """The subscription another system (an order-management system, a CRM) knows by
+        `external_id`."""
+        with self.db.transaction() as conn:
+            row: dict[str, Any] | None = conn.execute(
+                _SQL["subscription_by_external_id"], {"external_id": external_id}
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no subscription with external id {external_id!r}")
+            return self._load(conn, int(row["id"]))
+
+    def of_account(
+        self, account: int | str, *, limit: int | None = None, after_id: int | None = None
+    ) -> list[Subscription]:
+        """The account's subscriptions in id order; all of them, or `limit` after `after_id`."""
         customer = self._customer(account)
         with self.db.transaction() as conn:
-            rows: list[dict[str, Any]] = conn.execute(
-                _SQL["subscriptions_of_account"], {"account_id": customer.id}
-            ).fetchall()
+            if limit is None:
+                rows: list[dict[str, Any]] = conn.execute(
+                    _SQL["subscriptions_of_account"], {"account_id": customer.id}
+                ).fetchall()
+            else:
+                rows = queries.rows(
+                    conn,
+                    _SQL["subscriptions_of_account_page"],
+                    {"account_id": customer.id, "after_id": after_id or 0, "limit": limit},
+                )
             return [self._load(conn, int(row["id"])) for row in rows]
 
     def cycle_of(self, subscription: Subscription) -> Cycle:

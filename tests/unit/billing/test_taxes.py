@@ -16,6 +16,8 @@ from tarifa.billing.taxes import (
     TaxedLine,
     TaxParty,
     decide,
+    gross_of,
+    net_of_gross,
     read_vat_rates,
     tax_totals,
 )
@@ -141,3 +143,16 @@ def test_a_rates_file_with_problems_names_each_one() -> None:
         read_vat_rates({"items": {"DE": [bad_date_and_float], "xx": []}})
     fields = {e.field for e in raised.value.errors}
     assert fields == {"items.DE[0].effective_from", "items.DE[0].rates.standard", "items.xx"}
+
+
+def test_the_net_of_a_gross_amount_credits_exactly_that_gross_amount() -> None:
+    assert net_of_gross(Money.of("5.95", "EUR"), Decimal(19)) == Money.of("5.00", "EUR")
+    assert gross_of(Money.of("5.00", "EUR"), Decimal(19)) == Money.of("5.95", "EUR")
+    assert net_of_gross(Money.of("4.00", "EUR"), Decimal(0)) == Money.of("4.00", "EUR")
+
+
+def test_a_gross_amount_no_net_reaches_is_refused_naming_the_nearest_that_are() -> None:
+    """At 19 %: 0.02 net totals 0.02, 0.03 net totals 0.04; nothing totals 0.03."""
+    with pytest.raises(ValidationError, match=r"0\.03 EUR cannot be credited exactly") as err:
+        net_of_gross(Money.of("0.03", "EUR"), Decimal(19))
+    assert "0.02 or 0.04 can" in err.value.errors[0].reason

@@ -51,6 +51,7 @@ def list_plans(request: Request, key: Reader) -> list[PlanPublic]:
 
 @router.get("/catalog/plans/{code}", tags=["catalog"], response_model=PlanPublic)
 def get_plan(code: str, request: Request, key: Reader) -> PlanPublic:
+    """A plan with its versions."""
     return _plan(billing_of(request).catalog.plan(code))
 
 

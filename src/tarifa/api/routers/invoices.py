@@ -98,6 +98,7 @@ def credit_invoice(
 
 @router.get("/{invoice_id}/credit-notes", response_model=list[CreditNotePublic])
 def list_credit_notes(invoice_id: int, request: Request, key: Reader) -> list[CreditNotePublic]:
+    """The credit notes of an invoice."""
     billing = billing_of(request)
     visible(key, billing.invoices.get(invoice_id).account_id)
     return [CreditNotePublic.model_validate(n) for n in billing.invoices.credit_notes(invoice_id)]

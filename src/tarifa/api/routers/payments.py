@@ -19,8 +19,6 @@ from tarifa.api.schemas.payments import (
     BankTransactionPublic,
     CollectionCreate,
     CollectionPublic,
-    DisputeCloseCreate,
-    DisputePublic,
     MatchCreate,
     PaymentCreate,
     PaymentMethodCreate,
@@ -51,6 +49,7 @@ def _payment(payment: Payment) -> PaymentPublic:
     response_model=list[PaymentMethodPublic],
 )
 def list_methods(external_id: str, request: Request, key: Reader) -> list[PaymentMethodPublic]:
+    """A customer's payment methods (tokens and mandates, never card numbers)."""
     billing = billing_of(request)
     customer = billing.customers.get_by_external_id(external_id)
     visible(key, customer.id)
@@ -81,6 +80,7 @@ def add_method(
     response_model=PaymentMethodPublic,
 )
 def make_default(method_id: int, request: Request, key: Payer) -> PaymentMethodPublic:
+    """Make a method its account's default (collection charges it)."""
     staff_only(key)
     return PaymentMethodPublic.model_validate(
         billing_of(request).payment_methods.make_default(method_id)
@@ -93,6 +93,7 @@ def make_default(method_id: int, request: Request, key: Payer) -> PaymentMethodP
     response_model=PaymentMethodPublic,
 )
 def revoke_method(method_id: int, request: Request, key: Payer) -> PaymentMethodPublic:
+    """Revoke a method (kept, never used again)."""
     staff_only(key)
     return PaymentMethodPublic.model_validate(billing_of(request).payment_methods.revoke(method_id))
 
@@ -123,6 +124,7 @@ def receive_payment(
 def list_payments(
     request: Request, key: Reader, account: Annotated[str, Query(description="external id")]
 ) -> list[PaymentPublic]:
+    """An account's payments with what each paid."""
     billing = billing_of(request)
     customer = billing.customers.get_by_external_id(account)
     visible(key, customer.id)
@@ -164,18 +166,6 @@ def refund(payment_id: int, body: RefundCreate, request: Request, key: Payer) ->
         payment_id, reason=body.reason, amount=body.amount, gateway=gateway, iban=body.iban
     )
     return RefundPublic.model_validate(made)
-
-
-@router.post("/disputes/{reference}/close", tags=["disputes"], response_model=DisputePublic)
-def close_dispute(
-    reference: str, body: DisputeCloseCreate, request: Request, key: Payer
-) -> DisputePublic:
-    """End a dispute (by the gateway's id): won, nothing changes; lost, its amount is
-    charged back and the invoice owes it again."""
-    staff_only(key)
-    return DisputePublic.model_validate(
-        billing_of(request).payments.close_dispute(reference, won=body.won)
-    )
 
 
 @router.post(

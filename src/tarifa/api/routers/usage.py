@@ -155,6 +155,7 @@ def rate_quote(body: RateQuoteCreate, request: Request, key: Reader) -> RateQuot
 
 @router.get("/tariffs", tags=["rating"], response_model=list[TariffSummaryPublic])
 def list_tariffs(request: Request, key: Reader) -> list[TariffSummaryPublic]:
+    """The current revision of every tariff."""
     staff_only(key)
     return [TariffSummaryPublic.model_validate(t) for t in billing_of(request).rating.tariffs()]
 

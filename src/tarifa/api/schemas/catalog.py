@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tarifa.api.schemas.common import Amount, Body, Public
 
 
 class CatalogCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"document": "# as in examples/catalog/\nproducts: []\n"}]},
+    )
+
     document: str = Field(description="a catalog in tarifa's YAML format (docs/catalog.md)")
 
 
@@ -20,6 +25,15 @@ class CatalogLoadedPublic(Public):
 
 
 class PlanQuoteCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"plan": "mobile-s", "usage": {"data_gb": "2.5"}, "period_start": "2026-03-01"}
+            ]
+        },
+    )
+
     plan: str = Field(examples=["mobile-s"])
     usage: dict[str, str | list[str]] = Field(
         default_factory=dict, examples=[{"data_gb": "2.5"}], description="per charge code"
@@ -59,6 +73,10 @@ class PlanQuotePublic(Public):
 
 
 class BillRunCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"as_of": "2026-11-01", "finalize": True}]}
+    )
+
     as_of: dt.date = Field(description="invoice billing dates on or before this local date")
     seller: str | None = None
     finalize: bool = False

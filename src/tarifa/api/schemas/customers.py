@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tarifa.api.schemas.common import Body, Public
 
@@ -31,6 +31,30 @@ class AddressPublic(Public):
 
 
 class CustomerCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "CRM-DE-000034",
+                    "kind": "person",
+                    "legal_name": "Erika Mustermann",
+                    "emails": ["erika@example.de"],
+                    "address": {
+                        "line1": "Hauptstraße 5",
+                        "postal_code": "10115",
+                        "city": "Berlin",
+                        "country": "DE",
+                    },
+                    "currency": "EUR",
+                    "time_zone": "Europe/Berlin",
+                    "billing_cycle_day": 1,
+                    "locale": "de-DE",
+                }
+            ]
+        },
+    )
+
     external_id: str = Field(examples=["CRM-DE-000034"], description="the CRM's id")
     kind: Kind
     legal_name: str = Field(examples=["Erika Mustermann"])
@@ -53,6 +77,13 @@ class CustomerCreate(Body):
 
 class CustomerUpdate(Body):
     """The fields to change; those left out stay as they are."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"billing_cycle_day": 15, "emails": ["billing@example.de"]}]
+        },
+    )
 
     legal_name: str | None = None
     emails: list[str] | None = None
@@ -98,6 +129,19 @@ class CustomerPublic(Public):
 
 
 class IdentifierCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "e164",
+                    "value": "+4915112345678",
+                    "valid_from": "2026-10-01T00:00:00+02:00",
+                }
+            ]
+        },
+    )
+
     kind: Literal["e164", "sip", "account_code"] = Field(examples=["e164"])
     value: str = Field(examples=["+4915112345678"])
     valid_from: dt.datetime

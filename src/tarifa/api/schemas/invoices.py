@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tarifa.api.schemas.common import Amount, Body, Public
 
-State = Literal["draft", "open", "partially_paid", "paid", "overdue", "void"]
+State = Literal["draft", "open", "partially_paid", "paid", "overdue", "void", "written_off"]
 
 
 class InvoiceLinePublic(Public):
@@ -48,17 +48,30 @@ class InvoicePublic(Public):
     allocated: Amount
     prepaid: Amount
     balance: Amount
+    written_off: Amount
+    disputed: Amount = Field(description="held back by open disputes of its lines")
     state: State
     lines: list[InvoiceLinePublic]
 
 
 class FinalizeBody(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"issue_date": "2026-11-01"}]}
+    )
+
     issue_date: dt.date | None = None
 
 
 class CreditNoteCreate(Body):
     """Credit the whole invoice (neither `positions` nor `amount`), some of its lines, or an
     amount at the invoice's one VAT rate."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "goodwill: network outage of 3 March", "amount": "2.00"}]
+        },
+    )
 
     reason: str = Field(examples=["goodwill: network outage of 3 March"])
     positions: list[int] | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tarifa.api.schemas.common import Amount, Body, Public
 
@@ -15,6 +15,23 @@ Gateway = Literal["sandbox", "stripe"]
 class PaymentMethodCreate(Body):
     """A card is a gateway token with brand, last 4 digits and expiry (a card number is
     refused wherever it appears); a SEPA mandate an IBAN, mandate id and signature date."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "card",
+                    "gateway": "sandbox",
+                    "token": "pm_card_visa",
+                    "brand": "visa",
+                    "last4": "4242",
+                    "exp_month": 12,
+                    "exp_year": 2030,
+                }
+            ]
+        },
+    )
 
     kind: Literal["card", "sepa_debit", "bank_transfer"]
     gateway: Gateway | None = None
@@ -58,6 +75,15 @@ class PaymentCreate(Body):
     """Money received (a transfer, a cheque, cash): it pays the invoice named, else the oldest
     open ones; what is left becomes customer credit."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"account": "CRM-DE-000034", "amount": "14.27", "invoice": "INV-2026-000009"}
+            ]
+        },
+    )
+
     account: str = Field(examples=["CRM-DE-000034"], description="the customer's external id")
     amount: Amount
     invoice: str | None = Field(None, description="the invoice the payer named (number or RF)")
@@ -87,11 +113,20 @@ class PaymentPublic(Public):
 
 
 class CollectionCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"gateway": "sandbox", "date": "2026-12-01"}]},
+    )
+
     gateway: Gateway
     date: dt.date | None = Field(None, description="collect invoices due on or before it")
 
 
 class ResolveCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"gateway": "sandbox", "older_than": 60}]}
+    )
+
     gateway: Gateway
     older_than: float = Field(60, ge=0, description="leave younger pending attempts alone (s)")
 
@@ -105,6 +140,15 @@ class CollectionPublic(Public):
 
 
 class RefundCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"reason": "cancelled within 14 days", "amount": "5.00", "gateway": "sandbox"}
+            ]
+        },
+    )
+
     reason: str
     amount: Amount | None = None
     gateway: Gateway | None = Field(None, description="a card payment's gateway")
@@ -124,21 +168,65 @@ class RefundPublic(Public):
 
 
 class DisputeCloseCreate(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"won": True}]})
+
     won: bool
+
+
+class EvidenceNotePublic(Public):
+    id: int
+    note: str
+    created_at: dt.datetime
+    actor: str
 
 
 class DisputePublic(Public):
     id: int
-    payment_id: int
+    kind: Literal["chargeback", "line"]
+    payment_id: int | None
     invoice_id: int | None
     account_id: int
     amount: Amount
     currency: str
     status: str
     reason: str
-    gateway_reference: str
+    gateway_reference: str | None
     opened_at: dt.datetime
     closed_at: dt.datetime | None
+    evidence_due_by: dt.datetime | None = Field(description="a chargeback's evidence deadline")
+    line_position: int | None
+    net: Amount | None = Field(description="a line dispute's net amount (what it would credit)")
+    credit_note_id: int | None
+    notes: list[EvidenceNotePublic]
+
+
+class LineDisputeCreate(Body):
+    """A customer disputes part of one line of a finalized invoice (a gross amount)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"line": 2, "amount": "2.38", "reason": "roaming "
+                                         "charged while at home"}]},
+    )  # fmt: skip
+
+    line: int = Field(ge=1, description="the line's position")
+    amount: Amount
+    reason: str
+
+
+class EvidenceCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"note": "signed delivery receipt sent to the bank"}]},
+    )
+
+    note: str = Field(min_length=1)
+
+
+class DisputeResolveCreate(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"accept": True}]})
+
+    accept: bool = Field(description="true: a credit note for the amount; false: it is owed")
 
 
 class StatementImportPublic(Public):
@@ -174,4 +262,8 @@ class BankTransactionPublic(Public):
 
 
 class MatchCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"invoice": "INV-2026-000009"}]}
+    )
+
     invoice: str = Field(description="the invoice's number or RF reference")

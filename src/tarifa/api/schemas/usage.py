@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tarifa.api.schemas.common import Amount, Body, Public
 
@@ -28,6 +28,27 @@ class UsageRecordCreate(Body):
 
 
 class UsageBatchCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source": "mediation-1",
+                    "records": [
+                        {
+                            "id": "c-1",
+                            "account": "+4915112345678",
+                            "start": "2026-03-02T09:15:00+01:00",
+                            "usage": "130",
+                            "service": "voice",
+                            "destination": "4930123456",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
     source: str = Field(min_length=1, examples=["mediation-1"], description="the sending system")
     tenant: str = "default"
     timezone: str | None = Field(None, description="for times written without an offset")
@@ -58,6 +79,10 @@ class QuarantinedPublic(Public):
 
 
 class QuarantineRetryCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"source": "mediation-1"}]}
+    )
+
     source: str | None = None
 
 
@@ -80,6 +105,13 @@ class RatingRunPublic(Public):
 
 
 class RerateCreate(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"start": "2026-03-01T00:00:00Z", "end": "2026-04-01T00:00:00Z"}]
+        },
+    )
+
     start: dt.datetime = Field(description="first instant rated again (with its offset)")
     end: dt.datetime = Field(description="end instant, exclusive")
     account: str | None = Field(None, description="only this account (external id)")

@@ -42,7 +42,8 @@ FOR EACH ROW EXECUTE FUNCTION invoices_documents_frozen();
 --                per product -net, VAT payable of the customer's country -tax;
 --   credit note  revenue per credited line's product +net, VAT payable +tax, receivable
 --                -(total - what went beyond the balance), customer credit -that beyond;
---   allocation   cash (a payment) or customer credit +amount, receivable -amount.
+--   allocation   cash (a payment) or customer credit +amount, receivable -amount;
+--   write-off    write-offs (bad debt) +amount, receivable -amount.
 -- Receivable amounts name their invoice (aging). Returns the number of entries posted.
 --
 -- Planned to stay linear whatever the statistics say (a batch of thousands of payments posts
@@ -141,26 +142,32 @@ BEGIN
            'customer_credit', currency, account_id::text, account_id, NULL::bigint, -beyond
     FROM note;
 
-    -- Allocations.
+    -- Allocations (a write-off is one of its own kind: the write-offs expense account, not
+    -- cash or credit, takes what the receivable gives up).
     WITH alloc AS MATERIALIZED (
         SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) AS entry_id,
                a.id, a.invoice_id, a.amount, a.source, a.allocated_at, i.account_id,
-               i.currency, i.number
+               i.currency, i.number,
+               CASE a.source WHEN 'write_off' THEN 'write_off' ELSE 'allocation' END AS entry
         FROM invoice_allocations a
         JOIN invoices i ON i.id = a.invoice_id
         WHERE a.invoice_id = ANY(p_invoices)
           AND (SELECT e.id FROM journal_entries e
-               WHERE e.allocation_id = a.id AND e.kind = 'allocation') IS NULL
+               WHERE e.allocation_id = a.id AND e.kind IN ('allocation', 'write_off')
+               LIMIT 1) IS NULL
     )
     INSERT INTO ledger_amounts
-    SELECT entry_id, 'allocation', id, invoice_id, allocated_at::date,
+    SELECT entry_id, entry, id, invoice_id, allocated_at::date,
            replace(source, '_', ' ') || ' for invoice ' || number,
-           CASE source WHEN 'payment' THEN 'cash' ELSE 'customer_credit' END, currency,
-           CASE source WHEN 'payment' THEN 'bank' ELSE account_id::text END,
-           CASE source WHEN 'payment' THEN NULL ELSE account_id END, NULL::bigint, amount
+           CASE source WHEN 'payment' THEN 'cash' WHEN 'write_off' THEN 'write_offs'
+                       ELSE 'customer_credit' END, currency,
+           CASE source WHEN 'payment' THEN 'bank' WHEN 'write_off' THEN 'bad_debt'
+                       ELSE account_id::text END,
+           CASE WHEN source IN ('payment', 'write_off') THEN NULL ELSE account_id END,
+           NULL::bigint, amount
     FROM alloc
     UNION ALL
-    SELECT entry_id, 'allocation', id, invoice_id, allocated_at::date,
+    SELECT entry_id, entry, id, invoice_id, allocated_at::date,
            replace(source, '_', ' ') || ' for invoice ' || number, 'receivable', currency,
            account_id::text, account_id, invoice_id, -amount
     FROM alloc;
@@ -185,7 +192,7 @@ BEGIN
     OVERRIDING SYSTEM VALUE
     SELECT DISTINCT ON (entry_id) entry_id, source_kind, invoice_id,
            CASE WHEN source_kind = 'credit_note' THEN source_id END,
-           CASE WHEN source_kind = 'allocation' THEN source_id END,
+           CASE WHEN source_kind IN ('allocation', 'write_off') THEN source_id END,
            effective, description, p_actor
     FROM ledger_amounts
     ORDER BY entry_id;
@@ -376,7 +383,8 @@ AS $$
 DECLARE
     dispute disputes%ROWTYPE;
 BEGIN
-    SELECT * INTO dispute FROM disputes WHERE id = p_dispute AND status = 'lost';
+    SELECT * INTO dispute FROM disputes
+    WHERE id = p_dispute AND status = 'lost' AND kind = 'chargeback';
     IF NOT FOUND OR EXISTS (SELECT 1 FROM journal_entries
                             WHERE dispute_id = p_dispute AND kind = 'chargeback') THEN
         RETURN 0;

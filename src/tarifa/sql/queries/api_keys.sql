@@ -14,24 +14,8 @@ UPDATE api_keys SET revoked_at = now() WHERE prefix = %(prefix)s AND revoked_at 
 RETURNING *
 
 -- name: authenticate
--- The live key of a token (prefix and digest) and its request count in this minute's
--- window, counted in the same statement: one round trip per request. A wrong secret counts
--- nothing (nobody exhausts another's limit by guessing).
-WITH key AS (
-    SELECT * FROM api_keys
-    WHERE prefix = %(prefix)s AND digest = %(digest)s AND revoked_at IS NULL
-), hit AS (
-    INSERT INTO api_rate_windows (key_id, window_start, requests)
-    SELECT id, date_trunc('minute', clock_timestamp()), 1 FROM key
-    ON CONFLICT (key_id, window_start)
-    DO UPDATE SET requests = api_rate_windows.requests + 1
-    RETURNING requests, window_start
-)
-SELECT key.*, hit.requests, hit.window_start FROM key, hit
-
--- name: forget_windows
-DELETE FROM api_rate_windows
-WHERE key_id = %(key_id)s AND window_start < date_trunc('minute', clock_timestamp())
+-- The live key of a token and its requests this minute, counted (sql/functions/api.sql).
+SELECT * FROM api_admit(%(prefix)s, %(digest)s, %(count)s)
 
 -- name: claim_idempotency
 -- The first request with this key claims it (NULL status: in flight); a later one finds it.

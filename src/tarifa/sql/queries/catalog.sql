@@ -14,7 +14,7 @@ RETURNING id
 SELECT id, code, name, service FROM catalog_products ORDER BY id
 
 -- name: plans
-SELECT id, code, name, description FROM catalog_plans ORDER BY id
+SELECT id, code, name, description, dunning FROM catalog_plans ORDER BY id
 
 -- name: versions
 SELECT v.id, v.plan_id, v.number, v.effective_from, v.currencies, v.billing_period,
@@ -61,12 +61,13 @@ RETURNING id
 UPDATE catalog_products SET name = %(name)s, updated_at = now() WHERE code = %(code)s
 
 -- name: insert_plan
-INSERT INTO catalog_plans (code, name, description, load_id)
-VALUES (%(code)s, %(name)s, %(description)s, %(load_id)s)
+INSERT INTO catalog_plans (code, name, description, dunning, load_id)
+VALUES (%(code)s, %(name)s, %(description)s, %(dunning)s, %(load_id)s)
 RETURNING id
 
 -- name: describe_plan
-UPDATE catalog_plans SET name = %(name)s, description = %(description)s, updated_at = now()
+UPDATE catalog_plans
+SET name = %(name)s, description = %(description)s, dunning = %(dunning)s, updated_at = now()
 WHERE code = %(code)s
 
 -- name: plan_id

@@ -54,3 +54,18 @@ ORDER BY lower(a.during)
 
 -- name: subscription_exists
 SELECT 1 FROM subscriptions WHERE id = %(id)s
+
+-- name: list_resources
+-- The status as of %(at)s, as Python reads it: a lapsed reservation or quarantine is
+-- available.
+SELECT * FROM (
+    SELECT r.*,
+           CASE WHEN r.status = 'reserved' AND r.reserved_until <= %(at)s THEN 'available'
+                WHEN r.status = 'quarantined' AND r.quarantine_until <= %(at)s THEN 'available'
+                ELSE r.status END AS status_now
+    FROM inventory_resources r
+    WHERE r.id > %(after_id)s AND (%(kind)s::text IS NULL OR r.kind = %(kind)s)
+) r
+WHERE %(status)s::text IS NULL OR r.status_now = %(status)s
+ORDER BY r.id
+LIMIT %(limit)s

@@ -11,6 +11,12 @@ RETURNING *
 -- name: invoice
 SELECT * FROM invoices WHERE id = %(id)s
 
+-- name: invoice_with_balance
+-- An invoice and what its payments, credit notes and disputes leave of it, in one round trip.
+SELECT i.*, b.credited, b.allocated, b.prepaid, b.balance, b.state, b.written_off, b.disputed
+FROM invoices i JOIN invoice_balances b ON b.invoice_id = i.id
+WHERE i.id = %(id)s
+
 -- name: lines
 SELECT * FROM invoice_lines WHERE invoice_id = %(id)s ORDER BY position
 
@@ -52,6 +58,13 @@ SELECT * FROM credit_notes WHERE id = %(id)s
 
 -- name: credit_note_lines
 SELECT * FROM credit_note_lines WHERE credit_note_id = %(id)s ORDER BY position
+
+-- name: credited_by_line
+-- What the invoice's credit notes took of each of its lines, net.
+SELECT l.invoice_position, sum(l.net) AS net
+FROM credit_note_lines l JOIN credit_notes n ON n.id = l.credit_note_id
+WHERE n.invoice_id = %(id)s AND l.invoice_position IS NOT NULL
+GROUP BY l.invoice_position
 
 -- name: credit_notes_of_invoice
 SELECT id FROM credit_notes WHERE invoice_id = %(id)s ORDER BY id

@@ -30,3 +30,12 @@ ORDER BY position
 
 -- name: coupon_redemptions
 SELECT count(*) AS n FROM subscriptions WHERE coupon = %(coupon)s
+
+-- name: subscription_by_external_id
+SELECT * FROM subscriptions WHERE external_id = %(external_id)s
+
+-- name: subscriptions_of_account_page
+SELECT * FROM subscriptions
+WHERE account_id = %(account_id)s AND id > %(after_id)s
+ORDER BY id
+LIMIT %(limit)s
