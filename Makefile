@@ -22,6 +22,8 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python bench/bill_run.py --smoke
 	$(BIN)/python bench/render.py --smoke
 	$(BIN)/python bench/api_load.py --smoke
+	$(BIN)/python bench/payments.py --smoke
+	$(BIN)/python bench/reconcile.py --smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
@@ -44,6 +46,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bill_run.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/api_load.py
+	$(BIN)/python bench/payments.py
+	$(BIN)/python bench/reconcile.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -22,15 +23,26 @@ app = typer.Typer(help="Payments.", no_args_is_help=True)
 
 @app.command("receive")
 def receive(
-    account: str = typer.Argument(..., help="The account's external id."),
-    amount: str = typer.Argument(..., help="The amount received, in the account's currency."),
+    account: str = typer.Argument(None, help="The account's external id."),
+    amount: str = typer.Argument(None, help="The amount received, in the account's currency."),
     invoice: str = typer.Option(None, help="The invoice the payer named (number or RF ref)."),
     reference: str = typer.Option(None, help="The payer's reference text."),
     on: str = typer.Option(None, "--date", help="The day it was received (default today)."),
     key: str = typer.Option(None, "--key", help="Idempotency key: the same key pays once."),
+    file: Path = typer.Option(
+        None, "--file", help="A CSV of payments (account,amount[,invoice,reference,date,key])."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Book money received: the invoice named first, else the oldest; the rest is credit."""
+    """Book money received: the invoice named first, else the oldest; the rest is credit.
+    With --file, every line of a CSV, all in one transaction (or none)."""
+    if file is not None:
+        if account or amount or invoice or reference or on or key:
+            raise ValidationError.single("file", "comes alone: the lines give the payments")
+        _receive_file(file, as_json)
+        return
+    if not account or not amount:
+        raise ValidationError.single("account", "ACCOUNT and AMOUNT are required (or --file)")
     try:
         money = Decimal(amount)
     except InvalidOperation:
@@ -45,6 +57,26 @@ def receive(
             idempotency_key=key,
         )
     emit(asdict(payment), as_json, lambda: _render([payment]))
+
+
+def _receive_file(file: Path, as_json: bool) -> None:
+    with connect(actor=actor()) as billing:
+        payments = billing.payments.receive_file(file)
+    zero = Decimal(0)
+    summary = {
+        "payments": len(payments),
+        "amount": sum((p.amount for p in payments), zero),
+        "allocated": sum((a for p in payments for _, a in p.allocations), zero),
+        "credit": sum((p.credit for p in payments), zero),
+    }
+    emit(
+        summary,
+        as_json,
+        lambda: console.print(
+            f"{summary['payments']} payments booked: {summary['amount']} received,"
+            f" {summary['allocated']} to invoices, {summary['credit']} kept as credit"
+        ),
+    )
 
 
 @app.command("list")

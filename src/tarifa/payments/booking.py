@@ -8,7 +8,8 @@ from decimal import Decimal
 from tarifa.db import queries
 from tarifa.db.connection import Connection
 from tarifa.ledger import post
-from tarifa.payments.allocation import OpenInvoice, allocate
+from tarifa.payments.allocation import allocate
+from tarifa.payments.batch import open_book
 
 _SQL = queries.load("payments")
 
@@ -27,12 +28,9 @@ def spread(
     """Allocate a succeeded payment to the account's open invoices and keep the rest as
     customer credit, with their ledger entries, in the caller's transaction (the caller holds
     the account's lock)."""
-    open_invoices = [
-        OpenInvoice(id=int(r["id"]), due_date=r["due_date"], balance=Decimal(r["balance"]))
-        for r in queries.rows(
-            conn, _SQL["open_invoices"], {"account_id": account_id, "currency": currency}
-        )
-    ]
+    # The account's open invoices through invoice_balances_of (a join to the view would
+    # group every allocation in the database for each payment).
+    open_invoices = open_book(conn, [account_id]).open_of(account_id, currency)
     made, left = allocate(amount, open_invoices, named=named)
     for allocation in made:
         conn.execute(

@@ -13,8 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,9 @@ from tarifa.customers.service import Customers
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.documents.mail import SmtpSettings
-from tarifa.errors import ConflictError, NotFoundError, ValidationError
-from tarifa.money import Money
+from tarifa.errors import ConflictError, FieldError, NotFoundError, ValidationError
+from tarifa.payments.batch import PaymentIn
 from tarifa.payments.booking import spread
-from tarifa.payments.cards import contains_card_number
 from tarifa.payments.collection import CollectionReport, collect, resolve
 from tarifa.payments.direct_debit import (
     DirectDebitExport,
@@ -39,26 +37,11 @@ from tarifa.payments.disputes import Dispute, apply_stripe_event, close_dispute,
 from tarifa.payments.dunning import DunningReport, run_dunning
 from tarifa.payments.dunning_mail import smtp_if_configured
 from tarifa.payments.gateway import PaymentGateway
-from tarifa.payments.methods import CARD_NUMBER_REASON
+from tarifa.payments.many import receive_many
+from tarifa.payments.payment import Payment, check_payment, load_payments
+from tarifa.payments.payment_file import read_payment_file
 
 _SQL = queries.load("payments")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Payment:
-    id: int
-    account_id: int
-    kind: str
-    amount: Decimal
-    currency: str
-    status: str
-    idempotency_key: str
-    invoice_id: int | None
-    reference: str | None
-    received_on: dt.date | None
-    #: (invoice id, amount) it paid, and what it left as customer credit.
-    allocations: tuple[tuple[int, Decimal], ...] = ()
-    credit: Decimal = Decimal(0)
 
 
 class Payments:
@@ -79,7 +62,7 @@ class Payments:
     ) -> Payment:
         """Book money received from `account` (in its currency) and spread it."""
         customer = Customers(self.db, actor=self.actor).account(account)
-        _check(amount, customer.currency, reference, kind)
+        check_payment(amount, customer.currency, reference, kind)
         key = idempotency_key or f"received:{uuid.uuid4()}"
         with self.db.transaction() as conn:
             conn.execute(_SQL["lock_account"], {"account_id": customer.id})
@@ -93,7 +76,7 @@ class Payments:
                 )
                 if not same:
                     raise ConflictError(f"idempotency key {key!r} names another payment")
-                return _load(conn, existing)
+                return load_payments(conn, [existing])[0]
             row = queries.one(
                 conn,
                 _SQL["insert"],
@@ -114,7 +97,7 @@ class Payments:
             payment_id = int(str(row["id"]))
             spread(conn, payment_id, customer.id, customer.currency, amount, named,
                    reference=reference, actor=self.actor)  # fmt: skip
-            payment = _load(conn, row)
+            payment = load_payments(conn, [row])[0]
             record(
                 conn,
                 actor=self.actor,
@@ -129,6 +112,35 @@ class Payments:
                 },
             )
             return payment
+
+    def receive_many(self, payments: Sequence[PaymentIn]) -> list[Payment]:
+        """Book many payments received in one transaction, each exactly as :meth:`receive`
+        books it, in the order given (a payment sees the invoices as the ones before it left
+        them; the same idempotency key twice is the same payment), in a few set-based
+        statements for the whole batch. All or nothing: any payment refused refuses the batch
+        (a ValidationError names every problem by its position). One audit row for the
+        batch, with its counts and the payments' ids."""
+        if not payments:
+            return []
+        with self.db.transaction() as conn:
+            return receive_many(conn, payments, actor=self.actor)
+
+    def receive_file(self, path: Path) -> list[Payment]:
+        """Book a file of payments received (:mod:`tarifa.payments.payment_file`) whole, as
+        one batch: all its lines or, when any is refused, none (a ValidationError names every
+        bad line). Its lines' keys make the same file imported again pay nothing twice."""
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise ValidationError.single("file", f"cannot be read: {err.strerror}") from None
+        lines = read_payment_file(data)
+        try:
+            return self.receive_many([line.payment for line in lines])
+        except ValidationError as err:
+            raise ValidationError(
+                FieldError(_on_line(e.field, [line.line for line in lines]), e.reason)
+                for e in err.errors
+            ) from None
 
     def collect(self, gateway: PaymentGateway, *, on: dt.date | None = None) -> CollectionReport:
         """Charge every invoice due on or before `on` (default today, UTC) to its account's
@@ -219,24 +231,13 @@ class Payments:
     def of_payment_ids(self, ids: list[int]) -> list[Payment]:
         with self.db.transaction() as conn:
             rows = queries.rows(conn, _SQL["by_ids"], {"ids": ids})
-            return [_load(conn, r) for r in rows]
+            return load_payments(conn, rows)
 
     def of_account(self, account: int | str) -> list[Payment]:
         customer = Customers(self.db, actor=self.actor).account(account)
         with self.db.transaction() as conn:
             rows = conn.execute(_SQL["of_account"], {"account_id": customer.id}).fetchall()
-            return [_load(conn, r) for r in rows]
-
-
-def _check(amount: Decimal, currency: str, reference: str | None, kind: str) -> None:
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
-        raise ValidationError.single("amount", "must be a positive Decimal")
-    if amount != Money.of(amount, currency).rounded().amount:
-        raise ValidationError.single("amount", f"must be in whole {currency} minor units")
-    if reference is not None and contains_card_number(reference):
-        raise ValidationError.single("reference", CARD_NUMBER_REASON)
-    if kind not in ("card", "sepa_debit", "bank_transfer"):
-        raise ValidationError.single("kind", "must be card, sepa_debit or bank_transfer")
+            return load_payments(conn, rows)
 
 
 def _named(conn: Connection, account_id: int, text: str) -> int:
@@ -248,24 +249,10 @@ def _named(conn: Connection, account_id: int, text: str) -> int:
     return int(str(row["id"]))
 
 
-def _load(conn: Connection, row: Mapping[str, Any]) -> Payment:
-    payment_id = int(str(row["id"]))
-    allocations = queries.rows(conn, _SQL["allocations_of"], {"payment_id": payment_id})
-    credit = queries.one(conn, _SQL["credit_of"], {"payment_id": payment_id})
-    return Payment(
-        id=payment_id,
-        account_id=int(str(row["account_id"])),
-        kind=str(row["kind"]),
-        amount=row["amount"],
-        currency=str(row["currency"]),
-        status=str(row["status"]),
-        idempotency_key=str(row["idempotency_key"]),
-        invoice_id=row["invoice_id"],
-        reference=row["reference"],
-        received_on=row["received_on"],
-        allocations=tuple((int(a["invoice_id"]), Decimal(a["amount"])) for a in allocations),
-        credit=credit["amount"],
-    )
+def _on_line(field: str, lines: Sequence[int]) -> str:
+    """ "payments[3].amount" as the file's "line 5: amount"."""
+    position, _, name = field.removeprefix("payments[").partition("].")
+    return f"line {lines[int(position)]}: {name}" if position.isdigit() else field
 
 
-__all__ = ["Payment", "Payments"]
+__all__ = ["Payment", "PaymentIn", "Payments", "check_payment"]

@@ -2,10 +2,12 @@
 each transaction stored once under its key and applied as a payment received when it names an
 invoice, else left in the review queue; `match` applies a queued one by hand.
 
-Each transaction is its own database transaction (the row, the payment, its allocations,
-ledger entries and audit row), so a failure leaves the ones before it applied and a
-re-import carries on where it stopped: a key already stored is `already_imported`, and the
-payment's idempotency key is the transaction's, so it pays once whatever happens.
+A statement's transactions are taken a batch at a time (:mod:`tarifa.reconciliation.batch`),
+each batch one database transaction (the rows, the payments, their allocations, ledger entries
+and an audit row), deciding exactly what taking them one by one decides; so a failure leaves
+the batches before it applied and a re-import carries on where it stopped: a key already
+stored is `already_imported`, and the payment's idempotency key is the transaction's, so it
+pays once whatever happens.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+
+import psycopg
 
 from tarifa.audit import record
 from tarifa.db import queries
@@ -24,13 +28,15 @@ from tarifa.db.connection import Connection, ConnectionDatabase, Database
 from tarifa.errors import ConflictError, NotFoundError, TarifaError, ValidationError
 from tarifa.payments.direct_debit import return_debit, settle_booked_debit
 from tarifa.payments.received import Payments
+from tarifa.reconciliation.batch import BATCH_SIZE, NOT_FOUND, Item, Outcome, Raced, prepare, take
 from tarifa.reconciliation.formats import parse_statement_file
-from tarifa.reconciliation.matching import clues, fit, redact_card_numbers
-from tarifa.reconciliation.model import Entry, Statement, Transaction, transaction_key
+from tarifa.reconciliation.matching import clues, fit
+from tarifa.reconciliation.model import Entry, Statement, Transaction
 
 _SQL = queries.load("reconciliation")
+#: Times a batch is taken before another import storing the same bookings is a conflict.
+_ATTEMPTS = 3
 
-Outcome = Literal["matched", "partially_matched", "unmatched", "already_imported"]
 COUNTS = (
     "statements",
     "entries",
@@ -106,9 +112,10 @@ class Reconciliation:
         outcomes: Counter[str] = Counter()
         for index, statement in enumerate(parsed.statements):
             statement_id = self._store_statement(statement, f"{digest}:{index}", file.name)
-            for entry in statement.entries:
-                for transaction in entry.transactions:
-                    outcomes[self._take(statement_id, statement, entry, transaction)] += 1
+            pairs = [(e, t) for e in statement.entries for t in e.transactions]
+            for start in range(0, len(pairs), BATCH_SIZE):
+                items = prepare(statement, pairs[start : start + BATCH_SIZE])
+                outcomes.update(self._take_batch(statement_id, items))
         report = ImportReport(
             statements=len(parsed.statements),
             entries=sum(len(s.entries) for s in parsed.statements) + parsed.skipped_entries,
@@ -206,70 +213,60 @@ class Reconciliation:
             )
             return int(row["id"])
 
-    def _take(
-        self, statement_id: int, statement: Statement, entry: Entry, transaction: Transaction
-    ) -> Outcome:
-        key = transaction_key(statement, entry, transaction)
-        remittance = redact_card_numbers(transaction.remittance)
-        with self.db.transaction() as conn:
-            claimed = conn.execute(
-                _SQL["claim"],
-                {
-                    "key": key,
-                    "statement_id": statement_id,
-                    "entry_position": entry.position,
-                    "position": transaction.position,
-                    "booking_date": entry.booking_date,
-                    "direction": transaction.direction,
-                    "reversal": entry.reversal,
-                    "amount": transaction.amount,
-                    "currency": transaction.currency,
-                    "bank_reference": transaction.bank_reference or entry.bank_reference,
-                    "structured_reference": _redacted(transaction.structured_reference),
-                    "remittance": remittance,
-                    "payer_iban": transaction.payer_iban,
-                    "payer_name": _redacted(transaction.payer_name),
-                    "reason": _queue_reason(entry, transaction),
-                    "actor": self.actor,
-                },
-            ).fetchone()
-            if claimed is None:
-                return "already_imported"
-            if transaction.direction != "credit" or entry.reversal:
-                return self._returned(conn, claimed, entry, transaction)
-            found = _find(conn, transaction)
-            invoice = found.invoice
-            if invoice is None or invoice["currency"] != transaction.currency:
-                reason = found.reason if invoice is None else "the invoice is in another currency"
-                conn.execute(
-                    _SQL["apply"],
-                    {"id": claimed["id"], "status": "queued", "reason": reason,
-                     "invoice_id": None, "payment_id": None, "actor": self.actor},
-                )  # fmt: skip
-                return "unmatched"
-            row = {"amount": transaction.amount, "booking_date": entry.booking_date,
-                   "remittance": remittance}  # fmt: skip
+    def _take_batch(self, statement_id: int, items: list[Item]) -> list[Outcome]:
+        """One batch in one database transaction, taken again when another import stored
+        some of its transactions meanwhile (they are then `already_imported`)."""
+        for _ in range(_ATTEMPTS - 1):
             try:
-                with conn.transaction():
-                    payment_id = self._pay(conn, key, row, invoice)
-            except TarifaError as err:
-                conn.execute(
-                    _SQL["apply"],
-                    {"id": claimed["id"], "status": "queued", "reason": f"not applied: {err}",
-                     "invoice_id": None, "payment_id": None, "actor": self.actor},
-                )  # fmt: skip
-                return "unmatched"
-            exact = fit(transaction.amount, invoice["balance"]) == "exact"
-            status: Outcome = "matched" if exact else "partially_matched"
+                with self.db.transaction() as conn:
+                    return take(conn, statement_id, items, actor=self.actor, one=self._take)
+            except (Raced, psycopg.errors.DeadlockDetected):
+                continue
+        try:
+            with self.db.transaction() as conn:
+                return take(conn, statement_id, items, actor=self.actor, one=self._take)
+        except Raced:
+            raise ConflictError("another import keeps storing the same bookings") from None
+
+    def _take(self, conn: Connection, claimed_id: int, taken: Item) -> Outcome:
+        """Apply one claimed transaction in the caller's transaction, querying as it goes: the
+        path of the transactions a batch cannot decide from its lookups (batch.py)."""
+        entry, transaction, key = taken.entry, taken.transaction, taken.key
+        if not taken.is_credit:
+            return self._returned(conn, claimed_id, entry, transaction)
+        found = _find(conn, transaction)
+        invoice = found.invoice
+        if invoice is None or invoice["currency"] != transaction.currency:
+            reason = found.reason if invoice is None else "the invoice is in another currency"
             conn.execute(
                 _SQL["apply"],
-                {"id": claimed["id"], "status": status, "reason": found.reason,
-                 "invoice_id": invoice["id"], "payment_id": payment_id, "actor": self.actor},
+                {"id": claimed_id, "status": "queued", "reason": reason,
+                 "invoice_id": None, "payment_id": None, "actor": self.actor},
             )  # fmt: skip
-            return status
+            return "unmatched"
+        row = {"amount": transaction.amount, "booking_date": entry.booking_date,
+               "remittance": taken.remittance}  # fmt: skip
+        try:
+            with conn.transaction():
+                payment_id = self._pay(conn, key, row, invoice)
+        except TarifaError as err:
+            conn.execute(
+                _SQL["apply"],
+                {"id": claimed_id, "status": "queued", "reason": f"not applied: {err}",
+                 "invoice_id": None, "payment_id": None, "actor": self.actor},
+            )  # fmt: skip
+            return "unmatched"
+        exact = fit(transaction.amount, invoice["balance"]) == "exact"
+        status: Outcome = "matched" if exact else "partially_matched"
+        conn.execute(
+            _SQL["apply"],
+            {"id": claimed_id, "status": status, "reason": found.reason,
+             "invoice_id": invoice["id"], "payment_id": payment_id, "actor": self.actor},
+        )  # fmt: skip
+        return status
 
     def _returned(
-        self, conn: Connection, claimed: dict[str, Any], entry: Entry, transaction: Transaction
+        self, conn: Connection, claimed_id: int, entry: Entry, transaction: Transaction
     ) -> Outcome:
         """A debit with a return reason that names an invoice with a direct debit of that
         amount: the debit comes back (its payment fails, or is returned and owed again);
@@ -291,7 +288,7 @@ class Reconciliation:
             return "unmatched"
         conn.execute(
             _SQL["apply"],
-            {"id": claimed["id"], "status": "returned",
+            {"id": claimed_id, "status": "returned",
              "reason": f"direct debit returned ({transaction.return_reason})",
              "invoice_id": invoice["id"], "payment_id": payment_id, "actor": self.actor},
         )  # fmt: skip
@@ -343,19 +340,7 @@ def _find(conn: Connection, transaction: Transaction) -> _Found:
         if len(rows) > 1:
             numbers = ", ".join(str(r["number"]) for r in rows)
             return _Found(invoice=None, reason=f"its {how} fits several invoices: {numbers}")
-    return _Found(invoice=None, reason="no invoice found by reference, number or payer")
-
-
-def _queue_reason(entry: Entry, transaction: Transaction) -> str:
-    if entry.reversal:
-        return "a reversal of an earlier booking: for review"
-    if transaction.direction == "debit":
-        return "a debit: money paid out is kept for review, not applied"
-    return "not matched yet"
-
-
-def _redacted(text: str | None) -> str | None:
-    return redact_card_numbers(text) if text else text
+    return _Found(invoice=None, reason=NOT_FOUND)
 
 
 def _present(row: dict[str, Any] | None) -> dict[str, Any]:

@@ -375,6 +375,62 @@ $$;
 
 
 --
+-- Name: invoice_balances_of(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.invoice_balances_of(p_invoices bigint[]) RETURNS TABLE(invoice_id bigint, credited numeric, allocated numeric, prepaid numeric, balance numeric, state text, written_off numeric, disputed numeric)
+    LANGUAGE sql STABLE
+    AS $$
+SELECT i.id AS invoice_id,
+       coalesce(c.credited, 0) AS credited,
+       coalesce(a.allocated, 0) - coalesce(d.charged_back, 0) AS allocated,
+       coalesce(a.prepaid, 0) AS prepaid,
+       greatest(i.total - coalesce(c.credited, 0) - coalesce(a.allocated, 0)
+                - coalesce(a.written_off, 0) + coalesce(d.charged_back, 0), 0) AS balance,
+       CASE
+           WHEN i.status = 'draft' THEN 'draft'
+           WHEN i.total > 0 AND coalesce(c.credited, 0) = i.total THEN 'void'
+           WHEN i.total - coalesce(c.credited, 0) - coalesce(a.allocated, 0)
+                - coalesce(a.written_off, 0) + coalesce(d.charged_back, 0) <= 0
+                AND coalesce(a.written_off, 0) > 0 THEN 'written_off'
+           WHEN i.total - coalesce(c.credited, 0) - coalesce(a.allocated, 0)
+                + coalesce(d.charged_back, 0) <= 0 THEN 'paid'
+           WHEN i.due_date < current_date THEN 'overdue'
+           WHEN coalesce(a.allocated, 0) - coalesce(d.charged_back, 0) > 0 THEN 'partially_paid'
+           ELSE 'open'
+       END AS state,
+       coalesce(a.written_off, 0) AS written_off,
+       coalesce(l.disputed, 0) AS disputed
+FROM invoices i
+LEFT JOIN (SELECT n.invoice_id, sum(n.total) AS credited FROM credit_notes n
+           WHERE p_invoices IS NULL OR n.invoice_id = ANY(p_invoices)
+           GROUP BY n.invoice_id) c
+    ON c.invoice_id = i.id
+LEFT JOIN (SELECT x.invoice_id,
+                  sum(x.amount) FILTER (WHERE x.source <> 'write_off') AS allocated,
+                  sum(x.amount) FILTER (WHERE x.source = 'customer_credit') AS prepaid,
+                  sum(x.amount) FILTER (WHERE x.source = 'write_off') AS written_off
+           FROM invoice_allocations x
+           LEFT JOIN payments p ON p.id = x.payment_id
+           WHERE (p.id IS NULL OR p.status NOT IN ('returned', 'reversed'))
+             AND (p_invoices IS NULL OR x.invoice_id = ANY(p_invoices))
+           GROUP BY x.invoice_id) a
+    ON a.invoice_id = i.id
+LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS charged_back FROM disputes s
+           WHERE s.status = 'lost' AND s.kind = 'chargeback'
+             AND (p_invoices IS NULL OR s.invoice_id = ANY(p_invoices))
+           GROUP BY s.invoice_id) d
+    ON d.invoice_id = i.id
+LEFT JOIN (SELECT s.invoice_id, sum(s.amount) AS disputed FROM disputes s
+           WHERE s.status = 'open' AND s.kind = 'line'
+             AND (p_invoices IS NULL OR s.invoice_id = ANY(p_invoices))
+           GROUP BY s.invoice_id) l
+    ON l.invoice_id = i.id
+WHERE p_invoices IS NULL OR i.id = ANY(p_invoices)
+$$;
+
+
+--
 -- Name: invoice_lines_frozen(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -501,6 +557,7 @@ DECLARE
     posted integer;
 BEGIN
     CREATE TEMPORARY TABLE IF NOT EXISTS ledger_amounts (
+        entry_id    bigint,
         source_kind text,
         source_id   bigint,
         invoice_id  bigint,
@@ -511,85 +568,93 @@ BEGIN
         subject     text,
         customer_id bigint,
         tagged      bigint,
-        amount      numeric
+        amount      numeric,
+        -- The ledger account, found once the accounts are made.
+        ledger_account bigint
     ) ON COMMIT DROP;
     TRUNCATE ledger_amounts;
 
     -- Invoices.
-    WITH inv AS (
-        SELECT i.id, i.account_id, i.currency, i.total, i.tax, i.issue_date, i.number,
+    WITH inv AS MATERIALIZED (
+        SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) AS entry_id,
+               i.id, i.account_id, i.currency, i.total, i.tax, i.issue_date, i.number,
                c.country
         FROM invoices i
         JOIN customers c ON c.id = i.account_id
         WHERE i.id = ANY(p_invoices) AND i.status = 'finalized'
-          AND NOT EXISTS (SELECT 1 FROM journal_entries e
-                          WHERE e.invoice_id = i.id AND e.kind = 'invoice')
+          AND (SELECT e.id FROM journal_entries e
+               WHERE e.invoice_id = i.id AND e.kind = 'invoice') IS NULL
     )
     INSERT INTO ledger_amounts
-    SELECT 'invoice', id, id, issue_date, 'invoice ' || number,
+    SELECT entry_id, 'invoice', id, id, issue_date, 'invoice ' || number,
            CASE WHEN total >= 0 THEN 'receivable' ELSE 'customer_credit' END,
            currency, account_id::text, account_id,
            CASE WHEN total >= 0 THEN id END, total
     FROM inv
     UNION ALL
-    SELECT 'invoice', inv.id, inv.id, inv.issue_date, 'invoice ' || inv.number, 'revenue',
-           inv.currency, coalesce(l.product, 'other'), NULL::bigint, NULL::bigint, -sum(l.net)
+    SELECT inv.entry_id, 'invoice', inv.id, inv.id, inv.issue_date, 'invoice ' || inv.number,
+           'revenue', inv.currency, coalesce(l.product, 'other'), NULL::bigint, NULL::bigint,
+           -sum(l.net)
     FROM inv JOIN invoice_lines l ON l.invoice_id = inv.id
-    GROUP BY inv.id, inv.issue_date, inv.number, inv.currency, coalesce(l.product, 'other')
+    GROUP BY inv.entry_id, inv.id, inv.issue_date, inv.number, inv.currency,
+             coalesce(l.product, 'other')
     UNION ALL
-    SELECT 'invoice', id, id, issue_date, 'invoice ' || number, 'tax_payable', currency,
-           country, NULL::bigint, NULL::bigint, -tax
+    SELECT entry_id, 'invoice', id, id, issue_date, 'invoice ' || number, 'tax_payable',
+           currency, country, NULL::bigint, NULL::bigint, -tax
     FROM inv;
 
     -- Credit notes.
-    WITH note AS (
-        SELECT n.id, n.invoice_id, n.account_id, n.currency, n.total, n.tax, n.issue_date,
+    WITH note AS MATERIALIZED (
+        SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) AS entry_id,
+               n.id, n.invoice_id, n.account_id, n.currency, n.total, n.tax, n.issue_date,
                n.number, c.country,
                coalesce((SELECT sum(k.amount) FROM customer_credits k
                          WHERE k.credit_note_id = n.id), 0) AS beyond
         FROM credit_notes n
         JOIN customers c ON c.id = n.account_id
         WHERE n.invoice_id = ANY(p_invoices)
-          AND NOT EXISTS (SELECT 1 FROM journal_entries e
-                          WHERE e.credit_note_id = n.id AND e.kind = 'credit_note')
+          AND (SELECT e.id FROM journal_entries e
+               WHERE e.credit_note_id = n.id AND e.kind = 'credit_note') IS NULL
     )
     INSERT INTO ledger_amounts
-    SELECT 'credit_note', note.id, note.invoice_id, note.issue_date,
+    SELECT note.entry_id, 'credit_note', note.id, note.invoice_id, note.issue_date,
            'credit note ' || note.number, 'revenue', note.currency,
            coalesce(il.product, 'other'), NULL::bigint, NULL::bigint, sum(nl.net)
     FROM note
     JOIN credit_note_lines nl ON nl.credit_note_id = note.id
     LEFT JOIN invoice_lines il
         ON il.invoice_id = note.invoice_id AND il.position = nl.invoice_position
-    GROUP BY note.id, note.invoice_id, note.issue_date, note.number, note.currency,
-             coalesce(il.product, 'other')
+    GROUP BY note.entry_id, note.id, note.invoice_id, note.issue_date, note.number,
+             note.currency, coalesce(il.product, 'other')
     UNION ALL
-    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number, 'tax_payable',
-           currency, country, NULL::bigint, NULL::bigint, tax
+    SELECT entry_id, 'credit_note', id, invoice_id, issue_date, 'credit note ' || number,
+           'tax_payable', currency, country, NULL::bigint, NULL::bigint, tax
     FROM note
     UNION ALL
-    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number, 'receivable',
-           currency, account_id::text, account_id, invoice_id, -(total - beyond)
+    SELECT entry_id, 'credit_note', id, invoice_id, issue_date, 'credit note ' || number,
+           'receivable', currency, account_id::text, account_id, invoice_id, -(total - beyond)
     FROM note
     UNION ALL
-    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number,
+    SELECT entry_id, 'credit_note', id, invoice_id, issue_date, 'credit note ' || number,
            'customer_credit', currency, account_id::text, account_id, NULL::bigint, -beyond
     FROM note;
 
     -- Allocations (a write-off is one of its own kind: the write-offs expense account, not
     -- cash or credit, takes what the receivable gives up).
-    WITH alloc AS (
-        SELECT a.id, a.invoice_id, a.amount, a.source, a.allocated_at, i.account_id,
+    WITH alloc AS MATERIALIZED (
+        SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) AS entry_id,
+               a.id, a.invoice_id, a.amount, a.source, a.allocated_at, i.account_id,
                i.currency, i.number,
                CASE a.source WHEN 'write_off' THEN 'write_off' ELSE 'allocation' END AS entry
         FROM invoice_allocations a
         JOIN invoices i ON i.id = a.invoice_id
         WHERE a.invoice_id = ANY(p_invoices)
-          AND NOT EXISTS (SELECT 1 FROM journal_entries e
-                          WHERE e.allocation_id = a.id AND e.kind IN ('allocation', 'write_off'))
+          AND (SELECT e.id FROM journal_entries e
+               WHERE e.allocation_id = a.id AND e.kind IN ('allocation', 'write_off')
+               LIMIT 1) IS NULL
     )
     INSERT INTO ledger_amounts
-    SELECT entry, id, invoice_id, allocated_at::date,
+    SELECT entry_id, entry, id, invoice_id, allocated_at::date,
            replace(source, '_', ' ') || ' for invoice ' || number,
            CASE source WHEN 'payment' THEN 'cash' WHEN 'write_off' THEN 'write_offs'
                        ELSE 'customer_credit' END, currency,
@@ -599,7 +664,7 @@ BEGIN
            NULL::bigint, amount
     FROM alloc
     UNION ALL
-    SELECT entry, id, invoice_id, allocated_at::date,
+    SELECT entry_id, entry, id, invoice_id, allocated_at::date,
            replace(source, '_', ' ') || ' for invoice ' || number, 'receivable', currency,
            account_id::text, account_id, invoice_id, -amount
     FROM alloc;
@@ -608,39 +673,34 @@ BEGIN
     SELECT DISTINCT kind, currency, subject, customer_id FROM ledger_amounts
     ORDER BY 1, 2, 3
     ON CONFLICT (kind, currency, subject) DO NOTHING;
+    UPDATE ledger_amounts la
+    SET ledger_account = (SELECT a.id FROM ledger_accounts a
+                          WHERE a.kind = la.kind AND a.currency = la.currency
+                            AND a.subject = la.subject);
     -- Accounts are taken in a fixed order (shared locks: posters never wait for each other,
     -- and an account cannot go away under an entry).
     PERFORM 1 FROM ledger_accounts a
-    WHERE (a.kind, a.currency, a.subject) IN (SELECT kind, currency, subject FROM ledger_amounts)
+    WHERE a.id = ANY(ARRAY(SELECT DISTINCT ledger_account FROM ledger_amounts))
     ORDER BY a.id
     FOR KEY SHARE;
 
-    WITH entries AS (
-        INSERT INTO journal_entries (kind, invoice_id, credit_note_id, allocation_id,
-                                     effective_date, description, actor)
-        SELECT DISTINCT source_kind, invoice_id,
-               CASE WHEN source_kind = 'credit_note' THEN source_id END,
-               CASE WHEN source_kind IN ('allocation', 'write_off') THEN source_id END,
-               effective, description, p_actor
-        FROM ledger_amounts
-        RETURNING id, kind,
-                  CASE kind WHEN 'invoice' THEN invoice_id
-                            WHEN 'credit_note' THEN credit_note_id
-                            ELSE allocation_id END AS source_id
-    ), lines AS (
-        INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit,
-                                   credit)
-        SELECT e.id,
-               row_number() OVER (PARTITION BY e.id ORDER BY la.amount DESC, a.id),
-               a.id, la.tagged, greatest(la.amount, 0), greatest(-la.amount, 0)
-        FROM entries e
-        JOIN ledger_amounts la ON la.source_kind = e.kind AND la.source_id = e.source_id
-        JOIN ledger_accounts a
-            ON a.kind = la.kind AND a.currency = la.currency AND a.subject = la.subject
-        WHERE la.amount <> 0
-        RETURNING 1
-    )
-    SELECT count(*) INTO posted FROM entries;
+    INSERT INTO journal_entries (id, kind, invoice_id, credit_note_id, allocation_id,
+                                 effective_date, description, actor)
+    OVERRIDING SYSTEM VALUE
+    SELECT DISTINCT ON (entry_id) entry_id, source_kind, invoice_id,
+           CASE WHEN source_kind = 'credit_note' THEN source_id END,
+           CASE WHEN source_kind IN ('allocation', 'write_off') THEN source_id END,
+           effective, description, p_actor
+    FROM ledger_amounts
+    ORDER BY entry_id;
+    GET DIAGNOSTICS posted = ROW_COUNT;
+
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit, credit)
+    SELECT entry_id,
+           row_number() OVER (PARTITION BY entry_id ORDER BY amount DESC, ledger_account),
+           ledger_account, tagged, greatest(amount, 0), greatest(-amount, 0)
+    FROM ledger_amounts
+    WHERE amount <> 0;
     RETURN posted;
 END;
 $$;
@@ -700,6 +760,72 @@ BEGIN
         p_effective => coalesce((SELECT received_on FROM payments WHERE id = p_payment),
                                 current_date));
     RETURN 1;
+END;
+$$;
+
+
+--
+-- Name: ledger_post_payment_credits(bigint[], text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.ledger_post_payment_credits(p_payments bigint[], p_actor text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    posted integer;
+BEGIN
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    SELECT DISTINCT a.kind, a.currency, a.subject, a.customer_id
+    FROM customer_credits k
+    CROSS JOIN LATERAL (VALUES ('cash', k.currency, 'bank', NULL::bigint),
+                               ('customer_credit', k.currency, k.account_id::text, k.account_id))
+        AS a (kind, currency, subject, customer_id)
+    WHERE k.payment_id = ANY(p_payments) AND k.source = 'payment'
+    ORDER BY 1, 2, 3
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+
+    CREATE TEMPORARY TABLE IF NOT EXISTS ledger_credit_postings (
+        entry_id   bigint,
+        payment_id bigint,
+        amount     numeric,
+        cash       bigint,
+        held       bigint,
+        effective  date
+    ) ON COMMIT DROP;
+    TRUNCATE ledger_credit_postings;
+    INSERT INTO ledger_credit_postings
+    SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')), k.payment_id, k.amount,
+           (SELECT a.id FROM ledger_accounts a
+            WHERE a.kind = 'cash' AND a.currency = k.currency AND a.subject = 'bank'),
+           (SELECT a.id FROM ledger_accounts a
+            WHERE a.kind = 'customer_credit' AND a.currency = k.currency
+              AND a.subject = k.account_id::text),
+           coalesce((SELECT p.received_on FROM payments p WHERE p.id = k.payment_id),
+                    current_date)
+    FROM customer_credits k
+    WHERE k.payment_id = ANY(p_payments) AND k.source = 'payment'
+      AND (SELECT e.id FROM journal_entries e
+           WHERE e.payment_id = k.payment_id AND e.kind = 'payment') IS NULL;
+
+    PERFORM 1 FROM ledger_accounts a
+    WHERE a.id = ANY(ARRAY(SELECT cash FROM ledger_credit_postings
+                           UNION SELECT held FROM ledger_credit_postings))
+    ORDER BY a.id
+    FOR KEY SHARE;
+
+    INSERT INTO journal_entries (id, kind, payment_id, effective_date, description, actor)
+    OVERRIDING SYSTEM VALUE
+    SELECT entry_id, 'payment', payment_id, effective,
+           'payment ' || payment_id || ' kept as customer credit', p_actor
+    FROM ledger_credit_postings
+    ORDER BY entry_id;
+    GET DIAGNOSTICS posted = ROW_COUNT;
+
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit, credit)
+    SELECT entry_id, 1, cash, NULL::bigint, amount, 0 FROM ledger_credit_postings
+    UNION ALL
+    SELECT entry_id, 2, held, NULL::bigint, 0, amount FROM ledger_credit_postings;
+    RETURN posted;
 END;
 $$;
 
@@ -2962,107 +3088,19 @@ ALTER TABLE public.invoice_allocations ALTER COLUMN id ADD GENERATED ALWAYS AS I
 
 
 --
--- Name: invoices; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.invoices (
-    id bigint NOT NULL,
-    seller_id bigint NOT NULL,
-    account_id bigint NOT NULL,
-    currency character(3) NOT NULL,
-    period_start date NOT NULL,
-    period_end date NOT NULL,
-    status text DEFAULT 'draft'::text NOT NULL,
-    number text,
-    creditor_reference text,
-    issue_date date,
-    due_date date,
-    net numeric DEFAULT 0 NOT NULL,
-    tax numeric DEFAULT 0 NOT NULL,
-    total numeric DEFAULT 0 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    finalized_at timestamp with time zone,
-    billing_date date NOT NULL,
-    bill_run_id bigint,
-    CONSTRAINT invoices_finalized_check CHECK (((status = 'draft'::text) = ((number IS NULL) AND (issue_date IS NULL) AND (finalized_at IS NULL)))),
-    CONSTRAINT invoices_period_check CHECK ((period_end > period_start)),
-    CONSTRAINT invoices_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'finalized'::text])))
-);
-
-
---
--- Name: payments; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.payments (
-    id bigint NOT NULL,
-    account_id bigint NOT NULL,
-    method_id bigint,
-    kind text NOT NULL,
-    amount numeric NOT NULL,
-    currency character(3) NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
-    idempotency_key text NOT NULL,
-    invoice_id bigint,
-    reference text,
-    gateway text,
-    gateway_reference text,
-    failure_code text,
-    failure_message text,
-    received_on date,
-    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    actor text NOT NULL,
-    CONSTRAINT payments_amount_check CHECK ((amount > (0)::numeric)),
-    CONSTRAINT payments_kind_check CHECK ((kind = ANY (ARRAY['card'::text, 'sepa_debit'::text, 'bank_transfer'::text]))),
-    CONSTRAINT payments_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text, 'unknown'::text, 'returned'::text, 'reversed'::text])))
-);
-
-
---
 -- Name: invoice_balances; Type: VIEW; Schema: public; Owner: -
 --
 
 CREATE VIEW public.invoice_balances AS
- SELECT i.id AS invoice_id,
-    COALESCE(c.credited, (0)::numeric) AS credited,
-    (COALESCE(a.allocated, (0)::numeric) - COALESCE(d.charged_back, (0)::numeric)) AS allocated,
-    COALESCE(a.prepaid, (0)::numeric) AS prepaid,
-    GREATEST(((((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)) - COALESCE(a.written_off, (0)::numeric)) + COALESCE(d.charged_back, (0)::numeric)), (0)::numeric) AS balance,
-        CASE
-            WHEN (i.status = 'draft'::text) THEN 'draft'::text
-            WHEN ((i.total > (0)::numeric) AND (COALESCE(c.credited, (0)::numeric) = i.total)) THEN 'void'::text
-            WHEN ((((((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)) - COALESCE(a.written_off, (0)::numeric)) + COALESCE(d.charged_back, (0)::numeric)) <= (0)::numeric) AND (COALESCE(a.written_off, (0)::numeric) > (0)::numeric)) THEN 'written_off'::text
-            WHEN ((((i.total - COALESCE(c.credited, (0)::numeric)) - COALESCE(a.allocated, (0)::numeric)) + COALESCE(d.charged_back, (0)::numeric)) <= (0)::numeric) THEN 'paid'::text
-            WHEN (i.due_date < CURRENT_DATE) THEN 'overdue'::text
-            WHEN ((COALESCE(a.allocated, (0)::numeric) - COALESCE(d.charged_back, (0)::numeric)) > (0)::numeric) THEN 'partially_paid'::text
-            ELSE 'open'::text
-        END AS state,
-    COALESCE(a.written_off, (0)::numeric) AS written_off,
-    COALESCE(l.disputed, (0)::numeric) AS disputed
-   FROM ((((public.invoices i
-     LEFT JOIN ( SELECT credit_notes.invoice_id,
-            sum(credit_notes.total) AS credited
-           FROM public.credit_notes
-          GROUP BY credit_notes.invoice_id) c ON ((c.invoice_id = i.id)))
-     LEFT JOIN ( SELECT x.invoice_id,
-            sum(x.amount) FILTER (WHERE (x.source <> 'write_off'::text)) AS allocated,
-            sum(x.amount) FILTER (WHERE (x.source = 'customer_credit'::text)) AS prepaid,
-            sum(x.amount) FILTER (WHERE (x.source = 'write_off'::text)) AS written_off
-           FROM (public.invoice_allocations x
-             LEFT JOIN public.payments p ON ((p.id = x.payment_id)))
-          WHERE ((p.id IS NULL) OR (p.status <> ALL (ARRAY['returned'::text, 'reversed'::text])))
-          GROUP BY x.invoice_id) a ON ((a.invoice_id = i.id)))
-     LEFT JOIN ( SELECT disputes.invoice_id,
-            sum(disputes.amount) AS charged_back
-           FROM public.disputes
-          WHERE ((disputes.status = 'lost'::text) AND (disputes.kind = 'chargeback'::text))
-          GROUP BY disputes.invoice_id) d ON ((d.invoice_id = i.id)))
-     LEFT JOIN ( SELECT disputes.invoice_id,
-            sum(disputes.amount) AS disputed
-           FROM public.disputes
-          WHERE ((disputes.status = 'open'::text) AND (disputes.kind = 'line'::text))
-          GROUP BY disputes.invoice_id) l ON ((l.invoice_id = i.id)));
+ SELECT invoice_id,
+    credited,
+    allocated,
+    prepaid,
+    balance,
+    state,
+    written_off,
+    disputed
+   FROM public.invoice_balances_of(NULL::bigint[]) invoice_balances_of(invoice_id, credited, allocated, prepaid, balance, state, written_off, disputed);
 
 
 --
@@ -3101,6 +3139,35 @@ CREATE TABLE public.invoice_number_counters (
     year integer NOT NULL,
     last_number bigint DEFAULT 0 NOT NULL,
     CONSTRAINT invoice_number_counters_check CHECK ((last_number >= 0))
+);
+
+
+--
+-- Name: invoices; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.invoices (
+    id bigint NOT NULL,
+    seller_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    currency character(3) NOT NULL,
+    period_start date NOT NULL,
+    period_end date NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
+    number text,
+    creditor_reference text,
+    issue_date date,
+    due_date date,
+    net numeric DEFAULT 0 NOT NULL,
+    tax numeric DEFAULT 0 NOT NULL,
+    total numeric DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    finalized_at timestamp with time zone,
+    billing_date date NOT NULL,
+    bill_run_id bigint,
+    CONSTRAINT invoices_finalized_check CHECK (((status = 'draft'::text) = ((number IS NULL) AND (issue_date IS NULL) AND (finalized_at IS NULL)))),
+    CONSTRAINT invoices_period_check CHECK ((period_end > period_start)),
+    CONSTRAINT invoices_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'finalized'::text])))
 );
 
 
@@ -3258,6 +3325,35 @@ ALTER TABLE public.payment_methods ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+
+--
+-- Name: payments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.payments (
+    id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    method_id bigint,
+    kind text NOT NULL,
+    amount numeric NOT NULL,
+    currency character(3) NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    idempotency_key text NOT NULL,
+    invoice_id bigint,
+    reference text,
+    gateway text,
+    gateway_reference text,
+    failure_code text,
+    failure_message text,
+    received_on date,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    CONSTRAINT payments_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT payments_kind_check CHECK ((kind = ANY (ARRAY['card'::text, 'sepa_debit'::text, 'bank_transfer'::text]))),
+    CONSTRAINT payments_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text, 'unknown'::text, 'returned'::text, 'reversed'::text])))
 );
 
 
@@ -5426,6 +5522,20 @@ CREATE INDEX invoices_bill_run ON public.invoices USING btree (bill_run_id) WHER
 
 
 --
+-- Name: invoices_compact_number; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoices_compact_number ON public.invoices USING btree (upper(regexp_replace(number, '[^A-Za-z0-9]'::text, ''::text, 'g'::text))) WHERE (status = 'finalized'::text);
+
+
+--
+-- Name: invoices_creditor_reference; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoices_creditor_reference ON public.invoices USING btree (creditor_reference) WHERE (status = 'finalized'::text);
+
+
+--
 -- Name: journal_entries_allocation; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5503,6 +5613,13 @@ CREATE INDEX payment_methods_account ON public.payment_methods USING btree (acco
 
 
 --
+-- Name: payment_methods_iban; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX payment_methods_iban ON public.payment_methods USING btree (upper(replace(iban, ' '::text, ''::text))) WHERE (kind = 'sepa_debit'::text);
+
+
+--
 -- Name: payment_methods_mandate; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5521,6 +5638,13 @@ CREATE UNIQUE INDEX payment_methods_one_default ON public.payment_methods USING 
 --
 
 CREATE INDEX payments_account ON public.payments USING btree (account_id);
+
+
+--
+-- Name: payments_invoice; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX payments_invoice ON public.payments USING btree (invoice_id) WHERE (invoice_id IS NOT NULL);
 
 
 --

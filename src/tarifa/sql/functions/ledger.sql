@@ -45,6 +45,13 @@ FOR EACH ROW EXECUTE FUNCTION invoices_documents_frozen();
 --   allocation   cash (a payment) or customer credit +amount, receivable -amount;
 --   write-off    write-offs (bad debt) +amount, receivable -amount.
 -- Receivable amounts name their invoice (aging). Returns the number of entries posted.
+--
+-- Planned to stay linear whatever the statistics say (a batch of thousands of payments posts
+-- in one call, often before autovacuum has seen the entries of the batch before): each
+-- document's entry id is drawn once, where the document is read, so that lines never have to
+-- be joined back to their entries; "posted already" is an index probe per document (each
+-- kind of document posts once: a unique index), and so is each amount's account, never a
+-- join the planner could turn into a loop over a stale row estimate.
 CREATE OR REPLACE FUNCTION ledger_post(p_invoices bigint[], p_actor text)
 RETURNS integer
 LANGUAGE plpgsql
@@ -53,6 +60,7 @@ DECLARE
     posted integer;
 BEGIN
     CREATE TEMPORARY TABLE IF NOT EXISTS ledger_amounts (
+        entry_id    bigint,
         source_kind text,
         source_id   bigint,
         invoice_id  bigint,
@@ -63,85 +71,93 @@ BEGIN
         subject     text,
         customer_id bigint,
         tagged      bigint,
-        amount      numeric
+        amount      numeric,
+        -- The ledger account, found once the accounts are made.
+        ledger_account bigint
     ) ON COMMIT DROP;
     TRUNCATE ledger_amounts;
 
     -- Invoices.
-    WITH inv AS (
-        SELECT i.id, i.account_id, i.currency, i.total, i.tax, i.issue_date, i.number,
+    WITH inv AS MATERIALIZED (
+        SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) AS entry_id,
+               i.id, i.account_id, i.currency, i.total, i.tax, i.issue_date, i.number,
                c.country
         FROM invoices i
         JOIN customers c ON c.id = i.account_id
         WHERE i.id = ANY(p_invoices) AND i.status = 'finalized'
-          AND NOT EXISTS (SELECT 1 FROM journal_entries e
-                          WHERE e.invoice_id = i.id AND e.kind = 'invoice')
+          AND (SELECT e.id FROM journal_entries e
+               WHERE e.invoice_id = i.id AND e.kind = 'invoice') IS NULL
     )
     INSERT INTO ledger_amounts
-    SELECT 'invoice', id, id, issue_date, 'invoice ' || number,
+    SELECT entry_id, 'invoice', id, id, issue_date, 'invoice ' || number,
            CASE WHEN total >= 0 THEN 'receivable' ELSE 'customer_credit' END,
            currency, account_id::text, account_id,
            CASE WHEN total >= 0 THEN id END, total
     FROM inv
     UNION ALL
-    SELECT 'invoice', inv.id, inv.id, inv.issue_date, 'invoice ' || inv.number, 'revenue',
-           inv.currency, coalesce(l.product, 'other'), NULL::bigint, NULL::bigint, -sum(l.net)
+    SELECT inv.entry_id, 'invoice', inv.id, inv.id, inv.issue_date, 'invoice ' || inv.number,
+           'revenue', inv.currency, coalesce(l.product, 'other'), NULL::bigint, NULL::bigint,
+           -sum(l.net)
     FROM inv JOIN invoice_lines l ON l.invoice_id = inv.id
-    GROUP BY inv.id, inv.issue_date, inv.number, inv.currency, coalesce(l.product, 'other')
+    GROUP BY inv.entry_id, inv.id, inv.issue_date, inv.number, inv.currency,
+             coalesce(l.product, 'other')
     UNION ALL
-    SELECT 'invoice', id, id, issue_date, 'invoice ' || number, 'tax_payable', currency,
-           country, NULL::bigint, NULL::bigint, -tax
+    SELECT entry_id, 'invoice', id, id, issue_date, 'invoice ' || number, 'tax_payable',
+           currency, country, NULL::bigint, NULL::bigint, -tax
     FROM inv;
 
     -- Credit notes.
-    WITH note AS (
-        SELECT n.id, n.invoice_id, n.account_id, n.currency, n.total, n.tax, n.issue_date,
+    WITH note AS MATERIALIZED (
+        SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) AS entry_id,
+               n.id, n.invoice_id, n.account_id, n.currency, n.total, n.tax, n.issue_date,
                n.number, c.country,
                coalesce((SELECT sum(k.amount) FROM customer_credits k
                          WHERE k.credit_note_id = n.id), 0) AS beyond
         FROM credit_notes n
         JOIN customers c ON c.id = n.account_id
         WHERE n.invoice_id = ANY(p_invoices)
-          AND NOT EXISTS (SELECT 1 FROM journal_entries e
-                          WHERE e.credit_note_id = n.id AND e.kind = 'credit_note')
+          AND (SELECT e.id FROM journal_entries e
+               WHERE e.credit_note_id = n.id AND e.kind = 'credit_note') IS NULL
     )
     INSERT INTO ledger_amounts
-    SELECT 'credit_note', note.id, note.invoice_id, note.issue_date,
+    SELECT note.entry_id, 'credit_note', note.id, note.invoice_id, note.issue_date,
            'credit note ' || note.number, 'revenue', note.currency,
            coalesce(il.product, 'other'), NULL::bigint, NULL::bigint, sum(nl.net)
     FROM note
     JOIN credit_note_lines nl ON nl.credit_note_id = note.id
     LEFT JOIN invoice_lines il
         ON il.invoice_id = note.invoice_id AND il.position = nl.invoice_position
-    GROUP BY note.id, note.invoice_id, note.issue_date, note.number, note.currency,
-             coalesce(il.product, 'other')
+    GROUP BY note.entry_id, note.id, note.invoice_id, note.issue_date, note.number,
+             note.currency, coalesce(il.product, 'other')
     UNION ALL
-    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number, 'tax_payable',
-           currency, country, NULL::bigint, NULL::bigint, tax
+    SELECT entry_id, 'credit_note', id, invoice_id, issue_date, 'credit note ' || number,
+           'tax_payable', currency, country, NULL::bigint, NULL::bigint, tax
     FROM note
     UNION ALL
-    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number, 'receivable',
-           currency, account_id::text, account_id, invoice_id, -(total - beyond)
+    SELECT entry_id, 'credit_note', id, invoice_id, issue_date, 'credit note ' || number,
+           'receivable', currency, account_id::text, account_id, invoice_id, -(total - beyond)
     FROM note
     UNION ALL
-    SELECT 'credit_note', id, invoice_id, issue_date, 'credit note ' || number,
+    SELECT entry_id, 'credit_note', id, invoice_id, issue_date, 'credit note ' || number,
            'customer_credit', currency, account_id::text, account_id, NULL::bigint, -beyond
     FROM note;
 
     -- Allocations (a write-off is one of its own kind: the write-offs expense account, not
     -- cash or credit, takes what the receivable gives up).
-    WITH alloc AS (
-        SELECT a.id, a.invoice_id, a.amount, a.source, a.allocated_at, i.account_id,
+    WITH alloc AS MATERIALIZED (
+        SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) AS entry_id,
+               a.id, a.invoice_id, a.amount, a.source, a.allocated_at, i.account_id,
                i.currency, i.number,
                CASE a.source WHEN 'write_off' THEN 'write_off' ELSE 'allocation' END AS entry
         FROM invoice_allocations a
         JOIN invoices i ON i.id = a.invoice_id
         WHERE a.invoice_id = ANY(p_invoices)
-          AND NOT EXISTS (SELECT 1 FROM journal_entries e
-                          WHERE e.allocation_id = a.id AND e.kind IN ('allocation', 'write_off'))
+          AND (SELECT e.id FROM journal_entries e
+               WHERE e.allocation_id = a.id AND e.kind IN ('allocation', 'write_off')
+               LIMIT 1) IS NULL
     )
     INSERT INTO ledger_amounts
-    SELECT entry, id, invoice_id, allocated_at::date,
+    SELECT entry_id, entry, id, invoice_id, allocated_at::date,
            replace(source, '_', ' ') || ' for invoice ' || number,
            CASE source WHEN 'payment' THEN 'cash' WHEN 'write_off' THEN 'write_offs'
                        ELSE 'customer_credit' END, currency,
@@ -151,7 +167,7 @@ BEGIN
            NULL::bigint, amount
     FROM alloc
     UNION ALL
-    SELECT entry, id, invoice_id, allocated_at::date,
+    SELECT entry_id, entry, id, invoice_id, allocated_at::date,
            replace(source, '_', ' ') || ' for invoice ' || number, 'receivable', currency,
            account_id::text, account_id, invoice_id, -amount
     FROM alloc;
@@ -160,39 +176,34 @@ BEGIN
     SELECT DISTINCT kind, currency, subject, customer_id FROM ledger_amounts
     ORDER BY 1, 2, 3
     ON CONFLICT (kind, currency, subject) DO NOTHING;
+    UPDATE ledger_amounts la
+    SET ledger_account = (SELECT a.id FROM ledger_accounts a
+                          WHERE a.kind = la.kind AND a.currency = la.currency
+                            AND a.subject = la.subject);
     -- Accounts are taken in a fixed order (shared locks: posters never wait for each other,
     -- and an account cannot go away under an entry).
     PERFORM 1 FROM ledger_accounts a
-    WHERE (a.kind, a.currency, a.subject) IN (SELECT kind, currency, subject FROM ledger_amounts)
+    WHERE a.id = ANY(ARRAY(SELECT DISTINCT ledger_account FROM ledger_amounts))
     ORDER BY a.id
     FOR KEY SHARE;
 
-    WITH entries AS (
-        INSERT INTO journal_entries (kind, invoice_id, credit_note_id, allocation_id,
-                                     effective_date, description, actor)
-        SELECT DISTINCT source_kind, invoice_id,
-               CASE WHEN source_kind = 'credit_note' THEN source_id END,
-               CASE WHEN source_kind IN ('allocation', 'write_off') THEN source_id END,
-               effective, description, p_actor
-        FROM ledger_amounts
-        RETURNING id, kind,
-                  CASE kind WHEN 'invoice' THEN invoice_id
-                            WHEN 'credit_note' THEN credit_note_id
-                            ELSE allocation_id END AS source_id
-    ), lines AS (
-        INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit,
-                                   credit)
-        SELECT e.id,
-               row_number() OVER (PARTITION BY e.id ORDER BY la.amount DESC, a.id),
-               a.id, la.tagged, greatest(la.amount, 0), greatest(-la.amount, 0)
-        FROM entries e
-        JOIN ledger_amounts la ON la.source_kind = e.kind AND la.source_id = e.source_id
-        JOIN ledger_accounts a
-            ON a.kind = la.kind AND a.currency = la.currency AND a.subject = la.subject
-        WHERE la.amount <> 0
-        RETURNING 1
-    )
-    SELECT count(*) INTO posted FROM entries;
+    INSERT INTO journal_entries (id, kind, invoice_id, credit_note_id, allocation_id,
+                                 effective_date, description, actor)
+    OVERRIDING SYSTEM VALUE
+    SELECT DISTINCT ON (entry_id) entry_id, source_kind, invoice_id,
+           CASE WHEN source_kind = 'credit_note' THEN source_id END,
+           CASE WHEN source_kind IN ('allocation', 'write_off') THEN source_id END,
+           effective, description, p_actor
+    FROM ledger_amounts
+    ORDER BY entry_id;
+    GET DIAGNOSTICS posted = ROW_COUNT;
+
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit, credit)
+    SELECT entry_id,
+           row_number() OVER (PARTITION BY entry_id ORDER BY amount DESC, ledger_account),
+           ledger_account, tagged, greatest(amount, 0), greatest(-amount, 0)
+    FROM ledger_amounts
+    WHERE amount <> 0;
     RETURN posted;
 END;
 $$;
@@ -270,6 +281,72 @@ BEGIN
         p_effective => coalesce((SELECT received_on FROM payments WHERE id = p_payment),
                                 current_date));
     RETURN 1;
+END;
+$$;
+
+-- ledger_post_payment_credit for many payments at once (a batch of payments received): one
+-- entry per payment that left credit and has not posted it, the accounts made and taken in
+-- id order first, as ledger_post takes them (and, like it, with the entry ids drawn up front
+-- and "posted already" probed per payment).
+CREATE OR REPLACE FUNCTION ledger_post_payment_credits(p_payments bigint[], p_actor text)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    posted integer;
+BEGIN
+    INSERT INTO ledger_accounts (kind, currency, subject, customer_id)
+    SELECT DISTINCT a.kind, a.currency, a.subject, a.customer_id
+    FROM customer_credits k
+    CROSS JOIN LATERAL (VALUES ('cash', k.currency, 'bank', NULL::bigint),
+                               ('customer_credit', k.currency, k.account_id::text, k.account_id))
+        AS a (kind, currency, subject, customer_id)
+    WHERE k.payment_id = ANY(p_payments) AND k.source = 'payment'
+    ORDER BY 1, 2, 3
+    ON CONFLICT (kind, currency, subject) DO NOTHING;
+
+    CREATE TEMPORARY TABLE IF NOT EXISTS ledger_credit_postings (
+        entry_id   bigint,
+        payment_id bigint,
+        amount     numeric,
+        cash       bigint,
+        held       bigint,
+        effective  date
+    ) ON COMMIT DROP;
+    TRUNCATE ledger_credit_postings;
+    INSERT INTO ledger_credit_postings
+    SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')), k.payment_id, k.amount,
+           (SELECT a.id FROM ledger_accounts a
+            WHERE a.kind = 'cash' AND a.currency = k.currency AND a.subject = 'bank'),
+           (SELECT a.id FROM ledger_accounts a
+            WHERE a.kind = 'customer_credit' AND a.currency = k.currency
+              AND a.subject = k.account_id::text),
+           coalesce((SELECT p.received_on FROM payments p WHERE p.id = k.payment_id),
+                    current_date)
+    FROM customer_credits k
+    WHERE k.payment_id = ANY(p_payments) AND k.source = 'payment'
+      AND (SELECT e.id FROM journal_entries e
+           WHERE e.payment_id = k.payment_id AND e.kind = 'payment') IS NULL;
+
+    PERFORM 1 FROM ledger_accounts a
+    WHERE a.id = ANY(ARRAY(SELECT cash FROM ledger_credit_postings
+                           UNION SELECT held FROM ledger_credit_postings))
+    ORDER BY a.id
+    FOR KEY SHARE;
+
+    INSERT INTO journal_entries (id, kind, payment_id, effective_date, description, actor)
+    OVERRIDING SYSTEM VALUE
+    SELECT entry_id, 'payment', payment_id, effective,
+           'payment ' || payment_id || ' kept as customer credit', p_actor
+    FROM ledger_credit_postings
+    ORDER BY entry_id;
+    GET DIAGNOSTICS posted = ROW_COUNT;
+
+    INSERT INTO journal_lines (entry_id, position, ledger_account_id, invoice_id, debit, credit)
+    SELECT entry_id, 1, cash, NULL::bigint, amount, 0 FROM ledger_credit_postings
+    UNION ALL
+    SELECT entry_id, 2, held, NULL::bigint, 0, amount FROM ledger_credit_postings;
+    RETURN posted;
 END;
 $$;
 

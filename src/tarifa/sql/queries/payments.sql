@@ -19,14 +19,6 @@ WHERE account_id = %(account_id)s AND status = 'finalized'
   AND (number = %(text)s
        OR creditor_reference = upper(replace(%(text)s, ' ', '')))
 
--- name: open_invoices
-SELECT i.id, i.due_date, b.balance
-FROM invoices i
-JOIN invoice_balances b ON b.invoice_id = i.id
-WHERE i.account_id = %(account_id)s AND i.currency = %(currency)s AND i.status = 'finalized'
-  AND b.balance > 0
-ORDER BY i.due_date, i.id
-
 -- name: insert_allocation
 INSERT INTO invoice_allocations (invoice_id, amount, source, reference, actor, payment_id)
 VALUES (%(invoice_id)s, %(amount)s, 'payment', %(reference)s, %(actor)s, %(payment_id)s)
@@ -355,3 +347,81 @@ WHERE i.number = %(number)s AND p.kind = 'sepa_debit' AND p.status = 'pending'
 ORDER BY p.id DESC
 LIMIT 1
 FOR UPDATE OF p
+
+-- Payments received in a batch (Payments.receive_many, reconciliation): the same steps as one
+-- payment, each one statement for the whole batch.
+
+-- name: accounts_named
+SELECT id, external_id, currency FROM customers
+WHERE id = ANY(%(ids)b::bigint[]) OR external_id = ANY(%(external_ids)b::text[])
+
+-- name: lock_accounts
+-- In id order, so that two batches never wait for each other in a circle.
+SELECT id FROM customers WHERE id = ANY(%(ids)b::bigint[]) ORDER BY id FOR UPDATE
+
+-- name: by_keys
+SELECT * FROM payments WHERE idempotency_key = ANY(%(keys)b::text[])
+
+-- name: named_invoices
+-- The invoices payers name, by number or RF creditor reference (compact, upper case), of
+-- these accounts.
+SELECT id, account_id, number, creditor_reference FROM invoices
+WHERE account_id = ANY(%(account_ids)b::bigint[]) AND status = 'finalized'
+  AND (number = ANY(%(texts)b::text[]) OR creditor_reference = ANY(%(references)b::text[]))
+
+-- name: invoices_of_accounts
+SELECT id FROM invoices
+WHERE account_id = ANY(%(account_ids)b::bigint[]) AND status = 'finalized'
+
+-- name: open_invoices_of
+-- Of these finalized invoices, the open ones, with what they still owe (invoice_balances_of:
+-- the view's rule, grouping only these invoices' rows).
+SELECT i.account_id, i.currency, i.id, i.number, i.due_date, b.balance
+FROM invoice_balances_of(%(invoice_ids)b::bigint[]) b
+JOIN invoices i ON i.id = b.invoice_id
+WHERE i.status = 'finalized' AND b.balance > 0
+ORDER BY i.account_id, i.due_date, i.id
+
+-- name: insert_many
+-- Succeeded payments, in the order given (the ids follow it).
+INSERT INTO payments (account_id, kind, amount, currency, status, idempotency_key, invoice_id,
+                      reference, received_on, actor)
+SELECT p.account_id, p.kind, p.amount, p.currency, 'succeeded', p.key, p.invoice_id,
+       p.reference, p.received_on, %(actor)s
+FROM unnest(%(account_ids)b::bigint[], %(kinds)b::text[], %(amounts)s::numeric[],
+            %(currencies)b::text[], %(keys)b::text[], %(invoice_ids)b::bigint[],
+            %(references)b::text[], %(received_on)b::date[])
+     WITH ORDINALITY AS p (account_id, kind, amount, currency, key, invoice_id, reference,
+                           received_on, position)
+ORDER BY p.position
+RETURNING id, idempotency_key
+
+-- name: insert_allocations
+INSERT INTO invoice_allocations (invoice_id, amount, source, reference, actor, payment_id)
+SELECT a.invoice_id, a.amount, 'payment', a.reference, %(actor)s, a.payment_id
+FROM unnest(%(invoice_ids)b::bigint[], %(amounts)s::numeric[], %(references)b::text[],
+            %(payment_ids)b::bigint[]) WITH ORDINALITY
+     AS a (invoice_id, amount, reference, payment_id, position)
+ORDER BY a.position
+
+-- name: insert_credits
+INSERT INTO customer_credits (account_id, currency, amount, source, payment_id, reference,
+                              actor)
+SELECT k.account_id, k.currency, k.amount, 'payment', k.payment_id, k.reference, %(actor)s
+FROM unnest(%(account_ids)b::bigint[], %(currencies)b::text[], %(amounts)s::numeric[],
+            %(payment_ids)b::bigint[], %(references)b::text[]) WITH ORDINALITY
+     AS k (account_id, currency, amount, payment_id, reference, position)
+ORDER BY k.position
+
+-- name: post_credits
+SELECT ledger_post_payment_credits(%(payment_ids)b::bigint[], %(actor)s) AS posted
+
+-- name: allocations_of_many
+SELECT payment_id, invoice_id, amount FROM invoice_allocations
+WHERE payment_id = ANY(%(payment_ids)b::bigint[])
+ORDER BY id
+
+-- name: credits_of_many
+SELECT payment_id, sum(amount) AS amount FROM customer_credits
+WHERE payment_id = ANY(%(payment_ids)b::bigint[])
+GROUP BY payment_id
