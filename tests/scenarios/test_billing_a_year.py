@@ -94,3 +94,6 @@ def test_a_billing_day_of_31_gives_whole_gapless_invoices_through_a_year(fresh_d
         (Decimal("31.00"), Decimal("5.89"), Decimal("36.89"))
     }
     assert sum(i.total for i in invoices) == Decimal("479.57")
+    with tarifa.connect(fresh_db, actor="test:scenario") as billing:
+        rows = billing.ledger.trial_balance()
+    assert sum(r.debit for r in rows) == sum(r.credit for r in rows) > 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -97,13 +98,16 @@ CATALOG = yaml.safe_dump(
 
 
 @pytest.fixture
-def shop(billing: Billing) -> Billing:
+def shop(billing: Billing) -> Iterator[Billing]:
+    """The scenarios' shop; after each scenario, the ledger's trial balance is zero."""
     billing.catalog.load_text(CATALOG, name="scenarios.yaml")
     billing.sellers.add(
         yaml.safe_load((ROOT / "examples" / "sellers" / "acme-de.yaml").read_text())
     )
     billing.taxes.load(ROOT / "tests" / "fixtures" / "tax" / "vat-rates.json")
-    return billing
+    yield billing
+    rows = billing.ledger.trial_balance()
+    assert sum(r.debit for r in rows) == sum(r.credit for r in rows)
 
 
 def _customer(billing: Billing, external_id: str, **fields: Any) -> str:

@@ -649,9 +649,12 @@ BEGIN
         FROM invoice_allocations a
         JOIN invoices i ON i.id = a.invoice_id
         WHERE a.invoice_id = ANY(p_invoices)
+          -- Two probes, each on its partial unique index (one probe on kind IN (...) can
+          -- use neither, and scanned the journal once per allocation).
           AND (SELECT e.id FROM journal_entries e
-               WHERE e.allocation_id = a.id AND e.kind IN ('allocation', 'write_off')
-               LIMIT 1) IS NULL
+               WHERE e.allocation_id = a.id AND e.kind = 'allocation') IS NULL
+          AND (SELECT e.id FROM journal_entries e
+               WHERE e.allocation_id = a.id AND e.kind = 'write_off') IS NULL
     )
     INSERT INTO ledger_amounts
     SELECT entry_id, entry, id, invoice_id, allocated_at::date,
