@@ -36,16 +36,12 @@ import threading
 import time
 from pathlib import Path
 
-import bill_run
-from bill_run import _fresh_database, seed  # the same accounts, set up the same way
+import httpx
 
-bill_run.DATABASE = "tarifa_bench_api"
-
-import httpx  # noqa: E402
-
-from tarifa.api.keys import ApiKeys  # noqa: E402
-from tarifa.bill_runs import BillRuns  # noqa: E402
-from tarifa.db.connection import PooledDatabase  # noqa: E402
+from bill_run import fresh_database, seed  # the same accounts, set up the same way
+from tarifa.api.keys import ApiKeys
+from tarifa.bill_runs import BillRuns
+from tarifa.db.connection import PooledDatabase
 
 READS_TARGET, P99_TARGET_MS, RECORDS_TARGET = 1_000, 100.0, 50_000
 BATCH = 10_000
@@ -186,7 +182,7 @@ def main() -> int:
     seconds = args.seconds or (5 if args.smoke else 60)
     records = args.records or (3_000 if args.smoke else 300_000)
 
-    url, started = _fresh_database()
+    url, started = fresh_database("tarifa_bench_api")
     server = None
     try:
         seed(url, accounts)

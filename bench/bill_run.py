@@ -102,7 +102,9 @@ ANALYZE;
 """
 
 
-def _fresh_database() -> tuple[str, EmbeddedServer | None]:
+def fresh_database(database: str = DATABASE) -> tuple[str, EmbeddedServer | None]:
+    """`database` dropped, created and migrated (the benches share it), and the embedded
+    server if this call started it."""
     settings = from_environment()
     started: EmbeddedServer | None = None
     if settings.database_url:
@@ -111,9 +113,9 @@ def _fresh_database() -> tuple[str, EmbeddedServer | None]:
         server = EmbeddedServer(settings.home, durable=settings.durable)
         started = None if server.status().running else server
         admin = server.ensure_running()
-    drop_database(admin, DATABASE)
-    create_database(admin, DATABASE)
-    url = with_database(admin, DATABASE)
+    drop_database(admin, database)
+    create_database(admin, database)
+    url = with_database(admin, database)
     migrate(url)
     return url, started
 
@@ -158,7 +160,7 @@ def main() -> int:
     accounts = args.accounts or (500 if args.smoke else FULL)
     workers = 1 if args.profile else args.workers
 
-    url, started = _fresh_database()
+    url, started = fresh_database()
     try:
         begin = time.perf_counter()
         seed(url, accounts)

@@ -58,13 +58,10 @@ if not os.environ.get("TARIFA_DATABASE_URL"):
 
 import psycopg  # noqa: E402
 
+from bill_run import fresh_database  # noqa: E402
 from tarifa.bill_runs import BillRuns  # noqa: E402
 from tarifa.catalog.service import CatalogService  # noqa: E402
 from tarifa.db.connection import PooledDatabase  # noqa: E402
-from tarifa.db.embedded import EmbeddedServer  # noqa: E402
-from tarifa.db.migrations import migrate  # noqa: E402
-from tarifa.db.server import create_database, drop_database, with_database  # noqa: E402
-from tarifa.db.settings import from_environment  # noqa: E402
 from tarifa.ledger import Ledger  # noqa: E402
 from tarifa.payments import PaymentIn, Payments  # noqa: E402
 from tarifa.sellers.service import Sellers  # noqa: E402
@@ -106,22 +103,6 @@ SELECT (SELECT count(*) FROM payments) AS payments,
        (SELECT count(*) FROM invoices i JOIN invoice_balances b ON b.invoice_id = i.id
         WHERE i.status = 'finalized' AND b.balance = 0) AS paid
 """
-
-
-def _fresh_database() -> tuple[str, EmbeddedServer | None]:
-    settings = from_environment()
-    started: EmbeddedServer | None = None
-    if settings.database_url:
-        admin = settings.database_url
-    else:
-        server = EmbeddedServer(settings.home, durable=settings.durable)
-        started = None if server.status().running else server
-        admin = server.ensure_running()
-    drop_database(admin, DATABASE)
-    create_database(admin, DATABASE)
-    url = with_database(admin, DATABASE)
-    migrate(url)
-    return url, started
 
 
 def seed(url: str, accounts: int) -> None:
@@ -238,7 +219,7 @@ def main() -> int:
     args = parser.parse_args()
     n = args.payments or (1_000 if args.smoke else FULL)
 
-    url, started = _fresh_database()
+    url, started = fresh_database(DATABASE)
     try:
         begin = time.perf_counter()
         seed(url, n)

@@ -60,13 +60,10 @@ if not os.environ.get("TARIFA_DATABASE_URL"):
 import psycopg  # noqa: E402
 from psycopg.rows import dict_row  # noqa: E402
 
+from bill_run import fresh_database  # noqa: E402
 from tarifa.bill_runs import BillRuns  # noqa: E402
 from tarifa.catalog.service import CatalogService  # noqa: E402
 from tarifa.db.connection import PooledDatabase  # noqa: E402
-from tarifa.db.embedded import EmbeddedServer  # noqa: E402
-from tarifa.db.migrations import migrate  # noqa: E402
-from tarifa.db.server import create_database, drop_database, with_database  # noqa: E402
-from tarifa.db.settings import from_environment  # noqa: E402
 from tarifa.ledger import Ledger  # noqa: E402
 from tarifa.reconciliation.service import Reconciliation  # noqa: E402
 from tarifa.reconciliation.statement_writer import Booking, Detail, camt  # noqa: E402
@@ -112,22 +109,6 @@ SELECT (SELECT count(*) FROM payments) AS payments,
        (SELECT count(*) FROM invoice_allocations) AS allocations,
        (SELECT count(*) FROM customer_credits WHERE source = 'payment') AS credits
 """
-
-
-def _fresh_database() -> tuple[str, EmbeddedServer | None]:
-    settings = from_environment()
-    started: EmbeddedServer | None = None
-    if settings.database_url:
-        admin = settings.database_url
-    else:
-        server = EmbeddedServer(settings.home, durable=settings.durable)
-        started = None if server.status().running else server
-        admin = server.ensure_running()
-    drop_database(admin, DATABASE)
-    create_database(admin, DATABASE)
-    url = with_database(admin, DATABASE)
-    migrate(url)
-    return url, started
 
 
 def iban(account: int) -> str:
@@ -232,7 +213,7 @@ def main() -> int:
     entries = args.entries or (2_000 if args.smoke else FULL)
     accounts = (entries + 1) // 2
 
-    url, started = _fresh_database()
+    url, started = fresh_database(DATABASE)
     try:
         begin = time.perf_counter()
         seed(url, accounts)
