@@ -8,6 +8,7 @@ are paged by cursor (tarifa.api.pagination); money is a decimal string. docs/api
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,10 +45,11 @@ from tarifa.api.routers import (
     webhooks,
 )
 from tarifa.db.migrations import pending
+from tarifa.errors import ValidationError
 from tarifa.facade import Billing, connect
 
-#: Threads for the sync routes of one worker process (the facade's pool holds 8 connections).
-API_THREADS = 8
+#: Threads for the sync routes of one worker process, unless TARIFA_API_THREADS says otherwise.
+DEFAULT_API_THREADS = 1
 
 ROUTERS = (
     customers.router,
@@ -90,6 +92,13 @@ class Measured:
             self.latency.labels(path).observe(time.perf_counter() - start)
 
 
+def api_threads_from_environment() -> int:
+    raw = os.environ.get("TARIFA_API_THREADS", str(DEFAULT_API_THREADS))
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationError.single("TARIFA_API_THREADS", "must be a whole number of at least 1")
+    return int(raw)
+
+
 def create_app(billing: Billing | None = None, *, url: str | None = None) -> FastAPI:
     registry = CollectorRegistry()
     requests = Counter(
@@ -102,10 +111,11 @@ def create_app(billing: Billing | None = None, *, url: str | None = None) -> Fas
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = billing is None
-        # Sync routes run in anyio's thread pool (40 threads by default). More threads than
-        # database connections only queue on the pool while they fight for the GIL with the
-        # event loop, which then answers late: as many threads as connections.
-        to_thread.current_default_thread_limiter().total_tokens = API_THREADS
+        # Sync routes run in anyio's thread pool (40 threads by default). Under load, threads
+        # of one process fight the event loop for the GIL and it answers late: with 2 workers
+        # on 2 cores, 8 threads each gave a p99 near a second, 1 thread 15-20 ms and more
+        # throughput (docs/BENCHMARKS.md). A worker scales by processes (--workers).
+        to_thread.current_default_thread_limiter().total_tokens = api_threads_from_environment()
         app.state.billing = billing or connect(url, actor="api")
         app.state.url = url
         app.state.keys = ApiKeys(app.state.billing.db, actor="api")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 
 import typer
@@ -18,9 +19,14 @@ def serve(
     host: str = typer.Option("127.0.0.1", envvar="TARIFA_HOST", help="Interface to listen on."),
     port: int = typer.Option(8000, envvar="TARIFA_PORT", help="Port to listen on."),
     workers: int = typer.Option(1, envvar="TARIFA_WORKERS", help="Worker processes."),
+    threads: int = typer.Option(
+        1, min=1, envvar="TARIFA_API_THREADS", help="Threads per worker for blocking requests."
+    ),
 ) -> None:
     """Run the REST API (uvicorn) on the database of TARIFA_DATABASE_URL or the embedded one."""
     import uvicorn
+
+    os.environ["TARIFA_API_THREADS"] = str(threads)  # the workers read it at startup
 
     uvicorn.run("tarifa.api.server:app", host=host, port=port, workers=workers, log_level="warning")
 
