@@ -8,12 +8,11 @@ are paged by cursor (tarifa.api.pagination); money is a decimal string. docs/api
 from __future__ import annotations
 
 import gc
-import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import (
@@ -44,12 +43,9 @@ from tarifa.api.routers import (
     usage,
     webhooks,
 )
+from tarifa.api.threads import DEFAULT_API_THREADS, DEFAULT_BULK_THREADS, threads_from_environment
 from tarifa.db.migrations import pending
-from tarifa.errors import ValidationError
 from tarifa.facade import Billing, connect
-
-#: Threads for the sync routes of one worker process, unless TARIFA_API_THREADS says otherwise.
-DEFAULT_API_THREADS = 1
 
 ROUTERS = (
     customers.router,
@@ -92,13 +88,6 @@ class Measured:
             self.latency.labels(path).observe(time.perf_counter() - start)
 
 
-def api_threads_from_environment() -> int:
-    raw = os.environ.get("TARIFA_API_THREADS", str(DEFAULT_API_THREADS))
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValidationError.single("TARIFA_API_THREADS", "must be a whole number of at least 1")
-    return int(raw)
-
-
 def create_app(billing: Billing | None = None, *, url: str | None = None) -> FastAPI:
     registry = CollectorRegistry()
     requests = Counter(
@@ -111,11 +100,14 @@ def create_app(billing: Billing | None = None, *, url: str | None = None) -> Fas
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = billing is None
-        # Sync routes run in anyio's thread pool (40 threads by default). Under load, threads
-        # of one process fight the event loop for the GIL and it answers late: with 2 workers
-        # on 2 cores, 8 threads each gave a p99 near a second, 1 thread 15-20 ms and more
-        # throughput (docs/BENCHMARKS.md). A worker scales by processes (--workers).
-        to_thread.current_default_thread_limiter().total_tokens = api_threads_from_environment()
+        # Sync routes run in anyio's thread pool (40 threads unless told); bulk routes on
+        # threads of their own (tarifa.api.threads says why so few).
+        to_thread.current_default_thread_limiter().total_tokens = threads_from_environment(
+            "TARIFA_API_THREADS", DEFAULT_API_THREADS
+        )
+        app.state.bulk_threads = CapacityLimiter(
+            threads_from_environment("TARIFA_API_BULK_THREADS", DEFAULT_BULK_THREADS)
+        )
         app.state.billing = billing or connect(url, actor="api")
         app.state.url = url
         app.state.keys = ApiKeys(app.state.billing.db, actor="api")

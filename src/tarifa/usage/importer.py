@@ -9,7 +9,8 @@ next chunk. One chunk is loaded while the next is parsed, so memory stays bounde
 the file's size.
 
 The whole import is one transaction with one audit row (``usage.imported``) and one
-``usage_imports`` row holding the counts; imports of one source take turns.
+``usage_imports`` row holding the counts; imports of one source take turns to load (each
+parses and stages its first chunk before it waits for its turn).
 """
 
 from __future__ import annotations
@@ -170,15 +171,13 @@ def import_file(
     file_name = name or (Path(source).name if isinstance(source, Path | str) else "<stream>")
     reader = make_reader(settings)
     with opened(source) as (handle, size), db.transaction() as conn:
-        conn.execute(_SQL["lock_source"], {"source": settings.source})
-        conn.execute(_SQL["share_all_sources"])
         prepare_session(conn, settings.time_zone)
         rows = records(reader, lines.physical_lines(handle))
         first = next(rows, None)  # a CSV reader has taken its header by now
         if isinstance(reader, MappedReader) and reader.header is not None:
             settings = replace(settings, header=reader.header)
         import_id = _insert_import(conn, settings, actor=actor, file=file_name, kind="import")
-        with ChunkLoader(conn, settings, import_id=import_id) as loader:
+        with ChunkLoader(conn, settings, import_id=import_id, take_turn=True) as loader:
             _feed(_prepend(first, rows), loader, lambda: (handle.tell(), size), notify)
             counts = loader.finish()
         notify(Progress(stage="loading", done=1, total=2))
@@ -285,8 +284,13 @@ class ChunkLoader:
         *,
         import_id: int,
         quarantine_import_id: int | None = None,
+        take_turn: bool = False,
     ) -> None:
         self.conn = conn
+        # Imports of one source take turns (lock_source) from their first load on: parsing
+        # and the COPY into the session's staging table need no turn, so a second import
+        # of the source parses while the first loads (two API batches at once, say).
+        self.take_turn = take_turn
         self.encoding = conn.info.encoding
         self.params = {
             "source": settings.source,
@@ -329,6 +333,10 @@ class ChunkLoader:
 
     def _load(self, count: int) -> dict[str, int]:
         conn = self.conn
+        if self.take_turn:
+            conn.execute(_SQL["lock_source"], self.params)
+            conn.execute(_SQL["share_all_sources"])
+            self.take_turn = False  # held until the import commits
         conn.execute(_SQL["ensure_partitions"], self.params)
         row = None
         if not self.expect_duplicates:

@@ -19,6 +19,7 @@ from tarifa.api.schemas.catalog import (
     PlanQuotePublic,
     PlanVersionPublic,
 )
+from tarifa.api.threads import bulk
 from tarifa.catalog.model import Plan
 from tarifa.errors import FieldError, ValidationError
 
@@ -56,6 +57,7 @@ def get_plan(code: str, request: Request, key: Reader) -> PlanPublic:
 
 
 @router.post("/catalog", tags=["catalog"], status_code=201, response_model=CatalogLoadedPublic)
+@bulk
 def load_catalog(body: CatalogCreate, request: Request, key: Admin) -> CatalogLoadedPublic:
     """Load a catalog document (products, plans and their versions, coupons)."""
     report = billing_of(request).catalog.load_text(body.document, name="api")
@@ -89,6 +91,7 @@ def quote_plan(body: PlanQuoteCreate, request: Request, key: Reader) -> PlanQuot
 
 
 @router.post("/bill-runs", tags=["bill runs"], response_model=BillRunPublic)
+@bulk
 def bill_run(body: BillRunCreate, request: Request, key: Writer) -> BillRunPublic:
     """Invoice every account's billing dates on or before `as_of` (idempotent: a second run
     finds the invoices made). Runs in the request with one worker; large installations run

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import stripe
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +30,7 @@ from tarifa.api.schemas.payments import (
     ResolveCreate,
     StatementImportPublic,
 )
+from tarifa.api.threads import bulk
 from tarifa.payments.configured import configured_gateway, stripe_gateway
 from tarifa.payments.received import Payment
 
@@ -132,6 +134,7 @@ def list_payments(
 
 
 @router.post("/payments/collect", tags=["payments"], response_model=CollectionPublic)
+@bulk
 def collect(body: CollectionCreate, request: Request, key: Payer) -> CollectionPublic:
     """Charge every due invoice to its account's default card on the gateway (each attempt
     committed before the gateway is called; a card declined today is not charged again
@@ -142,6 +145,7 @@ def collect(body: CollectionCreate, request: Request, key: Payer) -> CollectionP
 
 
 @router.post("/payments/resolve", tags=["payments"], response_model=CollectionPublic)
+@bulk
 def resolve(body: ResolveCreate, request: Request, key: Payer) -> CollectionPublic:
     """Settle the attempts left pending or unknown by asking the gateway."""
     staff_only(key)
@@ -203,7 +207,7 @@ async def import_statement(
             report = billing.reconciliation.import_file(path)
         return StatementImportPublic.model_validate(report)
 
-    return await run_in_threadpool(run)
+    return await to_thread.run_sync(run, limiter=request.app.state.bulk_threads)
 
 
 @router.get(

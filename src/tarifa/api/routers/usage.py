@@ -4,7 +4,6 @@ the quarantine (read, retry), rating runs and rerates, tariffs and rate quotes."
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -33,6 +32,7 @@ from tarifa.api.schemas.usage import (
     UsageBatchCreate,
     UsageBatchPublic,
 )
+from tarifa.api.threads import bulk
 from tarifa.errors import FieldError, ValidationError
 from tarifa.rating import RatingError, UsageUnit
 from tarifa.rating.document import read_tariff
@@ -61,17 +61,17 @@ class RatingRefused(ValidationError):
 
 
 @router.post("/usage/batches", tags=["usage"], response_model=UsageBatchPublic)
+@bulk
 def post_usage(body: UsageBatchCreate, request: Request, key: UsageWriter) -> UsageBatchPublic:
     """Up to 10,000 usage records at once. Each is stored once per (source, id): sending a
     record again counts it as a duplicate and changes nothing. Bad records are quarantined
     with their reason; the good ones are stored (received = accepted + filtered + duplicates +
     quarantined)."""
     staff_only(key)
-    lines = "\n".join(
-        json.dumps(r.model_dump(exclude_none=True), separators=(",", ":")) for r in body.records
-    )
+    # The importer reads JSON lines; pydantic writes them (3x faster than json.dumps of dumps).
+    lines = b"\n".join(r.model_dump_json(exclude_none=True).encode() for r in body.records)
     report = billing_of(request).usage.import_file(
-        io.BytesIO(lines.encode()),
+        io.BytesIO(lines),
         format="jsonl",
         source=body.source,
         timezone=body.timezone,
@@ -99,6 +99,7 @@ def list_quarantine(
 
 
 @router.post("/usage/quarantine/retry", tags=["usage"], response_model=QuarantineRetryPublic)
+@bulk
 def retry_quarantine(
     request: Request, key: UsageWriter, body: QuarantineRetryCreate | None = None
 ) -> QuarantineRetryPublic:
@@ -111,6 +112,7 @@ def retry_quarantine(
 
 
 @router.post("/rating/runs", tags=["rating"], response_model=RatingRunPublic)
+@bulk
 def rating_run(request: Request, key: Writer) -> RatingRunPublic:
     """Rate every stored record not rated yet (the batch rater)."""
     staff_only(key)
@@ -118,6 +120,7 @@ def rating_run(request: Request, key: Writer) -> RatingRunPublic:
 
 
 @router.post("/rating/rerates", tags=["rating"], response_model=ReratePublic)
+@bulk
 def rerate(body: RerateCreate, request: Request, key: Writer) -> ReratePublic:
     """Rate again the records of [start, end) not on a finalized invoice."""
     staff_only(key)
@@ -161,6 +164,7 @@ def list_tariffs(request: Request, key: Reader) -> list[TariffSummaryPublic]:
 
 
 @router.post("/tariffs", tags=["rating"], status_code=201, response_model=TariffSavedPublic)
+@bulk
 def load_tariff(body: TariffCreate, request: Request, key: Writer) -> TariffSavedPublic:
     """Store a tariff (tarifa's YAML) as the current revision of its code (`changed` false:
     the same content was current already)."""
@@ -170,6 +174,7 @@ def load_tariff(body: TariffCreate, request: Request, key: Writer) -> TariffSave
 
 
 @router.post("/tariffs/cgrates", tags=["rating"], status_code=201, response_model=TariffSavedPublic)
+@bulk
 def import_cgrates(body: CgratesImportCreate, request: Request, key: Writer) -> TariffSavedPublic:
     """Import a CGRateS tariff-plan folder, its CSV files given by name."""
     staff_only(key)
