@@ -159,3 +159,25 @@ def test_a_worker_killed_mid_delivery_leaves_it_to_the_next_worker(
     ]  # fmt: skip
     # The lease: the second attempt started after the first claim's lease ran out.
     assert attempts[1]["started_at"] - attempts[0]["started_at"] >= dt.timedelta(seconds=13)
+
+
+def test_purge_removes_delivered_events_older_than_the_days_given(
+    fresh_db: str, tmp_path: Path, receiver: Receiver
+) -> None:
+    env = _env(fresh_db, tmp_path)
+    _run(env, "endpoints", "add", receiver.url, "--events", "*")
+    _subscribe(fresh_db, "OLD")
+    subprocess.run([*TARIFA, "deliver", "--once"], env=env, check=True, capture_output=True,
+                   timeout=120)  # fmt: skip
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        written, sent = conn.execute(
+            "SELECT (SELECT count(*) FROM webhook_events),"
+            " (SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered')"
+        ).fetchone()  # type: ignore[misc]
+        conn.execute("UPDATE webhook_events SET created_at = now() - interval '40 days'")
+    assert written >= 1
+    assert sent == written  # every event delivered once
+    assert _run(env, "purge", "--older-than", "60")["events"] == 0  # younger than 60 days
+    purged = _run(env, "purge", "--older-than", "30")
+    assert (purged["events"], purged["deliveries"], purged["attempts"]) == (written,) * 3
+    assert _run(env, "events") == []

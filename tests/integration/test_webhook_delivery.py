@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tarifa.db.connection import PooledDatabase
+from tarifa.errors import ValidationError
 from tarifa.facade import Billing, connect
 from tarifa.webhooks import RetrySchedule, Webhooks, verify
 from tarifa.webhooks.delivery import lease_seconds
@@ -227,3 +228,45 @@ def test_two_workers_at_once_send_each_delivery_once(
         w.join(60)
     assert sum(r.delivered for r in reports) == 30
     assert len(receiver.ids()) == len(set(receiver.ids())) == 30
+
+
+def test_a_purge_removes_old_events_done_with_and_keeps_those_still_being_delivered(
+    shop: Billing, receiver: Receiver, conn: Any
+) -> None:
+    shop.webhooks.add_endpoint(receiver.url, ["subscription.changed"])
+    delivered = _event(shop, "A")
+    assert shop.webhooks.deliver().delivered == 1
+    failed = _event(shop, "B")
+    receiver.answers = [503, 503, 503]
+    assert shop.webhooks.deliver(schedule=NO_WAIT).failed == 1
+    pending = _event(shop, "C")
+    receiver.answers = [500]
+    assert shop.webhooks.deliver().retrying == 1
+    recent = _event(shop, "D")
+    assert shop.webhooks.deliver().delivered == 1
+    conn.execute(
+        "UPDATE webhook_events SET created_at = created_at - interval '100 days'"
+        " WHERE id = ANY(%(ids)s)",
+        {"ids": [delivered, failed, pending]},
+    )
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=90)
+
+    report = shop.webhooks.purge(before=before)
+
+    # A: 1 delivery, 1 attempt; B: 1 delivery, 3 attempts. C is pending, D is recent.
+    assert (report.events, report.deliveries, report.attempts) == (2, 2, 4)
+    left = {e.id for e in shop.webhooks.events(type="subscription.changed", limit=10_000)}
+    assert {delivered, failed} & left == set()
+    assert {pending, recent} <= left
+    assert [a.attempt for a in shop.webhooks.log(event_id=pending)] == [1]
+    (entry,) = conn.execute(
+        "SELECT data FROM audit_log WHERE action = 'webhook_events.purged'"
+    ).fetchall()
+    assert entry["data"]["events"] == 2
+    assert shop.webhooks.purge(before=before).events == 0  # nothing left to remove
+
+
+def test_a_purge_needs_an_instant_with_its_time_zone(shop: Billing) -> None:
+    with pytest.raises(ValidationError) as refused:
+        shop.webhooks.purge(before=dt.datetime(2026, 1, 1))  # noqa: DTZ001 (the point)
+    assert [e.field for e in refused.value.errors] == ["before"]

@@ -1,5 +1,5 @@
 """`tarifa webhooks endpoints add|list|disable|enable|remove`, `events`, `deliveries`, `log`,
-`replay` and `deliver` (the worker)."""
+`replay`, `purge` and `deliver` (the worker)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import signal
 import sys
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 import typer
@@ -165,6 +165,28 @@ def replay(
         lambda: console.print(
             f"{event_id}: {len(made)} new deliveries"
             + "".join(f"\n  #{d.id} → {d.url}" for d in made)
+        ),
+    )
+
+
+@app.command("purge")
+def purge(
+    older_than: int = typer.Option(
+        ..., "--older-than", min=1, help="Days: remove what was written before this many days ago."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Remove events done with (every delivery delivered or failed) older than --older-than
+    days, with their deliveries and log. Events still being delivered stay."""
+    before = datetime.now(UTC) - timedelta(days=older_than)
+    with connect(actor=actor()) as billing:
+        report = billing.webhooks.purge(before=before)
+    emit(
+        asdict(report) | {"before": before.isoformat()},
+        as_json,
+        lambda: console.print(
+            f"removed {report.events} events, {report.deliveries} deliveries and "
+            f"{report.attempts} attempts written before {before:%Y-%m-%d %H:%M} UTC"
         ),
     )
 

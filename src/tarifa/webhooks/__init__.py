@@ -8,6 +8,7 @@ from tarifa.webhooks.model import (
     DeliveryReport,
     Endpoint,
     Event,
+    PurgeReport,
     RetrySchedule,
     Sent,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "DeliveryReport",
     "Endpoint",
     "Event",
+    "PurgeReport",
     "RetrySchedule",
     "Sent",
     "Webhooks",

@@ -106,6 +106,15 @@ class Sent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PurgeReport:
+    """What a purge removed: events, their deliveries and their attempts."""
+
+    events: int
+    deliveries: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryReport:
     """What a `deliver` call did: attempts made, and what they came to."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from tarifa.audit import record
@@ -23,6 +24,7 @@ from tarifa.webhooks.model import (
     DeliveryReport,
     Endpoint,
     Event,
+    PurgeReport,
     RetrySchedule,
     Sent,
     check_endpoint,
@@ -162,6 +164,21 @@ class Webhooks:
                    data={"endpoint_id": endpoint, "deliveries": ids})  # fmt: skip
             return [_delivery(r) for r in queries.rows(conn, _SQL["deliveries_by_ids"],
                                                        {"ids": ids})]  # fmt: skip
+
+    def purge(self, *, before: dt.datetime) -> PurgeReport:
+        """Remove the events written before `before` that are done with (every delivery
+        delivered or failed for good), their deliveries and their log; an event still being
+        delivered stays. The outbox and the log otherwise grow forever."""
+        if before.tzinfo is None:
+            raise ValidationError.single("before", "must carry a time zone")
+        with self.db.transaction() as conn:
+            row = queries.one(conn, _SQL["purge"], {"before": before})
+            report = PurgeReport(events=int(row["events"]), deliveries=int(row["deliveries"]),
+                                 attempts=int(row["attempts"]))  # fmt: skip
+            record(conn, actor=self.actor, action="webhook_events.purged",
+                   entity_type="webhook_outbox", entity_id=before.isoformat(),
+                   data={"before": before.isoformat(), **asdict(report)})  # fmt: skip
+            return report
 
     # -- the worker ----------------------------------------------------------------------------
 

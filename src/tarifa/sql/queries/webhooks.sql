@@ -133,3 +133,24 @@ UPDATE webhook_deliveries
 SET status = 'failed', next_attempt_at = NULL,
     last_status_code = %(status_code)s, last_error = %(error)s
 WHERE id = %(delivery_id)s AND status = 'pending' AND attempts = %(attempt)s
+
+-- name: purge
+-- Events written before %(before)s whose every delivery is done (delivered, or failed for
+-- good), with their deliveries and (by cascade) their attempts. An event still being
+-- delivered stays, however old. The attempts are counted from the deliveries removed.
+WITH done AS (
+    SELECT e.id FROM webhook_events e
+    WHERE e.created_at < %(before)s
+      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                      WHERE d.event_id = e.id AND d.status = 'pending')
+    ORDER BY e.created_at
+    FOR UPDATE
+), gone_deliveries AS (
+    DELETE FROM webhook_deliveries d USING done WHERE d.event_id = done.id RETURNING d.id
+), gone_events AS (
+    DELETE FROM webhook_events e USING done WHERE e.id = done.id RETURNING e.id
+)
+SELECT (SELECT count(*) FROM gone_events) AS events,
+       (SELECT count(*) FROM gone_deliveries) AS deliveries,
+       (SELECT count(*) FROM webhook_attempts a
+        WHERE a.delivery_id IN (SELECT id FROM gone_deliveries)) AS attempts
