@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import psycopg
@@ -60,3 +60,58 @@ def test_imports_of_two_sources_adding_the_same_new_months_both_succeed(fresh_db
             "SELECT count(*) FROM pg_inherits WHERE inhparent = 'usage_records'::regclass"
         ).fetchone() or (0,)
     assert count == 1
+
+
+def test_two_sessions_adding_the_same_rated_month_take_turns_without_an_error(
+    fresh_db: str,
+) -> None:
+    """A rating run and a rerate (or two runs) at once, both finding a month of usage with no
+    rated partition yet: the second waits for the first, then finds the month it made."""
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("SELECT usage_ensure_partitions(ARRAY['2023-05-10T00:00:00Z'::timestamptz])")
+    first = psycopg.connect(fresh_db)
+    second = psycopg.connect(fresh_db)
+    try:
+        assert first.execute("SELECT rating_ensure_partitions()").fetchone() == (1,)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            waiting = pool.submit(
+                lambda: second.execute("SELECT rating_ensure_partitions()").fetchone()
+            )
+            assert not _finished_within(waiting, 0.5)  # the month is being made: it waits
+            first.commit()
+            assert waiting.result(timeout=30) == (0,)  # found, not made twice
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_two_sessions_adding_the_same_audit_month_take_turns_without_an_error(
+    fresh_db: str,
+) -> None:
+    month = "SELECT audit_ensure_partition('2031-07-04T00:00:00Z')"
+    first = psycopg.connect(fresh_db)
+    second = psycopg.connect(fresh_db)
+    try:
+        first.execute(month)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            waiting = pool.submit(lambda: second.execute(month))
+            assert not _finished_within(waiting, 0.5)
+            first.commit()
+            waiting.result(timeout=30)  # found the month, did not make it again
+        second.commit()
+        (count,) = second.execute(
+            "SELECT count(*) FROM pg_class WHERE relname = 'audit_log_p203107'"
+        ).fetchone() or (0,)
+        assert count == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def _finished_within(future: Future[object], seconds: float) -> bool:
+    try:
+        future.result(timeout=seconds)
+    except TimeoutError:
+        return False
+    return True

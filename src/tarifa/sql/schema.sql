@@ -130,13 +130,20 @@ DECLARE
     month_start date := date_trunc('month', p_at AT TIME ZONE 'UTC')::date;
     name text := format('audit_log_p%s', to_char(month_start, 'YYYYMM'));
 BEGIN
-    IF to_regclass(name) IS NULL THEN
-        EXECUTE format(
-            'CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%L) TO (%L)',
-            name,
-            (month_start::timestamp AT TIME ZONE 'UTC'),
-            ((month_start + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
+    IF to_regclass(name) IS NOT NULL THEN
+        RETURN;
     END IF;
+    -- Look again under a table lock: taking it brings this session's view of the catalog up
+    -- to date, so a month another transaction has just made is found, not made twice.
+    LOCK TABLE audit_log IN SHARE UPDATE EXCLUSIVE MODE;
+    IF to_regclass(name) IS NOT NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE format(
+        'CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%L) TO (%L)',
+        name,
+        (month_start::timestamp AT TIME ZONE 'UTC'),
+        ((month_start + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
 END;
 $$;
 
@@ -986,7 +993,11 @@ BEGIN
     LOOP
         name := 'rated_usage' || substr(part.relname, length('usage_records') + 1);
         CONTINUE WHEN to_regclass(name) IS NOT NULL;
-        PERFORM pg_advisory_xact_lock(7402118570);
+        -- Sessions adding a month take turns on this lock (rating and storing rows do not
+        -- wait for it). A table lock, not an advisory one: taking it also brings the
+        -- session's view of the catalog up to date, so the second session finds the month
+        -- the first made instead of making it again (DuplicateTable).
+        LOCK TABLE rated_usage IN SHARE UPDATE EXCLUSIVE MODE;
         CONTINUE WHEN to_regclass(name) IS NOT NULL;
         EXECUTE format(
             'CREATE TABLE %I (LIKE rated_usage INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);

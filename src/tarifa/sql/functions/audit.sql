@@ -29,13 +29,20 @@ DECLARE
     month_start date := date_trunc('month', p_at AT TIME ZONE 'UTC')::date;
     name text := format('audit_log_p%s', to_char(month_start, 'YYYYMM'));
 BEGIN
-    IF to_regclass(name) IS NULL THEN
-        EXECUTE format(
-            'CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%L) TO (%L)',
-            name,
-            (month_start::timestamp AT TIME ZONE 'UTC'),
-            ((month_start + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
+    IF to_regclass(name) IS NOT NULL THEN
+        RETURN;
     END IF;
+    -- Look again under a table lock: taking it brings this session's view of the catalog up
+    -- to date, so a month another transaction has just made is found, not made twice.
+    LOCK TABLE audit_log IN SHARE UPDATE EXCLUSIVE MODE;
+    IF to_regclass(name) IS NOT NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE format(
+        'CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%L) TO (%L)',
+        name,
+        (month_start::timestamp AT TIME ZONE 'UTC'),
+        ((month_start + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
 END;
 $$;
 

@@ -27,7 +27,11 @@ BEGIN
     LOOP
         name := 'rated_usage' || substr(part.relname, length('usage_records') + 1);
         CONTINUE WHEN to_regclass(name) IS NOT NULL;
-        PERFORM pg_advisory_xact_lock(7402118570);
+        -- Sessions adding a month take turns on this lock (rating and storing rows do not
+        -- wait for it). A table lock, not an advisory one: taking it also brings the
+        -- session's view of the catalog up to date, so the second session finds the month
+        -- the first made instead of making it again (DuplicateTable).
+        LOCK TABLE rated_usage IN SHARE UPDATE EXCLUSIVE MODE;
         CONTINUE WHEN to_regclass(name) IS NOT NULL;
         EXECUTE format(
             'CREATE TABLE %I (LIKE rated_usage INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
