@@ -30,7 +30,7 @@ from tarifa.audit import record
 from tarifa.billing.cycles import Cycle, Period, day_start
 from tarifa.billing.draft import DraftLine, LineKind, late_usage_lines
 from tarifa.billing.fees import FeeLine
-from tarifa.billing.schedule import arrears_period, billing_dates, lines_at
+from tarifa.billing.schedule import arrears_period, billing_dates, lines_at, period_index
 from tarifa.billing.taxes import (
     TaxDecision,
     TaxedLine,
@@ -400,6 +400,7 @@ def _invoices(
                     catalog=ctx.catalog,
                     cycle=cyc,
                     period=period,
+                    period_index=period_index(cyc, sub.timeline, period),
                     currency=customer.currency,
                     zone=zone,
                     usage=used,

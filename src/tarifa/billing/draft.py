@@ -4,11 +4,14 @@ the period's usage and what was billed already.
 
 In order: the recurring and one-time fees the period owes, or, when fees were billed for it
 already (in advance), only the credits and charges that bring those to what it owes now
-(:mod:`tarifa.billing.fees`); the usage lines after allowances and the rated costs
+(:mod:`tarifa.billing.fees`); the usage lines after allowances, over the metrics' totals,
+the percentage models' transaction lists and the rated costs
 (:mod:`tarifa.billing.usage_lines`); the minimum-commitment true-up; then the coupon's
 discount over the period's charges (not over credits), while the coupon still applies
 (counted in periods from the one it was redeemed in). Each line keeps its precise amount and
-its amount rounded to the currency's minor unit, the rounding an invoice line gets once.
+its amount rounded to the currency's minor unit, the rounding an invoice line gets once,
+and how it was priced (the breakdown, the allowance used, a promotion): the catalog's quote
+(:mod:`tarifa.billing.quote`) is these lines for a subscription of one period.
 
 Pure: no I/O, no clock.
 """
@@ -27,6 +30,7 @@ from tarifa.billing.fees import FeeLine, adjustments, fees_due
 from tarifa.billing.usage_lines import minimum_true_up, usage_lines
 from tarifa.catalog.model import Catalog, ChargeKind, Coupon
 from tarifa.money import Money, RoundingPolicy
+from tarifa.pricing import BreakdownItem
 from tarifa.pricing.discounts import Discount, PricedLine, apply_discounts
 from tarifa.pricing.discounts import Scope as DiscountScope
 from tarifa.subscriptions.timeline import Timeline
@@ -58,6 +62,14 @@ class DraftLine:
     #: For fee lines: the plan's price of the whole period (what a later credit of part of
     #: the line is priced from, :class:`tarifa.billing.fees.FeeLine`).
     full: Money | None = None
+    #: For usage lines: the part of `quantity` the allowance covered (None: the charge has
+    #: no allowance) and the rest, which was priced. For fee lines the quantity is priced.
+    allowance_used: Decimal | None = None
+    charged_quantity: Decimal | None = None
+    #: How the pricing model priced the line (for a fee: its whole period, `full`), and
+    #: whether a promotion's price replaced the charge's.
+    breakdown: tuple[BreakdownItem, ...] = ()
+    promotion: bool = False
 
 
 def draft_lines(
@@ -71,14 +83,17 @@ def draft_lines(
     currency: str,
     zone: ZoneInfo,
     usage: Mapping[str, Decimal] | None = None,
+    transactions: Mapping[str, Sequence[Decimal]] | None = None,
     rated: Mapping[str, Decimal] | None = None,
     billed: Sequence[FeeLine] | None = None,
     coupon: Coupon | None = None,
     coupon_period: int = 0,
     rounding: RoundingPolicy | None = None,
 ) -> tuple[DraftLine, ...]:
-    """The period's lines. `billed`: fee lines invoiced already for this period (None when
-    none were); `coupon_period`: the period index the coupon was redeemed in."""
+    """The period's lines. `usage`, `transactions`, `rated`: the period's usage
+    (:func:`tarifa.billing.usage_lines.usage_lines`); `billed`: fee lines invoiced already
+    for this period (None when none were); `coupon_period`: the period index the coupon was
+    redeemed in."""
     policy = rounding or RoundingPolicy()
     due = fees_due(
         subscription_id=subscription_id,
@@ -100,8 +115,10 @@ def draft_lines(
         catalog=catalog,
         cycle=cycle,
         period=period,
+        period_index=period_index,
         currency=currency,
         usage=usage or {},
+        transactions=transactions,
         rated=rated,
         zone=zone,
     ):
@@ -118,6 +135,10 @@ def draft_lines(
                 quantity=used.quantity,
                 amount=used.amount,
                 rounded=policy.round(used.amount),
+                allowance_used=used.allowance_used if used.allowance else None,
+                charged_quantity=used.charged_quantity,
+                breakdown=used.breakdown,
+                promotion=used.promotion,
             )
         )
     # What the period is charged: fees billed for it already (in advance), their credits and
@@ -195,6 +216,7 @@ def late_usage_lines(
     catalog: Catalog,
     cycle: Cycle,
     period: Period,
+    period_index: int,
     currency: str,
     zone: ZoneInfo,
     usage: Mapping[str, Decimal] | None,
@@ -214,6 +236,7 @@ def late_usage_lines(
         catalog=catalog,
         cycle=cycle,
         period=period,
+        period_index=period_index,
         currency=currency,
         usage=usage or {},
         rated=rated,
@@ -261,6 +284,9 @@ def _fee_line(fee: FeeLine, policy: RoundingPolicy) -> DraftLine:
         amount=fee.amount,
         rounded=policy.round(fee.amount),
         full=fee.full,
+        charged_quantity=Decimal(fee.quantity),
+        breakdown=fee.breakdown,
+        promotion=fee.promotion,
     )
 
 

@@ -32,7 +32,7 @@ from tarifa.billing.cycles import Cycle, Period
 from tarifa.billing.proration import prorate, share
 from tarifa.catalog.model import Catalog, Charge, ChargeKind, PlanVersion, Proration, Timing
 from tarifa.money import Money
-from tarifa.pricing import price
+from tarifa.pricing import BreakdownItem, price
 from tarifa.subscriptions.timeline import State, Timeline
 
 
@@ -56,6 +56,11 @@ class FeeLine:
     #: Billed at the start of its period (in advance: recurring fees by default, one-time
     #: fees) rather than at its end (in arrears).
     in_advance: bool = True
+    #: How `full` was priced (the pricing model's breakdown, for the whole period), and
+    #: whether a promotion priced it: what a quote shows. Lines read back from stored
+    #: invoices carry neither.
+    breakdown: tuple[BreakdownItem, ...] = ()
+    promotion: bool = False
 
     @property
     def key(self) -> tuple[int, str, str, int]:
@@ -90,7 +95,9 @@ def fees_due(
                 continue
             if charge.periods is not None and period_index >= charge.periods:
                 continue  # instalments paid off
-            full = _price(version, charge, segment.quantity, period_index, currency)
+            full, breakdown, promoted = _price(
+                version, charge, segment.quantity, period_index, currency
+            )
             lines.append(
                 FeeLine(
                     subscription_id=subscription_id,
@@ -105,6 +112,8 @@ def fees_due(
                     full=full,
                     amount=prorate(full, part),
                     in_advance=charge.timing is not Timing.IN_ARREARS,
+                    breakdown=breakdown,
+                    promotion=promoted,
                 )
             )
     if history.start in period and period_index == 0:
@@ -113,7 +122,7 @@ def fees_due(
             version = catalog.plan(first.plan).version_on(first.start)
             for charge in version.charges:
                 if charge.kind is ChargeKind.ONE_TIME:
-                    full = _price(version, charge, first.quantity, 0, currency)
+                    full, breakdown, promoted = _price(version, charge, first.quantity, 0, currency)
                     lines.append(
                         FeeLine(
                             subscription_id=subscription_id,
@@ -127,6 +136,8 @@ def fees_due(
                             share=Fraction(1),
                             full=full,
                             amount=full,
+                            breakdown=breakdown,
+                            promotion=promoted,
                         )
                     )
     return tuple(lines)
@@ -171,10 +182,13 @@ def adjustments(
 
 def _price(
     version: PlanVersion, charge: Charge, quantity: int, period_index: int, currency: str
-) -> Money:
+) -> tuple[Money, tuple[BreakdownItem, ...], bool]:
+    """The whole period's price of `charge` for `quantity`, its breakdown, and whether a
+    promotion priced it."""
     promotion = version.promotion_for(charge.code, period_index)
-    spec = (promotion.price_in(currency) if promotion else None) or charge.price_in(currency)
-    return Money.of(price(spec, quantity).amount, currency)
+    promoted = promotion.price_in(currency) if promotion else None
+    result = price(promoted or charge.price_in(currency), quantity)
+    return Money.of(result.amount, currency), result.breakdown, promoted is not None
 
 
 def _negated(line: FeeLine) -> FeeLine:

@@ -5,8 +5,13 @@ A usage charge priced with a pricing model is priced over the period's total of 
 after its allowance: the included units are used first, only the rest is priced. A partial
 period (a start, a cancellation or a suspension inside it) gets the share of the allowance
 that its active days are of the period, by the plan's proration convention, unless the plan
-says the allowance is not prorated. A usage charge rated by a tariff (``tariff:`` in the
-catalog) carries the period's rated cost as it is.
+says the allowance is not prorated. A charge priced by a percentage model (``unit: amount``)
+is priced over the period's list of transaction amounts: each transaction pays on its own and
+the free limits count transactions, so a total cannot stand for them (a graduated percentage
+may be given its total instead). A promotion of the charge replaces its price while the
+subscription's period index is below the promotion's periods, as for the fees. A usage
+charge rated by a tariff (``tariff:`` in the catalog) carries the period's rated cost as it
+is (its allowance was consumed record by record when the cost was summed).
 
 Usage is billed on the plan in force on the last active day of the period (a plan change
 inside a period moves its usage to the new plan); usage is billed in trial days too (a trial
@@ -28,9 +33,17 @@ from zoneinfo import ZoneInfo
 
 from tarifa.billing.cycles import Cycle, Period
 from tarifa.billing.proration import share
-from tarifa.catalog.model import Catalog, ChargeKind, PlanVersion, ServiceType
+from tarifa.catalog.model import (
+    TRANSACTION_MODELS,
+    Catalog,
+    Charge,
+    ChargeKind,
+    PlanVersion,
+    ServiceType,
+)
+from tarifa.errors import FieldError, ValidationError
 from tarifa.money import ARITHMETIC_PRECISION, Money
-from tarifa.pricing import price
+from tarifa.pricing import BreakdownItem, PriceResult, Spec, price
 from tarifa.subscriptions.timeline import State, Timeline
 
 #: The usage category (rating profile category) of each usage service.
@@ -58,6 +71,10 @@ class RatedAllowance:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UsageLine:
+    """`quantity` is the period's usage (the sum of the transactions for a percentage
+    model; 0 for a tariff-rated charge), `allowance_used` the part the allowance covered,
+    `charged_quantity` the rest, priced into `amount` as `breakdown` explains."""
+
     subscription_id: int
     charge: str
     description: str
@@ -67,6 +84,8 @@ class UsageLine:
     allowance_used: Decimal
     charged_quantity: Decimal
     amount: Money
+    breakdown: tuple[BreakdownItem, ...] = ()
+    promotion: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,13 +119,17 @@ def usage_lines(
     catalog: Catalog,
     cycle: Cycle,
     period: Period,
+    period_index: int,
     currency: str,
     usage: Mapping[str, Decimal],
+    transactions: Mapping[str, Sequence[Decimal]] | None = None,
     rated: Mapping[str, Decimal] | None = None,
     zone: ZoneInfo,
 ) -> tuple[UsageLine, ...]:
-    """The usage lines of `period`: `usage` maps a metric to the period's total, `rated` a
-    tariff-rated charge's code to the period's rated cost."""
+    """The usage lines of `period` (the subscription's period `period_index`, 0 the first):
+    `usage` maps a metric to the period's total, `transactions` a metric of a percentage
+    model to the period's transaction amounts, `rated` a tariff-rated charge's code to the
+    period's rated cost."""
     segments = [s for s in history.within(period) if s.state is not State.SUSPENDED]
     if not segments:
         return ()
@@ -133,15 +156,21 @@ def usage_lines(
                 )
             )
             continue
-        quantity = usage.get(charge.metric or charge.code, Decimal(0))
-        included = Decimal(0)
-        if charge.allowance is not None:
-            included = charge.allowance.quantity
-            if charge.allowance.prorate and part != 1:
-                included = _times(included, part)
-        used = min(quantity, included)
-        charged = quantity - used
-        spec = charge.price_in(currency)
+        metric = charge.metric or charge.code
+        promotion = version.promotion_for(charge.code, period_index)
+        promoted = promotion.price_in(currency) if promotion else None
+        spec = promoted or charge.price_in(currency)
+        listed = (transactions or {}).get(metric)
+        if spec.model in TRANSACTION_MODELS and (listed is not None or metric not in usage):
+            amounts = tuple(listed or ())
+            quantity = sum(amounts, Decimal(0))
+            included = used = Decimal(0)  # percentage models have free transactions instead
+            result = _priced(spec, metric, transactions=amounts)
+        else:
+            quantity = usage.get(metric, Decimal(0))
+            included = _included(charge, part)
+            used = min(quantity, included)
+            result = _priced(spec, metric, quantity=quantity - used)
         lines.append(
             UsageLine(
                 subscription_id=subscription_id,
@@ -151,11 +180,36 @@ def usage_lines(
                 quantity=quantity,
                 allowance=included,
                 allowance_used=used,
-                charged_quantity=charged,
-                amount=Money.of(price(spec, charged).amount, currency),
+                charged_quantity=quantity - used,
+                amount=Money.of(result.amount, currency),
+                breakdown=result.breakdown,
+                promotion=promoted is not None,
             )
         )
     return tuple(lines)
+
+
+def _included(charge: Charge, part: Fraction) -> Decimal:
+    """The allowance of `charge` for a period the subscription ran `part` of."""
+    if charge.allowance is None:
+        return Decimal(0)
+    if charge.allowance.prorate and part != 1:
+        return _times(charge.allowance.quantity, part)
+    return charge.allowance.quantity
+
+
+def _priced(
+    spec: Spec,
+    metric: str,
+    *,
+    quantity: Decimal | None = None,
+    transactions: Sequence[Decimal] | None = None,
+) -> PriceResult:
+    """The price of a usage charge; a usage the model refuses is named by its metric."""
+    try:
+        return price(spec, quantity, transactions=transactions)
+    except ValidationError as err:
+        raise ValidationError(FieldError(f"usage.{metric}", e.reason) for e in err.errors) from None
 
 
 def rated_allowances(
@@ -181,9 +235,7 @@ def rated_allowances(
         category = CATEGORIES.get(catalog.product(charge.product).service)
         if category is None:
             continue
-        included = charge.allowance.quantity
-        if charge.allowance.prorate and part != 1:
-            included = _times(included, part)
+        included = _included(charge, part)
         factor = charge.unit.base[1] if charge.unit is not None else 1
         found.append(
             RatedAllowance(

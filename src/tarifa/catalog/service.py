@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from tarifa.billing.quote import Quote, UsageValue, quote
 from tarifa.catalog import export, store
 from tarifa.catalog.model import Catalog, Plan
-from tarifa.catalog.quote import Quote, UsageValue, quote
 from tarifa.catalog.rules import read_catalog
 from tarifa.db.connection import Database
 from tarifa.errors import ValidationError
@@ -61,7 +61,7 @@ class CatalogService:
     ) -> Quote:
         """The pre-tax lines of one billing period of `plan_code` starting on `period_start`
         (default today, UTC), in `currency` (default the version's first); see
-        :mod:`tarifa.catalog.quote`."""
+        :mod:`tarifa.billing.quote`."""
         catalog = self.current()
         plan = catalog.plan(plan_code)
         start = period_start or datetime.now(UTC).date()

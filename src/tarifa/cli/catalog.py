@@ -13,10 +13,10 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from tarifa.billing.quote import Quote
 from tarifa.catalog.document import json_schema
 from tarifa.catalog.export import to_document
 from tarifa.catalog.model import Catalog, Plan
-from tarifa.catalog.quote import Quote
 from tarifa.catalog.rules import read_catalog
 from tarifa.cli.output import JsonOption, actor, console, emit, errors
 from tarifa.errors import FieldError, ValidationError

@@ -2,11 +2,12 @@
 
 An invoice line keeps a usage charge's quantity and net, not its pricing breakdown. To print
 a graduated charge one line per tier (EN 16931: each line's net is its quantity x price),
-the charge is priced again as the invoice priced it: the plan version the subscription was on
-at the end of the period (:func:`tarifa.billing.usage_lines.usage_lines` decides it, and the
-allowance), over the line's stored quantity. Catalog versions never change once loaded, so
-this gives back the same amount; if it does not (a line drafted by other rules), no tiers are
-returned and the line is printed whole. Pure: no I/O.
+the charge is priced again as the invoice priced it, by the generator's own usage pricing
+(:func:`tarifa.billing.usage_lines.usage_lines`: the plan version the subscription was on at
+the end of the period, the allowance, a promotion), over the line's stored quantity. Catalog
+versions never change once loaded, so this gives back the same amount; if it does not (a
+line drafted by other rules), no tiers are returned and the line is printed whole. Pure: no
+I/O.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from tarifa.billing.cycles import Cycle, Period
+from tarifa.billing.schedule import period_index
 from tarifa.billing.usage_lines import usage_lines
 from tarifa.catalog.model import Catalog
 from tarifa.documents.lines import Tier
 from tarifa.errors import NotFoundError
-from tarifa.money import Money, RoundingPolicy
-from tarifa.pricing import BreakdownItem, ItemKind, price
+from tarifa.money import RoundingPolicy
+from tarifa.pricing import BreakdownItem, ItemKind
 from tarifa.subscriptions.timeline import State, Timeline
 
 USAGE_KEY = "usage:"
@@ -51,7 +53,6 @@ def usage_tiers(
     try:
         version = catalog.plan(last.plan).version_on(history.plan_since(last.start))
         charge = version.charge(code)
-        spec = charge.price_in(currency)
     except NotFoundError:
         return ()
     metric = charge.metric or charge.code
@@ -62,6 +63,7 @@ def usage_tiers(
             catalog=catalog,
             cycle=cycle,
             period=period,
+            period_index=period_index(cycle, history, period),
             currency=currency,
             usage={metric: quantity},
             zone=zone,
@@ -69,14 +71,14 @@ def usage_tiers(
     except ValueError:
         # The account's cycle changed since (a new billing day): the line's period is no
         # longer one period of it, so its tiers cannot be shown again; the line still is.
+        # A percentage model is priced per transaction, which a stored total cannot redo.
         return ()
     used = next((u for u in priced if u.charge == code), None)
     if used is None:
         return ()
-    result = price(spec, used.charged_quantity)
-    if RoundingPolicy().round(Money.of(result.amount, currency)).amount != net:
+    if RoundingPolicy().round(used.amount).amount != net:
         return ()
-    return tuple(_tier(item) for item in result.breakdown if item.amount != 0)
+    return tuple(_tier(item) for item in used.breakdown if item.amount != 0)
 
 
 def _tier(item: BreakdownItem) -> Tier:

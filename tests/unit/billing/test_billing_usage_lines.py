@@ -4,11 +4,12 @@ minimum-commitment true-up. Amounts by hand in each docstring."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from tarifa.billing import Period, cycle
-from tarifa.billing.usage_lines import minimum_true_up, usage_lines
+from tarifa.billing.usage_lines import UsageLine, minimum_true_up, usage_lines
 from tarifa.catalog.rules import read_catalog
 from tarifa.money import Money
 from tarifa.subscriptions import Change, ChangeKind, Timeline, timeline
@@ -51,6 +52,7 @@ def lines(found: Timeline, minutes: str, rated: str = "0") -> dict[str, tuple[De
         catalog=CATALOG,
         cycle=MONTHLY,
         period=MARCH,
+        period_index=2,
         currency="EUR",
         usage={"minutes": Decimal(minutes)},
         rated={"calls": Decimal(rated)},
@@ -123,3 +125,80 @@ def test_a_period_below_the_minimum_commitment_is_trued_up() -> None:
         zone=BERLIN,
     )
     assert none is None
+
+
+SALES = read_catalog("""
+products:
+  - {code: market, name: Marketplace, service: other}
+  - {code: voice, name: Voice, service: voice}
+plans:
+  - code: creator
+    name: Creator
+    versions:
+      - effective_from: 2026-01-01
+        currencies: [EUR]
+        billing_period: monthly
+        charges:
+          - {code: fee, name: Sales fee, kind: usage, product: market, metric: sales,
+             unit: amount, pricing: {model: percentage, rate: "5", fixed_fee: "0.30",
+             free_transactions: "10", free_amount: "100", min_per_transaction: "0.50",
+             max_per_transaction: "25"}}
+          - {code: minutes, name: Minutes, kind: usage, product: voice, metric: minutes,
+             unit: minutes, pricing: {model: per_unit, unit_price: "0.10"}}
+        promotions:
+          - {charge: minutes, periods: 2, pricing: {model: per_unit, unit_price: "0.05"}}
+""")
+
+
+def sales_lines(
+    period_index: int,
+    usage: dict[str, Decimal],
+    transactions: dict[str, Sequence[Decimal]] | None = None,
+) -> dict[str, UsageLine]:
+    found = timeline(
+        [Change(kind=ChangeKind.CREATED, effective=D(2026, 1, 1), plan="creator", quantity=1)]
+    )
+    result = usage_lines(
+        subscription_id=1,
+        history=found,
+        catalog=SALES,
+        cycle=MONTHLY,
+        period=MARCH,
+        period_index=period_index,
+        currency="EUR",
+        zone=BERLIN,
+        usage=usage,
+        transactions=transactions,
+    )
+    return {line.charge: line for line in result}
+
+
+def test_a_percentage_fee_is_priced_over_the_transactions_each_on_its_own() -> None:
+    """Sales 5, 20, 30 are free (running total 55); 50 takes it to 105 > 100, so it and the
+    later sale pay: 50 x 5 % + 0.30 = 2.80, 10 x 5 % + 0.30 = 0.80. Fee 3.60 over 115.00."""
+    sales = [Decimal(s) for s in ("5", "20", "30", "50", "10")]
+    fee = sales_lines(2, {}, {"sales": sales})["fee"]
+    assert (fee.quantity, fee.charged_quantity, fee.amount.amount) == (
+        Decimal(115),
+        Decimal(115),
+        Decimal("3.60"),
+    )
+    assert [item.kind.value for item in fee.breakdown] == [
+        "free_transactions",
+        "charged_transactions",
+    ]
+
+
+def test_a_period_without_transactions_owes_no_percentage_fee() -> None:
+    fee = sales_lines(2, {})["fee"]
+    assert fee.amount.amount == 0
+
+
+def test_a_promotion_prices_a_usage_charge_during_its_periods_only() -> None:
+    """100 minutes: 100 x 0.05 = 5.00 in the second period (index 1), 100 x 0.10 = 10.00 in
+    the third, when the 2-period promotion is over."""
+    minutes = {"minutes": Decimal(100)}
+    promoted = sales_lines(1, minutes)["minutes"]
+    after = sales_lines(2, minutes)["minutes"]
+    assert (promoted.amount.amount, promoted.promotion) == (Decimal("5.00"), True)
+    assert (after.amount.amount, after.promotion) == (Decimal("10.00"), False)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tarifa.billing.quote import LineKind, period_end, quote
 from tarifa.catalog.model import BillingPeriod
-from tarifa.catalog.quote import LineKind, period_end, quote
 from tarifa.catalog.rules import read_catalog
 from tarifa.errors import ValidationError
 
