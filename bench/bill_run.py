@@ -30,6 +30,7 @@ import pstats
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "tarifa_bench_bill_run"
@@ -55,9 +56,9 @@ from tarifa.taxes.service import TaxRatesStore  # noqa: E402
 
 MARCH = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
-# Accounts, subscriptions with their history, numbers bound to them, and 30 records each in
-# March (started between 1 and 30 March, UTC noon, so within Berlin's March too).
-SEED = """
+# Accounts in Berlin, each with a Mobile S subscription from 1 March 2026 (the payments and
+# reconciliation benches start from them too).
+SUBSCRIBERS = """
 INSERT INTO customers (id, external_id, kind, legal_name, country, currency, time_zone,
                        billing_cycle_day, locale, postal_code, city)
 OVERRIDING SYSTEM VALUE
@@ -72,7 +73,11 @@ INSERT INTO subscription_changes (subscription_id, position, kind, effective, pl
                                   actor)
 SELECT i, 0, 'created', DATE '2026-03-01', 'mobile-s', 1, 'bench'
 FROM generate_series(1, %(n)s) AS i;
+"""
 
+# Their numbers bound to their subscriptions, and 30 records each in March (started between
+# 1 and 30 March, UTC noon, so within Berlin's March too).
+USAGE = """
 INSERT INTO usage_identifiers (id, account_id, subscription_id, kind, value, validity)
 OVERRIDING SYSTEM VALUE
 SELECT i, i, i, 'e164', '+49151' || lpad(i::text, 7, '0'), '[2026-03-01,)'
@@ -98,7 +103,6 @@ FROM generate_series(1, %(n)s) AS a,
      generate_series(0, 9) AS k,
      (VALUES ('voice', 'seconds', 'call'), ('sms', 'events', 'sms'),
              ('data', 'bytes', 'data')) AS s (service, unit, category);
-ANALYZE;
 """
 
 
@@ -120,33 +124,55 @@ def fresh_database(database: str = DATABASE) -> tuple[str, EmbeddedServer | None
     return url, started
 
 
+def provider(db: PooledDatabase, actor: str) -> None:
+    """The provider's side: the Mobile catalog, the seller ACME Telecom GmbH, VAT rates."""
+    CatalogService(db, actor).load(ROOT / "examples" / "catalog" / "mobile.yaml")
+    Sellers(db, actor=actor).add(
+        {
+            "code": "acme-de",
+            "legal_name": "ACME Telecom GmbH",
+            "address": {
+                "line1": "Friedrichstraße 1",
+                "postal_code": "10117",
+                "city": "Berlin",
+                "country": "DE",
+            },
+            "vat_id": "DE136695976",
+            "iban": "DE89370400440532013000",
+            "bic": "COBADEFFXXX",
+            "series": {"pattern": "INV-{year}-{number}", "width": 7},
+        }
+    )
+    TaxRatesStore(db, actor=actor).load(ROOT / "examples" / "tax" / "vat-rates.json")
+
+
+def run_script(conn: psycopg.Connection[Any], script: str, accounts: int) -> None:
+    """The statements of `script` for `accounts` accounts, then ANALYZE."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            conn.execute(statement, {"n": accounts})
+    conn.execute("ANALYZE")
+
+
+def invoice_march_and_april(db: PooledDatabase, url: str, actor: str) -> None:
+    """The bill runs of 1 March and 1 April, finalized: two invoices per account."""
+    runs = BillRuns(db, actor=actor)
+    for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 1)):
+        summary = runs.run(day, finalize=True, workers=2)
+        if summary.failures:
+            raise SystemExit(f"the bill run of {day} failed: {summary.failures[:3]}")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def seed(url: str, accounts: int) -> None:
     db = PooledDatabase(url, max_size=2)
     try:
-        CatalogService(db, "bench:bill_run").load(ROOT / "examples" / "catalog" / "mobile.yaml")
-        Sellers(db, actor="bench:bill_run").add(
-            {
-                "code": "acme-de",
-                "legal_name": "ACME Telecom GmbH",
-                "address": {
-                    "line1": "Friedrichstraße 1",
-                    "postal_code": "10117",
-                    "city": "Berlin",
-                    "country": "DE",
-                },
-                "vat_id": "DE136695976",
-                "iban": "DE89370400440532013000",
-                "bic": "COBADEFFXXX",
-                "series": {"pattern": "INV-{year}-{number}", "width": 7},
-            }
-        )
-        TaxRatesStore(db, actor="bench:bill_run").load(ROOT / "examples" / "tax" / "vat-rates.json")
+        provider(db, "bench:bill_run")
     finally:
         db.close()
     with psycopg.connect(url, autocommit=True) as conn:
-        for statement in SEED.split(";\n"):
-            if statement.strip():
-                conn.execute(statement, {"n": accounts})
+        run_script(conn, SUBSCRIBERS + USAGE, accounts)
 
 
 def main() -> int:

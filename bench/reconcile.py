@@ -47,50 +47,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg.rows import dict_row
+
+from bill_run import SUBSCRIBERS, fresh_database, invoice_march_and_april, provider, run_script
+from tarifa.db.connection import PooledDatabase
+from tarifa.ledger import Ledger
+from tarifa.reconciliation.service import Reconciliation
+from tarifa.reconciliation.statement_writer import Booking, Detail, camt
+
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "tarifa_bench_reconcile"
 TARGET_SECONDS = 30
 FULL = 100_000
 
-if not os.environ.get("TARIFA_DATABASE_URL"):
-    os.environ.setdefault("TARIFA_HOME", str(ROOT / ".tarifa-bench"))
-    if Path(os.environ["TARIFA_HOME"]).resolve() in (ROOT / ".tarifa", ROOT / ".tarifa-test"):
-        sys.exit("refusing to benchmark in the demo's or the tests' TARIFA_HOME")
-
-import psycopg  # noqa: E402
-from psycopg.rows import dict_row  # noqa: E402
-
-from bill_run import fresh_database  # noqa: E402
-from tarifa.bill_runs import BillRuns  # noqa: E402
-from tarifa.catalog.service import CatalogService  # noqa: E402
-from tarifa.db.connection import PooledDatabase  # noqa: E402
-from tarifa.ledger import Ledger  # noqa: E402
-from tarifa.reconciliation.service import Reconciliation  # noqa: E402
-from tarifa.reconciliation.statement_writer import Booking, Detail, camt  # noqa: E402
-from tarifa.sellers.service import Sellers  # noqa: E402
-from tarifa.taxes.service import TaxRatesStore  # noqa: E402
-
 BOOKED = dt.date(2026, 4, 10)
 #: Where the unknown payers send from (a valid IBAN no customer has).
 STRANGER = "DE02100100109307118603"
-
-SEED = """
-INSERT INTO customers (id, external_id, kind, legal_name, country, currency, time_zone,
-                       billing_cycle_day, locale, postal_code, city)
-OVERRIDING SYSTEM VALUE
-SELECT i, 'ACC' || lpad(i::text, 6, '0'), 'person', 'Account ' || i, 'DE', 'EUR',
-       'Europe/Berlin', 1, 'de-DE', '10117', 'Berlin'
-FROM generate_series(1, %(n)s) AS i;
-
-INSERT INTO subscriptions (id, account_id, started_on) OVERRIDING SYSTEM VALUE
-SELECT i, i, DATE '2026-03-01' FROM generate_series(1, %(n)s) AS i;
-
-INSERT INTO subscription_changes (subscription_id, position, kind, effective, plan, quantity,
-                                  actor)
-SELECT i, 0, 'created', DATE '2026-03-01', 'mobile-s', 1, 'bench'
-FROM generate_series(1, %(n)s) AS i;
-ANALYZE;
-"""
 
 INVOICES = """
 SELECT i.account_id, i.number, i.creditor_reference, i.total, m.iban
@@ -122,30 +95,9 @@ def seed(url: str, accounts: int) -> None:
     """The catalog, seller and VAT rates, the accounts with their mandates, two invoices each."""
     db = PooledDatabase(url, max_size=2)
     try:
-        CatalogService(db, "bench:reconcile").load(ROOT / "examples" / "catalog" / "mobile.yaml")
-        Sellers(db, actor="bench:reconcile").add(
-            {
-                "code": "acme-de",
-                "legal_name": "ACME Telecom GmbH",
-                "address": {
-                    "line1": "Friedrichstraße 1",
-                    "postal_code": "10117",
-                    "city": "Berlin",
-                    "country": "DE",
-                },
-                "vat_id": "DE136695976",
-                "iban": "DE89370400440532013000",
-                "bic": "COBADEFFXXX",
-                "series": {"pattern": "INV-{year}-{number}", "width": 7},
-            }
-        )
-        TaxRatesStore(db, actor="bench:reconcile").load(
-            ROOT / "examples" / "tax" / "vat-rates.json"
-        )
+        provider(db, "bench:reconcile")
         with psycopg.connect(url, autocommit=True) as conn:
-            for statement in SEED.split(";\n"):
-                if statement.strip():
-                    conn.execute(statement, {"n": accounts})
+            run_script(conn, SUBSCRIBERS, accounts)
             with conn.cursor().copy(
                 "COPY payment_methods (account_id, kind, is_default, iban, bic, mandate_id,"
                 " mandate_signed_on, sequence) FROM STDIN"
@@ -153,13 +105,7 @@ def seed(url: str, accounts: int) -> None:
                 for a in range(1, accounts + 1):
                     copy.write_row((a, "sepa_debit", True, iban(a), "COBADEFFXXX",
                                     f"BENCH-M-{a:07d}", dt.date(2026, 2, 1), "FRST"))  # fmt: skip
-        runs = BillRuns(db, actor="bench:reconcile")
-        for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 1)):
-            summary = runs.run(day, finalize=True, workers=2)
-            if summary.failures:
-                raise SystemExit(f"the bill run of {day} failed: {summary.failures[:3]}")
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
+        invoice_march_and_april(db, url, "bench:reconcile")
     finally:
         db.close()
 
