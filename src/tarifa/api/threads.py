@@ -50,7 +50,12 @@ def bulk(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
         request = kwargs["request"]
         assert isinstance(request, Request)
-        limiter: CapacityLimiter = request.app.state.bulk_threads
-        return await to_thread.run_sync(functools.partial(route, *args, **kwargs), limiter=limiter)
+        return await in_bulk(request, functools.partial(route, *args, **kwargs))
 
     return run
+
+
+async def in_bulk(request: Request, work: Callable[[], R]) -> R:
+    """`work` run on the app's bulk threads (`app.state.bulk_threads`, a CapacityLimiter)."""
+    limiter: CapacityLimiter = request.app.state.bulk_threads
+    return await to_thread.run_sync(work, limiter=limiter)

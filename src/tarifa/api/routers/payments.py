@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import stripe
-from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +29,7 @@ from tarifa.api.schemas.payments import (
     ResolveCreate,
     StatementImportPublic,
 )
-from tarifa.api.threads import bulk
+from tarifa.api.threads import bulk, in_bulk
 from tarifa.payments.configured import configured_gateway, stripe_gateway
 from tarifa.payments.received import Payment
 
@@ -207,7 +206,7 @@ async def import_statement(
             report = billing.reconciliation.import_file(path)
         return StatementImportPublic.model_validate(report)
 
-    return await to_thread.run_sync(run, limiter=request.app.state.bulk_threads)
+    return await in_bulk(request, run)
 
 
 @router.get(
