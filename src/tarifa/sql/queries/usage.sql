@@ -162,7 +162,9 @@ keys AS (
     SELECT %(source)s, record_id, new_id, account_id, started_at
     FROM classified
     WHERE verdict = 'good'
-    ORDER BY record_id
+    -- An id twice in one chunk: its first line is the record, the later ones its
+    -- duplicates (ordering by the id alone left the choice to the sort, which is not stable).
+    ORDER BY record_id, line
     ON CONFLICT (source, record_id) DO NOTHING
     RETURNING usage_id
 ),
