@@ -63,8 +63,7 @@ def stored(conn: Any) -> list[tuple[str, int]]:
 
 def quarantined(conn: Any) -> list[tuple[int, str, bool]]:
     rows = conn.execute(
-        "SELECT line, reason, retryable FROM usage_quarantine WHERE source = 'radius'"
-        " ORDER BY id"
+        "SELECT line, reason, retryable FROM usage_quarantine WHERE source = 'radius' ORDER BY id"
     ).fetchall()
     return [(r["line"], r["reason"], r["retryable"]) for r in rows]
 
