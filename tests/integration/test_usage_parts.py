@@ -12,7 +12,7 @@ import pytest
 
 from tarifa.errors import ValidationError
 from tarifa.facade import Billing
-from tarifa.usage import ImportReport
+from tarifa.usage import ImportReport, importer
 
 SINCE = datetime(2025, 1, 1, tzinfo=UTC)
 #: session;sequence;account;start;usage;service, no header.
@@ -162,3 +162,17 @@ def test_a_mapping_with_record_id_and_session_is_refused_naming_record_id(
         imported(billing, [], {**PARTS, "record_id": {"column": 1}})
     assert [(e.field, e.reason) for e in caught.value.errors] == [
         ("record_id", "not with session: a part's id is its session and sequence")]  # fmt: skip
+
+
+def test_parts_across_chunks_and_repeated_parts_are_counted_once(
+    billing: Billing, conn: Any, acme: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    # Chunks [1, 2] [2 again, 3] [4]: part 3 counts from part 2 stored by the first chunk
+    # (3000 - 2500 = 500), part 4 from part 3 (3100 - 3000 = 100); the repeated part 2 is a
+    # duplicate. Stored: 1000 + 1500 + 500 + 100 = 3100, the last counter.
+    lines = [data_part("S9", "1", 1000), data_part("S9", "2", 2500, 11),
+             data_part("S9", "2", 2500, 11), data_part("S9", "3", 3000, 12),
+             data_part("S9", "4", 3100, 13)]  # fmt: skip
+    assert counts(imported(billing, lines, CUMULATIVE)) == (5, 4, 0, 1, 0)
+    assert stored(conn) == [("S9#1", 1000), ("S9#2", 1500), ("S9#3", 500), ("S9#4", 100)]

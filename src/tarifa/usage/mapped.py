@@ -166,36 +166,33 @@ class MappedReader:
 
         return hashed
 
+    def _bad(self, number: int, line: str, reason: str) -> str:
+        """The staging row of a line that cannot be taken in (with no session and sequence,
+        for an import of cumulative counters)."""
+        row = staging.bad(number, line, reason)
+        return staging.with_part(row, None, None) if self.mapping.cumulative else row
+
     def parse(self, number: int, line: str) -> str:
-        if self.mapping.cumulative:
-            row, part = self._parse(number, line), self._part
-            self._part = None
-            return staging.with_part(row, *(part or (None, None)))
-        return self._parse(number, line)
-
-    _part: tuple[str, int] | None = None  # (session, sequence) of the cumulative part parsed
-
-    def _parse(self, number: int, line: str) -> str:
         if not lines.is_clean(line):
-            return staging.bad(number, line, lines.problem(line))
+            return self._bad(number, line, lines.problem(line))
         row: Any
         if self.json_lines:
             try:
                 row = self._json(line)
             except (ValueError, RecursionError) as err:
-                return staging.bad(number, line, f"not valid JSON: {err}")
+                return self._bad(number, line, f"not valid JSON: {err}")
             if not isinstance(row, dict):
-                return staging.bad(number, line, "not a JSON object")
+                return self._bad(number, line, "not a JSON object")
         else:
             row = self._split(line)
             if isinstance(row, str):
-                return staging.bad(number, line, row)
+                return self._bad(number, line, row)
             if self._width is not None and len(row) != self._width:
                 reason = f"expected {self._width} fields, found {len(row)}"
-                return staging.bad(number, line, reason)
+                return self._bad(number, line, reason)
             if len(row) < self._min_width:
                 reason = f"expected at least {self._min_width} fields, found {len(row)}"
-                return staging.bad(number, line, reason)
+                return self._bad(number, line, reason)
         if self.mapping.parts:
             return self._record(number, line, row)
         return self._fast(number, line, row) or self._record(number, line, row)
@@ -325,14 +322,14 @@ class MappedReader:
                 problems.append(f"unknown disposition {disposition!r}")
             disposition = disposition or None
         if problems:
-            return staging.bad(number, line, "; ".join(dict.fromkeys(problems)))
+            return self._bad(number, line, "; ".join(dict.fromkeys(problems)))
         if not record_id:
-            return staging.bad(number, line, "no record id")
-        self._part = part
-        return staging.good(
+            return self._bad(number, line, "no record id")
+        row = staging.good(
             number, line, record_id, kind, identifier, service, unit, destination, started_at,
             usage, billable, disposition,
         )  # fmt: skip
+        return staging.with_part(row, *part) if part and self.mapping.cumulative else row
 
 
 _NOT_TEXT = object()

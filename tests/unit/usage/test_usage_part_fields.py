@@ -106,3 +106,13 @@ def test_cumulative_parts_carry_their_session_and_sequence_to_the_database() -> 
     assert (part["record_id"], part["usage"], part["session"], part["sequence"]) == (
         "S7#2", "2500", "S7", "2")  # fmt: skip
     assert (bad["reason"], bad["session"], bad["sequence"]) == ("no session", None, None)
+
+
+def test_json_lines_name_parts_by_keys_and_sequences_may_be_json_numbers() -> None:
+    spec = {**PARTS, "counters": "cumulative"}
+    reader = readers.MappedReader(mapping.load(spec), json_lines=True, timezone=None)
+    line = ('{"acct_session": "S7", "seq": 3, "msisdn": "+4930901820",'
+            ' "start": "2026-03-02T10:00:00Z", "octets": 4000}')  # fmt: skip
+    part = staging.decode(reader.parse(1, line))
+    assert (part["record_id"], part["usage"], part["session"], part["sequence"]) == (
+        "S7#3", "4000", "S7", "3")  # fmt: skip
