@@ -24,6 +24,8 @@ class MappedReader:
         self.mapping = mapping
         self.json_lines = json_lines
         self.needs_timezone = times.is_local_format(mapping.start.format)
+        # Read once: the per-line checks must not cost a pydantic attribute each.
+        self._parts, self._cumulative = mapping.parts, mapping.cumulative
         self._zone_given = timezone is not None
         self._time = times.parser(mapping.start.format, zone_given=self._zone_given)
         self._split = LineSplitter(mapping.delimiter, mapping.quotechar).split
@@ -170,7 +172,7 @@ class MappedReader:
         """The staging row of a line that cannot be taken in (with no session and sequence,
         for an import of cumulative counters)."""
         row = staging.bad(number, line, reason)
-        return staging.with_part(row, None, None) if self.mapping.cumulative else row
+        return staging.with_part(row, None, None) if self._cumulative else row
 
     def parse(self, number: int, line: str) -> str:
         if not lines.is_clean(line):
@@ -193,7 +195,7 @@ class MappedReader:
             if len(row) < self._min_width:
                 reason = f"expected at least {self._min_width} fields, found {len(row)}"
                 return self._bad(number, line, reason)
-        if self.mapping.parts:
+        if self._parts:
             return self._record(number, line, row)
         return self._fast(number, line, row) or self._record(number, line, row)
 
@@ -278,7 +280,7 @@ class MappedReader:
             return value  # type: ignore[return-value]
 
         part: tuple[str, int] | None = None
-        if self.mapping.parts:
+        if self._parts:
             session, problem = model.session(text(self._session, "session"))
             sequence, sequence_problem = model.sequence(text(self._sequence, "sequence"))
             problems.extend(p for p in (problem, sequence_problem) if p)
@@ -329,7 +331,7 @@ class MappedReader:
             number, line, record_id, kind, identifier, service, unit, destination, started_at,
             usage, billable, disposition,
         )  # fmt: skip
-        return staging.with_part(row, *part) if part and self.mapping.cumulative else row
+        return staging.with_part(row, *part) if part and self._cumulative else row
 
 
 _NOT_TEXT = object()
