@@ -4314,7 +4314,9 @@ CREATE TABLE public.usage_record_keys (
     record_id text NOT NULL,
     usage_id bigint NOT NULL,
     account_id bigint NOT NULL,
-    started_at timestamp with time zone NOT NULL
+    started_at timestamp with time zone NOT NULL,
+    counter numeric,
+    CONSTRAINT usage_record_keys_counter_check CHECK ((counter >= (0)::numeric))
 );
 
 

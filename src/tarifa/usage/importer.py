@@ -304,6 +304,10 @@ class ChunkLoader:
         # Chunks are loaded as all new (load_chunk_new) until one holds a record seen before;
         # from then on, this import's chunks take load_chunk, which skips duplicates.
         self.expect_duplicates = False
+        # Parts of cumulative counters: staged with their session and sequence and loaded by
+        # load_chunk_cumulative (the part before each looked up); no other import pays for it.
+        self.cumulative = settings.mapping is not None and settings.mapping.cumulative
+        self.copy_sql = _SQL["copy_staging_parts" if self.cumulative else "copy_staging"]
 
     def __enter__(self) -> ChunkLoader:
         return self
@@ -318,7 +322,7 @@ class ChunkLoader:
         payload = "".join(rows).encode(self.encoding)
         while self.pending:  # the staging table holds the previous chunk until it is loaded
             self._add(self.pending.popleft().result())
-        with self.conn.cursor().copy(_SQL["copy_staging"]) as copy:
+        with self.conn.cursor().copy(self.copy_sql) as copy:
             copy.write(payload)
         self.pending.append(self.pool.submit(self._load, len(rows)))
 
@@ -339,7 +343,9 @@ class ChunkLoader:
             self.take_turn = False  # held until the import commits
         conn.execute(_SQL["ensure_partitions"], self.params)
         row = None
-        if not self.expect_duplicates:
+        if self.cumulative:
+            row = conn.execute(_SQL["load_chunk_cumulative"], self.params).fetchone()
+        elif not self.expect_duplicates:
             try:
                 with conn.transaction():
                     row = conn.execute(_SQL["load_chunk_new"], self.params).fetchone()
@@ -347,7 +353,7 @@ class ChunkLoader:
                 if err.diag.constraint_name != "usage_record_keys_pkey":
                     raise
                 self.expect_duplicates = True
-        if self.expect_duplicates:
+        if self.expect_duplicates and not self.cumulative:
             row = conn.execute(_SQL["load_chunk"], self.params).fetchone()
         conn.execute(_SQL["clear_staging"])
         if row is None:

@@ -24,6 +24,8 @@ class MappedReader:
         self.mapping = mapping
         self.json_lines = json_lines
         self.needs_timezone = times.is_local_format(mapping.start.format)
+        # Read once: the per-line checks must not cost a pydantic attribute each.
+        self._parts, self._cumulative = mapping.parts, mapping.cumulative
         self._zone_given = timezone is not None
         self._time = times.parser(mapping.start.format, zone_given=self._zone_given)
         self._split = LineSplitter(mapping.delimiter, mapping.quotechar).split
@@ -77,6 +79,8 @@ class MappedReader:
         m = self.mapping
         self._min_width = max(self._index.values(), default=-1) + 1
         self._record_id = self._record_id_getter()
+        self._session = self._getter(m.session) if m.session else _constant(None)
+        self._sequence = self._getter(m.sequence) if m.sequence else _constant(None)
         self._account = self._getter(m.account)
         self._account_kind = self._getter(m.account_kind)
         self._destination = self._getter(m.destination) if m.destination else _constant("")
@@ -100,7 +104,8 @@ class MappedReader:
         """For a CSV whose fields are all plain columns or fixed values: one itemgetter over
         the row with the fixed values appended (far cheaper than a getter per field)."""
         m = self.mapping
-        if self.json_lines or m.record_id.column is None:
+        # Parts of sessions take the general path (their id is made of two fields).
+        if self.json_lines or m.record_id is None or m.record_id.column is None:
             return None, []
         specs: list[tuple[Column | None, str | None, bool]] = [(m.record_id.column, None, True)]
         for spec, empty in ((m.account, None), (m.account_kind, None), (m.destination, ""),
@@ -151,6 +156,8 @@ class MappedReader:
 
     def _record_id_getter(self) -> Getter:
         spec = self.mapping.record_id
+        if spec is None:  # parts of sessions: the id is made in _record
+            return _constant(None)
         if spec.column is not None:
             return self._getter_of(spec.column)
         parts = [self._getter_of(c) for c in spec.columns or ()]
@@ -161,33 +168,42 @@ class MappedReader:
 
         return hashed
 
+    def _bad(self, number: int, line: str, reason: str) -> str:
+        """The staging row of a line that cannot be taken in (with no session and sequence,
+        for an import of cumulative counters)."""
+        row = staging.bad(number, line, reason)
+        return staging.with_part(row, None, None) if self._cumulative else row
+
     def parse(self, number: int, line: str) -> str:
         if not lines.is_clean(line):
-            return staging.bad(number, line, lines.problem(line))
+            return self._bad(number, line, lines.problem(line))
         row: Any
         if self.json_lines:
             try:
                 row = self._json(line)
             except (ValueError, RecursionError) as err:
-                return staging.bad(number, line, f"not valid JSON: {err}")
+                return self._bad(number, line, f"not valid JSON: {err}")
             if not isinstance(row, dict):
-                return staging.bad(number, line, "not a JSON object")
+                return self._bad(number, line, "not a JSON object")
         else:
             row = self._split(line)
             if isinstance(row, str):
-                return staging.bad(number, line, row)
+                return self._bad(number, line, row)
             if self._width is not None and len(row) != self._width:
                 reason = f"expected {self._width} fields, found {len(row)}"
-                return staging.bad(number, line, reason)
+                return self._bad(number, line, reason)
             if len(row) < self._min_width:
                 reason = f"expected at least {self._min_width} fields, found {len(row)}"
-                return staging.bad(number, line, reason)
+                return self._bad(number, line, reason)
+        if self._parts:
+            return self._record(number, line, row)
         return self._fast(number, line, row) or self._record(number, line, row)
 
     def _fast(self, number: int, line: str, row: Any) -> str | None:
         """The staging row of a record whose every field is in its plainest form (text, a
         `+` number calling digits, a whole usage, a service and unit as tarifa spells them),
-        or None: then :meth:`_record` decides, and words every problem."""
+        or None: then :meth:`_record` decides, and words every problem. Not for parts of
+        sessions."""
         if self._extract is not None and len(row) == (self._width or self._min_width):
             row.extend(self._constants)
             (record_id, account, kind, destination, start, usage, service, unit,
@@ -263,7 +279,15 @@ class MappedReader:
                 return ""
             return value  # type: ignore[return-value]
 
-        record_id = text(self._record_id, "record id").strip()
+        part: tuple[str, int] | None = None
+        if self._parts:
+            session, problem = model.session(text(self._session, "session"))
+            sequence, sequence_problem = model.sequence(text(self._sequence, "sequence"))
+            problems.extend(p for p in (problem, sequence_problem) if p)
+            record_id = model.part_id(session, sequence)
+            part = (session, sequence)
+        else:
+            record_id = text(self._record_id, "record id").strip()
         if len(record_id) > model.MAX_RECORD_ID:
             problems.append(f"the record id is longer than {model.MAX_RECORD_ID} characters")
         kind = text(self._account_kind, "account kind").strip()
@@ -300,13 +324,14 @@ class MappedReader:
                 problems.append(f"unknown disposition {disposition!r}")
             disposition = disposition or None
         if problems:
-            return staging.bad(number, line, "; ".join(dict.fromkeys(problems)))
+            return self._bad(number, line, "; ".join(dict.fromkeys(problems)))
         if not record_id:
-            return staging.bad(number, line, "no record id")
-        return staging.good(
+            return self._bad(number, line, "no record id")
+        row = staging.good(
             number, line, record_id, kind, identifier, service, unit, destination, started_at,
             usage, billable, disposition,
         )  # fmt: skip
+        return staging.with_part(row, *part) if part and self._cumulative else row
 
 
 _NOT_TEXT = object()

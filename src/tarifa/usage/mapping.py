@@ -19,12 +19,18 @@ Each field names a `column` (a header name; a 1-based number in a file without a
 key in JSON lines) or a fixed `value`, with an optional `default` for an empty cell and
 `values` translating the file's spellings. `record_id` may instead hash several `columns`
 (for a source without an id of its own). Without `disposition` every record is billable.
+
+A source that cuts sessions in parts names the part's `session` and `sequence` (together,
+instead of `record_id`: a part's id is ``<session>#<sequence>``) and says what its usage
+counts: `counters: delta` (the default: each part's own usage, a long call cut hourly) or
+`counters: cumulative` (the session's total so far, as RADIUS interim updates: the part's
+usage is the difference from the part before it).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -80,11 +86,18 @@ class DispositionSpec(_Strict):
     filtered: tuple[str, ...] = ("NO ANSWER", "BUSY", "FAILED", "CONGESTION")
 
 
+Counters = Literal["delta", "cumulative"]
+
+
 class Mapping(_Strict):
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     quotechar: str = Field(default='"', min_length=1, max_length=1)
     header: bool = True
-    record_id: RecordIdSpec
+    #: Required, unless the records are parts of sessions (`session` and `sequence`).
+    record_id: RecordIdSpec | None = None
+    session: FieldSpec | None = None
+    sequence: FieldSpec | None = None
+    counters: Counters = "delta"
     account: FieldSpec
     account_kind: FieldSpec = FieldSpec(value="e164")
     destination: FieldSpec | None = None
@@ -111,16 +124,41 @@ class Mapping(_Strict):
             and any(u != Unit.EVENTS for u in UNITS[str(service)])
         ):
             problems.append("usage: required unless every record counts events (sms, mms)")
+        problems.extend(self._parts_problems())
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _parts_problems(self) -> list[str]:
+        if self.session is not None and self.record_id is not None:
+            return ["record_id: not with session: a part's id is its session and sequence"]
+        if self.session is None and self.sequence is not None:
+            return ["session: required with sequence (a part is a sequence number of a session)"]
+        if self.session is not None and self.sequence is None:
+            return ["sequence: required with session (a part is a sequence number of a session)"]
+        if self.session is None and self.record_id is None:
+            return ["record_id: required (or session and sequence, for parts of sessions)"]
+        if self.counters == "cumulative" and self.session is None:
+            return ["counters: cumulative needs session and sequence (the part before each)"]
+        if self.counters == "cumulative" and self.usage is None:
+            return ["usage: required with cumulative counters (the session's counter)"]
+        return []
+
+    @property
+    def parts(self) -> bool:
+        """True when each record is a part of a session, keyed by session and sequence."""
+        return self.session is not None
+
+    @property
+    def cumulative(self) -> bool:
+        return self.counters == "cumulative"
 
     def columns(self) -> tuple[Column, ...]:
         """Every column the mapping reads."""
         found: list[Column] = []
         specs: list[Any] = [
             self.record_id, self.account, self.account_kind, self.destination, self.start,
-            self.usage, self.service, self.unit, self.disposition,
+            self.usage, self.service, self.unit, self.disposition, self.session, self.sequence,
         ]  # fmt: skip
         for spec in specs:
             if spec is None:
@@ -166,10 +204,22 @@ def load(source: Path | str | dict[str, Any]) -> Mapping:
     try:
         return Mapping.model_validate(raw)
     except PydanticError as err:
-        raise ValidationError(
-            FieldError(".".join(str(p) for p in e["loc"]) or "mapping", e["msg"])
-            for e in err.errors()
-        ) from None
+        raise ValidationError(_problems(err)) from None
+
+
+def _problems(err: PydanticError) -> list[FieldError]:
+    """Each problem with its place; those of the whole mapping (`Mapping._fixed_values`) are
+    written `field: reason` and named by their field."""
+    found = []
+    for e in err.errors():
+        place = ".".join(str(p) for p in e["loc"])
+        if place:
+            found.append(FieldError(place, e["msg"]))
+            continue
+        for problem in e["msg"].removeprefix("Value error, ").split("; "):
+            field, _, reason = problem.partition(": ")
+            found.append(FieldError(field, reason) if reason else FieldError("mapping", problem))
+    return found
 
 
 def to_settings(mapping: Mapping) -> dict[str, Any]:

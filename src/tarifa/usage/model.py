@@ -78,6 +78,9 @@ MAX_DESTINATION = 80
 MAX_IDENTIFIER = 254
 MAX_RECORD_ID = 200
 MAX_USAGE_DIGITS = 30
+#: A part's record id is ``<session>#<sequence>``: the session leaves room for the sequence.
+MAX_SESSION = MAX_RECORD_ID - 20
+MAX_SEQUENCE_DIGITS = 18  # a bigint
 
 _NUMBER_NOISE = re.compile(r"[\s\-.()/]")
 _DIGITS = re.compile(r"[0-9]+")
@@ -147,6 +150,36 @@ def usage_text(text: str) -> tuple[str, str | None]:
     if not value:
         return value, "no usage"
     return value, f"usage {value!r} is not a number"
+
+
+def sequence(text: str) -> tuple[int, str | None]:
+    """(a part's sequence number, problem or None): a whole number from 1, written as digits;
+    leading zeros are dropped (``"007"`` is part 7)."""
+    value = text.strip()
+    digits = value.lstrip("0")
+    if not value:
+        return 0, "no sequence"
+    if not (value.isdigit() and value.isascii()) or not digits:
+        return 0, f"sequence {value!r} is not a whole number from 1"
+    if len(digits) > MAX_SEQUENCE_DIGITS:
+        return 0, f"sequence {value!r} is longer than {MAX_SEQUENCE_DIGITS} digits"
+    return int(digits), None
+
+
+def session(text: str) -> tuple[str, str | None]:
+    """(a part's session id, problem or None)."""
+    value = text.strip()
+    if not value:
+        return value, "no session"
+    if len(value) > MAX_SESSION:
+        return value, f"the session is longer than {MAX_SESSION} characters"
+    return value, None
+
+
+def part_id(session: str, sequence: int) -> str:
+    """The record id of part `sequence` of `session`: a part imported twice is a duplicate,
+    and the part before it is found by its id."""
+    return f"{session}#{sequence}"
 
 
 def service_unit(service: str, unit: str | None) -> tuple[str, str, str | None]:

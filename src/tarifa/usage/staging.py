@@ -7,6 +7,10 @@ those of the `copy_staging` query:
 
     line, line_hash, raw, reason, record_id, id_kind, id_value, service, unit, destination,
     started_at, usage, billable, disposition
+
+An import of cumulative counters (parts of sessions whose usage is the session's total so
+far) adds the part's session and sequence (`copy_staging_parts`): the database finds the
+part before each by them. Other imports do not send these columns (they stay NULL).
 """
 
 from __future__ import annotations
@@ -69,21 +73,31 @@ def bad(number: int, line: str, reason: str, line_hash: str | None = None) -> st
     )
 
 
+def with_part(row: str, session: str | None, sequence: int | None) -> str:
+    """`row` with the session and sequence of a cumulative part (NULL for a line that did not
+    parse)."""
+    if session is None or sequence is None:
+        return f"{row[:-1]}\t{NULL}\t{NULL}\n"
+    return f"{row[:-1]}\t{escape(session)}\t{sequence}\n"
+
+
 COLUMNS = (
     "line", "line_hash", "raw", "reason", "record_id", "id_kind", "id_value", "service", "unit",
     "destination", "started_at", "usage", "billable", "disposition",
 )  # fmt: skip
+PART_COLUMNS = (*COLUMNS, "session", "sequence")
 _UNESCAPE = {"\\\\": "\\", "\\t": "\t", "\\r": "\r", "\\n": "\n"}
 
 
 def decode(row: str) -> dict[str, str | None]:
     """A staging row back as named fields (NULL as None): for tests and troubleshooting."""
     cells = row.rstrip("\n").split("\t")
-    if len(cells) != len(COLUMNS):
+    names = PART_COLUMNS if len(cells) == len(PART_COLUMNS) else COLUMNS
+    if len(cells) != len(names):
         raise ValueError(f"a staging row has {len(COLUMNS)} fields, not {len(cells)}")
     return {
         name: None if cell == NULL else _unescape(cell)
-        for name, cell in zip(COLUMNS, cells, strict=True)
+        for name, cell in zip(names, cells, strict=True)
     }
 
 
