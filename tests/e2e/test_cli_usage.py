@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 import tarifa
@@ -130,3 +131,41 @@ def test_lines_that_look_like_markup_are_shown_as_they_are(tarifa_cli, tmp_path:
     tarifa_cli("usage", "import", str(odd), "--format", "jsonl", "--source", "[x]")
     out = tarifa_cli("usage", "quarantine", "list").stdout
     assert "[/bold] not json [red]" in out
+
+
+def test_interim_updates_are_differenced_and_a_part_that_came_early_waits_for_its_retry(
+    tarifa_cli, fresh_db: str, tmp_path: Path
+) -> None:
+    add_customer(fresh_db)
+    mapping = tmp_path / "radius.yaml"
+    mapping.write_text(
+        "header: true\nsession: {column: SESSION}\nsequence: {column: SEQ}\n"
+        "counters: cumulative\naccount: {column: MSISDN}\nstart: {column: START}\n"
+        "usage: {column: OCTETS}\nservice: {value: data}\n",
+        encoding="utf-8",
+    )
+    header = "SESSION,SEQ,MSISDN,START,OCTETS\n"
+    early = tmp_path / "early.csv"  # parts 1 and 3 of session S7; part 2 comes later
+    early.write_text(header + "S7,1,+4930901820,2026-03-02T10:00:00Z,1000\n"
+                     "S7,3,+4930901820,2026-03-02T12:00:00Z,4000\n", encoding="utf-8")  # fmt: skip
+    late = tmp_path / "late.csv"
+    late.write_text(header + "S7,2,+4930901820,2026-03-02T11:00:00Z,2500\n", encoding="utf-8")
+
+    def run(*args: str) -> dict[str, int]:
+        return json.loads(tarifa_cli(*args, "--json").stdout)
+
+    def import_(path: Path) -> dict[str, int]:
+        return run("usage", "import", str(path), "--format", "csv", "--mapping", str(mapping),
+                   "--source", "radius")  # fmt: skip
+
+    assert counts(import_(early)) == (2, 1, 0, 0, 1)
+    listed = run("usage", "quarantine", "list", "--source", "radius")
+    assert "part 2 of session S7 has not arrived" in listed["lines"][0]["reason"]
+    assert counts(import_(late)) == (1, 1, 0, 0, 0)
+    assert counts(run("usage", "quarantine", "retry")) == (1, 1, 0, 0, 0)
+    # Counters 1000, 2500, 4000 are stored as 1000 + 1500 + 1500: the session's last counter.
+    with psycopg.connect(fresh_db) as conn:
+        rows = conn.execute(
+            "SELECT record_id, usage FROM usage_records ORDER BY record_id"
+        ).fetchall()
+    assert rows == [("S7#1", 1000), ("S7#2", 1500), ("S7#3", 1500)]
