@@ -301,13 +301,13 @@ class ChunkLoader:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tarifa-usage")
         self.pending: deque[Future[dict[str, int]]] = deque()  # at most one: the staging table
         self.counts = dict.fromkeys(COUNTS, 0)
-        # Chunks are loaded as all new (load_chunk_new) until one holds a record seen before;
-        # from then on, this import's chunks take load_chunk, which skips duplicates.
-        self.expect_duplicates = False
-        # Parts of cumulative counters: staged with their session and sequence and loaded by
-        # load_chunk_cumulative (the part before each looked up); no other import pays for it.
-        self.cumulative = settings.mapping is not None and settings.mapping.cumulative
-        self.copy_sql = _SQL["copy_staging_parts" if self.cumulative else "copy_staging"]
+        # Parts of cumulative counters are staged with their session and sequence and always
+        # loaded by load_chunk, which looks up the part before each (load_chunk_new does not).
+        cumulative = settings.mapping is not None and settings.mapping.cumulative
+        self.copy_sql = _SQL["copy_staging_parts" if cumulative else "copy_staging"]
+        # Other chunks are loaded as all new (load_chunk_new) until one holds a record seen
+        # before; from then on, this import's chunks take load_chunk, which skips duplicates.
+        self.expect_duplicates = cumulative
 
     def __enter__(self) -> ChunkLoader:
         return self
@@ -343,9 +343,7 @@ class ChunkLoader:
             self.take_turn = False  # held until the import commits
         conn.execute(_SQL["ensure_partitions"], self.params)
         row = None
-        if self.cumulative:
-            row = conn.execute(_SQL["load_chunk_cumulative"], self.params).fetchone()
-        elif not self.expect_duplicates:
+        if not self.expect_duplicates:
             try:
                 with conn.transaction():
                     row = conn.execute(_SQL["load_chunk_new"], self.params).fetchone()
@@ -353,7 +351,7 @@ class ChunkLoader:
                 if err.diag.constraint_name != "usage_record_keys_pkey":
                     raise
                 self.expect_duplicates = True
-        if self.expect_duplicates and not self.cumulative:
+        if self.expect_duplicates:
             row = conn.execute(_SQL["load_chunk"], self.params).fetchone()
         conn.execute(_SQL["clear_staging"])
         if row is None:

@@ -118,7 +118,9 @@ SELECT * FROM usage_imports WHERE id = %(id)s
 -- name: load_chunk
 -- Classify and store one staged chunk, set-based. Each staged line ends in exactly one of:
 --   quarantine   - it could not be parsed (`reason` from Python), or its event is in the
---                  future, or no account held its identifier at the event time;
+--                  future, or no account held its identifier at the event time, or (a part
+--                  of cumulative counters) the part before it has not arrived or its
+--                  counter went down;
 --   duplicate    - its line is in quarantine already, or its (source, record id) is stored
 --                  already (from an earlier import or earlier in this file);
 --   accepted / filtered - stored in usage_records ('billable' / 'filtered') with its key.
@@ -126,115 +128,23 @@ SELECT * FROM usage_imports WHERE id = %(id)s
 -- in before (that look-up is made for bad lines only; good ones meet the key on insert).
 -- Keys go in in record-id order: neighbouring keys share index pages, which makes the
 -- insert several times faster than in file order.
-WITH classified AS MATERIALIZED (
-    SELECT st.line, st.line_hash, st.raw, st.record_id, st.service, st.unit, st.destination,
-           st.started_at, st.usage, st.billable, st.disposition,
-           u.id AS identifier_id, u.account_id, u.subscription_id, c.external_id AS subject,
-           v.problem,
-           CASE
-               WHEN v.problem IS NULL THEN 'good'
-               WHEN st.record_id IS NOT NULL AND EXISTS (
-                   SELECT 1 FROM usage_record_keys k
-                   WHERE k.source = %(source)s AND k.record_id = st.record_id) THEN 'seen'
-               ELSE 'bad'
-           END AS verdict,
-           CASE WHEN v.problem IS NULL THEN nextval('usage_records_id_seq') END AS new_id
-    FROM usage_staging st
-    LEFT JOIN (usage_identifiers u JOIN customers c ON c.id = u.account_id)
-        ON st.reason IS NULL AND u.kind = st.id_kind AND u.value = st.id_value
-           AND u.validity @> st.started_at
-    CROSS JOIN LATERAL (
-        SELECT CASE
-                   WHEN st.reason IS NOT NULL THEN st.reason
-                   WHEN st.started_at > now() THEN
-                       'the event time ' || st.started_at || ' is in the future'
-                   WHEN u.id IS NULL THEN
-                       'no account holds ' || st.id_kind || ' ' || st.id_value || ' at '
-                       || st.started_at
-               END AS problem
-    ) v
-),
-quarantined AS (
-    INSERT INTO usage_quarantine (source, line_hash, import_id, account_id, line, raw, reason,
-                                  retryable)
-    SELECT %(source)s, coalesce(line_hash, md5(raw)), %(quarantine_import_id)s, account_id,
-           line, raw, problem, record_id IS NOT NULL
-    FROM classified
-    WHERE verdict = 'bad'
-    ORDER BY line
-    ON CONFLICT (source, line_hash) DO NOTHING
-    RETURNING 1
-),
-keys AS (
-    INSERT INTO usage_record_keys (source, record_id, usage_id, account_id, started_at)
-    SELECT %(source)s, record_id, new_id, account_id, started_at
-    FROM classified
-    WHERE verdict = 'good'
-    -- An id twice in one chunk: its first line is the record, the later ones its
-    -- duplicates (ordering by the id alone left the choice to the sort, which is not stable).
-    ORDER BY record_id, line
-    ON CONFLICT (source, record_id) DO NOTHING
-    RETURNING usage_id
-),
-stored AS (
-    INSERT INTO usage_records (id, import_id, account_id, subscription_id, usage_identifier_id,
-                               source, record_id, service, unit, category, subject, tenant,
-                               destination, started_at, usage, status, disposition, line, raw)
-    SELECT c.new_id, %(import_id)s, c.account_id, c.subscription_id, c.identifier_id,
-           %(source)s, c.record_id, c.service, c.unit,
-           CASE c.service WHEN 'voice' THEN 'call' ELSE c.service END,
-           c.subject, %(tenant)s, c.destination, c.started_at, c.usage,
-           CASE WHEN c.billable THEN 'billable' ELSE 'filtered' END,
-           c.disposition, c.line, c.raw
-    FROM classified c
-    JOIN keys k ON k.usage_id = c.new_id
-    RETURNING status
-),
-verdicts AS (
-    SELECT count(*) AS received,
-           count(*) FILTER (WHERE verdict = 'good') AS good,
-           count(*) FILTER (WHERE verdict = 'bad') AS bad,
-           count(*) FILTER (WHERE verdict = 'seen') AS seen
-    FROM classified
-),
-outcomes AS (
-    SELECT count(*) FILTER (WHERE status = 'billable') AS accepted,
-           count(*) FILTER (WHERE status = 'filtered') AS filtered
-    FROM stored
-)
--- Duplicates: bad lines already quarantined or whose record is stored, and good lines
--- whose key was there (from before, or earlier in the chunk).
-SELECT v.received, o.accepted, o.filtered, q.quarantined,
-       v.seen + (v.bad - q.quarantined) + (v.good - o.accepted - o.filtered) AS duplicates
-FROM verdicts v, outcomes o, (SELECT count(*) AS quarantined FROM quarantined) q
-
--- name: load_chunk_cumulative
--- load_chunk for parts of sessions with cumulative counters (a mapping's `counters:
--- cumulative`): a part's `usage` in staging is the session's counter so far; it is stored as
--- the difference from the counter of the part before it (part 1: from 0), found in the keys
--- stored before (their `counter`) or else among this chunk's parsed lines (the first line
--- of that session and sequence). A part whose previous part is in neither waits in
--- quarantine (retryable); a counter below the previous part's is quarantined for good.
--- Kept apart from load_chunk so that other imports never pay for these look-ups.
--- As load_chunk: Each staged line ends in exactly one of:
---   quarantine   - it could not be parsed (`reason` from Python), or its event is in the
---                  future, or no account held its identifier at the event time;
---   duplicate    - its line is in quarantine already, or its (source, record id) is stored
---                  already (from an earlier import or earlier in this file);
---   accepted / filtered - stored in usage_records ('billable' / 'filtered') with its key.
--- A bad line whose record id is stored already counts as a duplicate: the record was taken
--- in before (that look-up is made for bad lines only; good ones meet the key on insert).
--- Keys go in in record-id order: neighbouring keys share index pages, which makes the
--- insert several times faster than in file order.
+-- Parts of cumulative counters (staged with their `session` and `sequence`, NULL for every
+-- other line; such imports always take this statement) have the session's counter so far
+-- in `usage`: each is stored with the difference from the counter of the part before it
+-- (part 1: from 0), found in the keys stored before (their `counter`) or else among this
+-- chunk's parsed lines (the first line of that session and sequence). A part whose
+-- previous part is in neither waits in quarantine (retryable); a counter below the
+-- previous part's is quarantined for good.
 WITH chunk_parts AS MATERIALIZED (
     SELECT DISTINCT ON (session, sequence) session, sequence, usage AS counter
     FROM usage_staging
-    WHERE reason IS NULL
+    WHERE reason IS NULL AND session IS NOT NULL
     ORDER BY session, sequence, line
 ),
 classified AS MATERIALIZED (
     SELECT st.line, st.line_hash, st.raw, st.record_id, st.service, st.unit, st.destination,
-           st.started_at, st.usage - p.previous AS usage, st.usage AS counter, st.billable,
+           st.started_at, st.usage - p.previous AS usage,
+           CASE WHEN st.session IS NOT NULL THEN st.usage END AS counter, st.billable,
            st.disposition,
            u.id AS identifier_id, u.account_id, u.subscription_id, c.external_id AS subject,
            v.problem, st.record_id IS NOT NULL AND NOT coalesce(v.below, false) AS retryable,
@@ -250,13 +160,14 @@ classified AS MATERIALIZED (
     LEFT JOIN (usage_identifiers u JOIN customers c ON c.id = u.account_id)
         ON st.reason IS NULL AND u.kind = st.id_kind AND u.value = st.id_value
            AND u.validity @> st.started_at
-    LEFT JOIN usage_record_keys before
-        ON st.sequence > 1 AND before.source = %(source)s
-           AND before.record_id = st.session || '#' || (st.sequence - 1)
     LEFT JOIN chunk_parts cp ON cp.session = st.session AND cp.sequence = st.sequence - 1
+    -- The stored part is looked up only for a part (a join would cost every other line).
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN st.sequence = 1 THEN 0 ELSE coalesce(before.counter, cp.counter) END
-                   AS previous
+        SELECT CASE WHEN st.session IS NULL OR st.sequence = 1 THEN 0
+                    ELSE coalesce((SELECT k.counter FROM usage_record_keys k
+                                   WHERE k.source = %(source)s
+                                     AND k.record_id = st.session || '#' || (st.sequence - 1)),
+                                  cp.counter) END AS previous
     ) p
     CROSS JOIN LATERAL (
         SELECT CASE
