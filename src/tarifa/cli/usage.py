@@ -26,7 +26,7 @@ _COUNTS = ("received", "accepted", "filtered", "duplicates", "quarantined")
 def import_(
     # Not checked by Typer (which would exit 2): a file that cannot be read is the
     # importer's ValidationError, exit 1.
-    file: Path = typer.Argument(..., help="The usage file (docs/usage.md)."),
+    file: Path = typer.Argument(..., help='The usage file (docs/rating.md, "Usage intake").'),
     format: str = typer.Option(..., "--format", "-f", help="asterisk, csv or jsonl."),
     source: str = typer.Option(
         ..., help="The system the file comes from (record ids are unique per source)."

@@ -1,5 +1,6 @@
 """The column mapping of a generic CSV or JSON lines file: where each field of a usage
-record is, and how its values are spelled (docs/usage.md, "Column mapping").
+record is, and how its values are spelled (docs/rating.md, "Generic CSV: the column
+mapping").
 
 A mapping is a YAML file such as::
 

@@ -1,7 +1,7 @@
 """What a usage record is once read: services, units, categories, and the normalization of
 destinations and account identifiers. Pure: no database, no files.
 
-The rules (docs/usage.md):
+The rules (docs/rating.md, "Usage intake"):
 
 - **Services** are voice, data, sms, mms and video. Each has the units it may be counted in
   (voice: seconds; data: bytes; sms and mms: events; video: seconds or bytes) and the rating
