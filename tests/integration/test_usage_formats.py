@@ -13,9 +13,9 @@ import pytest
 from tarifa.errors import ValidationError
 from tarifa.facade import Billing
 from tarifa.usage import ImportReport, importer
+from usage_checks import counts
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "usage"
-SINCE = datetime(2025, 1, 1, tzinfo=UTC)
 #: id;account;destination;start;usage;service, no header.
 PLAIN = {
     "delimiter": ";", "header": False, "record_id": {"column": 1}, "account": {"column": 2},
@@ -24,27 +24,11 @@ PLAIN = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def acme(billing: Billing) -> int:
-    created = billing.customers.create(
-        {"external_id": "ACME", "kind": "business", "legal_name": "Acme Ltd", "country": "DE",
-         "currency": "EUR", "time_zone": "Europe/Berlin", "billing_cycle_day": 1,
-         "locale": "de-DE"}
-    )  # fmt: skip
-    billing.customers.add_identifier(created.id, "e164", "+4930901820", SINCE)
-    return created.id
-
-
 def checked(report: ImportReport) -> ImportReport:
     assert report.received == (
         report.accepted + report.filtered + report.duplicates + report.quarantined
     )
     return report
-
-
-def counts(report: Any) -> tuple[int, int, int, int, int]:
-    return (report.received, report.accepted, report.filtered, report.duplicates,
-            report.quarantined)  # fmt: skip
 
 
 def records(conn: Any, import_id: int) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import pytest
 from tarifa.errors import ValidationError
 from tarifa.facade import Billing
 from tarifa.usage import ImportReport
+from usage_checks import counts
 
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -58,11 +59,6 @@ def asterisk(billing: Billing, text: str, **options: Any) -> ImportReport:
         report.accepted + report.filtered + report.duplicates + report.quarantined
     )
     return report
-
-
-def counts(report: Any) -> tuple[int, int, int, int, int]:
-    return (report.received, report.accepted, report.filtered, report.duplicates,
-            report.quarantined)  # fmt: skip
 
 
 def stored(conn: Any) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ from the part before it (cumulative counters), never summed twice."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,8 +12,8 @@ import pytest
 from tarifa.errors import ValidationError
 from tarifa.facade import Billing
 from tarifa.usage import ImportReport, importer
+from usage_checks import counts
 
-SINCE = datetime(2025, 1, 1, tzinfo=UTC)
 #: session;sequence;account;start;usage;service, no header.
 PARTS: dict[str, Any] = {
     "delimiter": ";", "header": False, "session": {"column": 1}, "sequence": {"column": 2},
@@ -22,17 +21,6 @@ PARTS: dict[str, Any] = {
     "service": {"column": 6}, "destination": {"column": 7, "default": ""},
 }  # fmt: skip
 CUMULATIVE: dict[str, Any] = {**PARTS, "counters": "cumulative"}
-
-
-@pytest.fixture
-def acme(billing: Billing) -> int:
-    created = billing.customers.create(
-        {"external_id": "ACME", "kind": "business", "legal_name": "Acme Ltd", "country": "DE",
-         "currency": "EUR", "time_zone": "Europe/Berlin", "billing_cycle_day": 1,
-         "locale": "de-DE"}
-    )  # fmt: skip
-    billing.customers.add_identifier(created.id, "e164", "+4930901820", SINCE)
-    return created.id
 
 
 def data_part(session: str, sequence: str, counter: int, hour: int = 10) -> str:
@@ -47,11 +35,6 @@ def imported(billing: Billing, lines: list[str], mapping: dict[str, Any]) -> Imp
         report.accepted + report.filtered + report.duplicates + report.quarantined
     )
     return report
-
-
-def counts(report: Any) -> tuple[int, int, int, int, int]:
-    return (report.received, report.accepted, report.filtered, report.duplicates,
-            report.quarantined)  # fmt: skip
 
 
 def stored(conn: Any) -> list[tuple[str, int]]:
