@@ -160,7 +160,7 @@ def test_interim_updates_are_differenced_and_a_part_that_came_early_waits_for_it
 
     assert counts(import_(early)) == (2, 1, 0, 0, 1)
     listed = run("usage", "quarantine", "list", "--source", "radius")
-    assert "part 2 of session S7 has not arrived" in listed["lines"][0]["reason"]
+    assert "part 2 of session S7 is not stored" in listed["lines"][0]["reason"]
     assert counts(import_(late)) == (1, 1, 0, 0, 0)
     assert counts(run("usage", "quarantine", "retry")) == (1, 1, 0, 0, 0)
     # Counters 1000, 2500, 4000 are stored as 1000 + 1500 + 1500: the session's last counter.

@@ -78,7 +78,7 @@ def test_a_part_whose_previous_part_has_not_arrived_waits_for_it_in_quarantine(
                      CUMULATIVE)  # fmt: skip
     assert counts(first) == (2, 1, 0, 0, 1)
     assert stored(conn) == [("S7#1", 1000)]
-    reason = ("part 2 of session S7 has not arrived: a cumulative counter counts from the"
+    reason = ("part 2 of session S7 is not stored: a cumulative counter counts from the"
               " part before it")  # fmt: skip
     assert quarantined(conn) == [(2, reason, True)]
     # Part 2 comes in a later file: 2500 - 1000 (part 1, stored before) = 1500.

@@ -119,7 +119,7 @@ SELECT * FROM usage_imports WHERE id = %(id)s
 -- Classify and store one staged chunk, set-based. Each staged line ends in exactly one of:
 --   quarantine   - it could not be parsed (`reason` from Python), or its event is in the
 --                  future, or no account held its identifier at the event time, or (a part
---                  of cumulative counters) the part before it has not arrived or its
+--                  of cumulative counters) the part before it is not stored or its
 --                  counter went down;
 --   duplicate    - its line is in quarantine already, or its (source, record id) is stored
 --                  already (from an earlier import or earlier in this file);
@@ -179,7 +179,7 @@ classified AS MATERIALIZED (
                        || st.started_at
                    WHEN p.previous IS NULL THEN
                        'part ' || (st.sequence - 1) || ' of session ' || st.session
-                       || ' has not arrived: a cumulative counter counts from the part'
+                       || ' is not stored: a cumulative counter counts from the part'
                        || ' before it'
                    WHEN st.usage < p.previous THEN
                        'counter ' || st.usage || ' of part ' || st.sequence || ' of session '
