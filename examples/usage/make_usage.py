@@ -9,7 +9,11 @@
   deliberately bad lines, each wrong in its own way (see BAD_LINES);
 - ``mediation.csv`` + ``mediation.yaml``: a mediation platform's export (voice, data, SMS,
   MMS, video) read through a column mapping;
-- ``events.jsonl``: JSON lines as an application would post them.
+- ``events.jsonl``: JSON lines as an application would post them;
+- ``radius.csv`` + ``radius.yaml``: interim updates of data sessions whose byte counters are
+  the session's total so far (`counters: cumulative`): each part is stored with the
+  difference from the part before it; one session's second update never came (its third
+  waits in quarantine) and one counter goes down (refused).
 
 Import them with (after the customers, whose phone numbers must be valid in October 2026):
 
@@ -18,6 +22,8 @@ Import them with (after the customers, whose phone numbers must be valid in Octo
     tarifa usage import examples/usage/mediation.csv --format csv \\
         --mapping examples/usage/mediation.yaml --source mediation --timezone Europe/Berlin
     tarifa usage import examples/usage/events.jsonl --format jsonl --source app
+    tarifa usage import examples/usage/radius.csv --format csv \\
+        --mapping examples/usage/radius.yaml --source radius
 
 The same seed always gives the same files.
 """
@@ -218,6 +224,41 @@ disposition: {column: RESULT, billable: [OK], filtered: [NOANSWER, BUSY]}
 """
 
 
+def interim_updates(calls: Calls) -> list[dict[str, str]]:
+    """Rows of interim updates of data sessions: three per session, byte counters that are
+    the session's total so far, times in UTC."""
+    rng = calls.rng
+    rows = []
+    for number in range(1, 9):
+        caller = rng.choice(calls.callers)
+        start = MONTH + timedelta(seconds=rng.randrange(DAYS * 86_400))
+        counter = 0
+        for sequence in (1, 2, 3):
+            counter += rng.randint(10**5, 10**7)
+            rows.append({
+                "SESSION": f"rad-{number:04d}", "SEQ": str(sequence),
+                "MSISDN": caller.number, "TIME": f"{start:%Y-%m-%dT%H:%M:%S}Z",
+                "OCTETS": str(counter),
+            })  # fmt: skip
+            start += timedelta(minutes=15)
+    del rows[4]  # session rad-0002 lost its second update: its third waits in quarantine
+    rows.append(dict(rows[-1], SEQ="4", OCTETS="1000"))  # a counter that went down
+    return rows
+
+
+RADIUS_MAPPING = """\
+# The column mapping of radius.csv (docs/rating.md, "Parts of sessions").
+header: true
+session: {column: SESSION}
+sequence: {column: SEQ}
+counters: cumulative
+account: {column: MSISDN}
+start: {column: TIME}
+usage: {column: OCTETS}
+service: {value: data}
+"""
+
+
 def _t(moment: datetime | None) -> str:
     return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
 
@@ -238,6 +279,12 @@ def main() -> None:
         writer.writerows(rows)
     (args.output / "mediation.yaml").write_text(MAPPING, encoding="utf-8")
     (args.output / "events.jsonl").write_text("\n".join(events(calls)) + "\n", encoding="utf-8")
+    radius = interim_updates(calls)
+    with (args.output / "radius.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(radius[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(radius)
+    (args.output / "radius.yaml").write_text(RADIUS_MAPPING, encoding="utf-8")
     print(
         f"wrote {len(master)} CDR lines, {len(rows)} mediation rows and JSON lines to {args.output}"
     )
