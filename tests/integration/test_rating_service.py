@@ -186,6 +186,76 @@ def test_a_run_rates_every_pending_record_as_the_quote_prices_it(billing: Billin
     assert billing.rating.run().rated == 0  # nothing is rated twice
 
 
+def test_a_run_adds_up_its_costs_per_currency_from_what_each_batch_wrote_down(
+    billing: Billing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of two ids, two tariffs (EUR, and CHF for tenant "swiss"), a call across a
+    band change (the general path): the run's costs per currency are those of its records."""
+    import tarifa.rating.service as service
+
+    monkeypatch.setattr(service, "BATCH_IDS", 2)
+    billing.rating.load(MOBILE)
+    mobile = read_tariff(MOBILE)
+    swiss = dataclasses.replace(
+        mobile,
+        code="mobile-chf",
+        currency="CHF",
+        profiles=tuple(dataclasses.replace(p, tenant="swiss") for p in mobile.profiles),
+    )
+    billing.rating.save(swiss, source="swiss")
+    customer(billing, "ACME", "+4930901820")
+    customer(billing, "SWISS", "+41441234567", currency="CHF")
+    events(
+        billing,
+        call("e1", "+4930901820", "+4989123456", "2026-03-02T09:15:00+01:00", 65),
+        call("e2", "+4930901820", "+4917612345", "2026-03-07T17:59:30+01:00", 125),
+        call("e3", "+4930901820", "+4989123456", "2026-03-03T20:00:00+01:00", 300),
+    )
+    lines = [
+        call("s1", "+41441234567", "+4989123456", "2026-03-02T10:00:00+01:00", 61),
+        call("s2", "+41441234567", "+4917612345", "2026-03-04T08:00:00+01:00", 600),
+    ]
+    report = billing.usage.import_file(
+        io.BytesIO("".join(json.dumps(line) + "\n" for line in lines).encode()),
+        format="jsonl",
+        source="test",
+        tenant="swiss",
+        name="swiss.jsonl",
+    )
+    assert report.accepted == 2
+    run = billing.rating.run()
+    assert (run.rated, run.errors) == (5, 0)
+    assert run.batches >= 3  # each import in batches of at most two ids
+    found = rated(billing)
+    euros = sum(found[i]["cost"] for i in ("e1", "e2", "e3"))
+    francs = sum(found[i]["cost"] for i in ("s1", "s2"))
+    assert euros > 0 and francs > 0
+    assert run.costs == {"CHF": francs, "EUR": euros}
+
+
+def test_a_run_gathers_statistics_on_the_ids_of_a_month_an_import_just_filled(
+    billing: Billing,
+) -> None:
+    """Without them the planner reads the whole month for every batch (rating.md, "How a
+    batch is rated")."""
+    billing.rating.load(MOBILE)
+    customer(billing, "ACME", "+4930901820")
+    events(billing, call("a1", "+4930901820", "+4989123456", "2026-08-03T09:15:00+02:00", 65))
+
+    def statistics() -> int:
+        with billing.db.transaction() as c:
+            row = c.execute(
+                "SELECT count(*) AS n FROM pg_stats"
+                " WHERE tablename = 'usage_records_p202608' AND attname = 'id'"
+            ).fetchone()
+        assert row is not None
+        return int(row["n"])
+
+    assert statistics() == 0
+    assert billing.rating.run().rated == 1
+    assert statistics() == 1
+
+
 def test_an_import_committed_after_a_run_is_rated_by_the_next_and_nothing_twice(
     billing: Billing,
 ) -> None:

@@ -24,6 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
+from psycopg.types.json import Jsonb
+
 from tarifa.audit import record
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
@@ -217,6 +219,7 @@ class Rating:
             conn.execute(_SQL["prepare_tariffs"])
             conn.execute(_SQL["plan_batches"], {"size": BATCH_IDS})
             conn.execute(_SQL["summarize_usage_index"])
+            conn.execute(_SQL["analyze_usage"])
             conn.execute(_SQL["ensure_schedule"])
         batches, rated, errors, cost = 0, 0, 0, Decimal(0)
         while True:
@@ -235,10 +238,16 @@ class Rating:
                 )
                 conn.execute(
                     _SQL["finish_batch"],
-                    {"id": batch["id"], "run_id": run_id, "rated": done[0], "errors": done[1]},
+                    {
+                        "id": batch["id"],
+                        "run_id": run_id,
+                        "rated": done.rated,
+                        "errors": done.errors,
+                        "costs": Jsonb(done.costs),
+                    },
                 )
             batches += 1
-            rated, errors, cost = rated + done[0], errors + done[1], cost + done[2]
+            rated, errors, cost = rated + done.rated, errors + done.errors, cost + done.cost
         with self.db.transaction() as conn:
             conn.execute(
                 _SQL["finish_run"],
@@ -306,14 +315,15 @@ class Rating:
             chosen = conn.execute(_SQL["rerate_reopen"]).fetchone()
             if chosen is None:
                 raise DatabaseError("rerate_reopen returned no row")
-            rated, errors, cost = 0, 0, Decimal(0)
+            rated, errors = 0, 0
             if chosen["records"]:
                 conn.execute(_SQL["prepare_tariffs"])
                 conn.execute(
                     _SQL["rerate_schedule"],
                     {"first_at": chosen["first_at"], "last_at": chosen["last_at"]},
                 )
-                rated, errors, cost = _rate(conn, "rate_chosen", run_id=run_id)
+                done = _rate(conn, "rate_chosen", run_id=run_id)
+                rated, errors = done.rated, done.errors
             result = conn.execute(_SQL["rerate_result"]).fetchone()
             if result is None:
                 raise DatabaseError("rerate_result returned no row")
@@ -379,7 +389,18 @@ def _begin(conn: Connection, *, kind: str, actor: str, **period: Any) -> int:
     return int(str(row["id"]))
 
 
-def _rate(conn: Connection, query: str, **params: Any) -> tuple[int, int, Decimal]:
+@dataclass(frozen=True)
+class _Rated:
+    """What one statement of the batch rater did: records rated, refused, and their cost
+    (in all, and per currency as the database wrote it: {"EUR": "12.3400"})."""
+
+    rated: int
+    errors: int
+    cost: Decimal
+    costs: dict[str, str]
+
+
+def _rate(conn: Connection, query: str, **params: Any) -> _Rated:
     """Rate a batch (`rate_range`: the records of an import in a range of ids) or the
     records a rerate chose (`rate_chosen`); what it did. The months rated usage needs are
     added first: an import may have added a month since the run planned."""
@@ -388,7 +409,12 @@ def _rate(conn: Connection, query: str, **params: Any) -> tuple[int, int, Decima
     row = conn.execute(_SQL[query], params).fetchone()
     if row is None:
         raise DatabaseError(f"{query} returned no row")
-    return int(str(row["rated"])), int(str(row["errors"])), Decimal(str(row["cost"]))
+    return _Rated(
+        rated=int(str(row["rated"])),
+        errors=int(str(row["errors"])),
+        cost=Decimal(str(row["cost"])),
+        costs=cast(dict[str, str], row["costs"]),
+    )
 
 
 __all__ = ["BATCH_IDS", "Rating", "RerateReport", "RunReport", "TariffSummary"]

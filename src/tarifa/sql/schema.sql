@@ -941,6 +941,51 @@ $$;
 
 
 --
+-- Name: rating_analyze_usage(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_analyze_usage() RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    month regclass;
+    analyzed integer := 0;
+BEGIN
+    FOR month IN
+        SELECT t.relid
+        FROM pg_partition_tree('usage_records') t
+        JOIN pg_class c ON c.oid = t.relid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE t.isleaf
+          AND NOT EXISTS (SELECT 1 FROM pg_stats s
+                          WHERE s.schemaname = n.nspname AND s.tablename = c.relname
+                            AND s.attname = 'id')
+          AND EXISTS (SELECT 1 FROM rating_batches b WHERE b.done_at IS NULL)
+    LOOP
+        EXECUTE format('ANALYZE %s', month);
+        analyzed := analyzed + 1;
+    END LOOP;
+    RETURN analyzed;
+END;
+$$;
+
+
+--
+-- Name: rating_costs(text[], numeric[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_costs(p_currencies text[], p_costs numeric[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT coalesce(jsonb_object_agg(c.currency, c.total::text), '{}')
+    FROM (SELECT x.currency, sum(x.cost) AS total
+          FROM unnest(p_currencies, p_costs) AS x (currency, cost)
+          WHERE x.currency IS NOT NULL
+          GROUP BY x.currency) AS c
+$$;
+
+
+--
 -- Name: rating_create_todo(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1300,7 +1345,7 @@ $$;
 -- Name: rating_rate_general(bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.rating_rate_general(p_run bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric)
+CREATE FUNCTION public.rating_rate_general(p_run bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric, costs jsonb)
     LANGUAGE plpgsql
     SET enable_mergejoin TO 'off'
     SET enable_nestloop TO 'off'
@@ -1666,7 +1711,7 @@ BEGIN
                o.currency, $1
         FROM outcome o
         WHERE o.error IS NULL
-        RETURNING cost
+        RETURNING cost, currency
     ),
     refused AS (
         INSERT INTO rating_errors (usage_id, started_at, account_id, code, message, run_id)
@@ -1676,7 +1721,9 @@ BEGIN
         RETURNING 1
     )
     SELECT (SELECT count(*) FROM stored), (SELECT count(*) FROM refused),
-           (SELECT coalesce(sum(stored.cost), 0) FROM stored)
+           (SELECT coalesce(sum(stored.cost), 0) FROM stored),
+           (SELECT rating_costs(array_agg(stored.currency::text), array_agg(stored.cost))
+            FROM stored)
     $sql$ USING p_run;
 END;
 $_$;
@@ -1686,7 +1733,7 @@ $_$;
 -- Name: rating_rate_range(bigint, bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.rating_rate_range(p_run bigint, p_import bigint, p_first bigint, p_last bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric)
+CREATE FUNCTION public.rating_rate_range(p_run bigint, p_import bigint, p_first bigint, p_last bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric, costs jsonb)
     LANGUAGE sql
     AS $_$
     SELECT * FROM rating_rate_source(
@@ -1701,7 +1748,7 @@ $_$;
 -- Name: rating_rate_source(bigint, text, bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.rating_rate_source(p_run bigint, p_source text, p_import bigint, p_first bigint, p_last bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric)
+CREATE FUNCTION public.rating_rate_source(p_run bigint, p_source text, p_import bigint, p_first bigint, p_last bigint) RETURNS TABLE(rated bigint, errors bigint, cost numeric, costs jsonb)
     LANGUAGE plpgsql
     SET enable_mergejoin TO 'off'
     SET enable_nestloop TO 'off'
@@ -1717,6 +1764,7 @@ DECLARE
     found_pattern text := '';
     fast_rated bigint;
     fast_cost numeric;
+    fast_costs jsonb;
     left_over bigint;
     general record;
 BEGIN
@@ -1862,7 +1910,7 @@ BEGIN
                    * p.round_unit,
                p.precise, p.rounding_decimals, p.currency, $1
         FROM priced p
-        RETURNING rated_usage.usage_id, rated_usage.cost
+        RETURNING rated_usage.usage_id, rated_usage.cost, rated_usage.currency
     ),
     -- Every record the fast path did not store (one row per record: each join above finds
     -- at most one row) goes to the general path.
@@ -1876,17 +1924,23 @@ BEGIN
         RETURNING 1
     )
     SELECT (SELECT count(*) FROM stored), (SELECT coalesce(sum(stored.cost), 0) FROM stored),
+           (SELECT rating_costs(array_agg(stored.currency::text), array_agg(stored.cost))
+            FROM stored),
            (SELECT count(*) FROM left_over)
     $sql$, p_source, found_prefix, found_set, found_pattern, probes, subjects::text)
-    INTO fast_rated, fast_cost, left_over
+    INTO fast_rated, fast_cost, fast_costs, left_over
     USING p_run, p_import, p_first, p_last;
     IF left_over = 0 THEN
-        RETURN QUERY SELECT fast_rated, 0::bigint, fast_cost;
+        RETURN QUERY SELECT fast_rated, 0::bigint, fast_cost, fast_costs;
         RETURN;
     END IF;
     ANALYZE pg_temp.rating_todo;
     SELECT * INTO general FROM rating_rate_general(p_run);
-    RETURN QUERY SELECT fast_rated + general.rated, general.errors, fast_cost + general.cost;
+    RETURN QUERY SELECT fast_rated + general.rated, general.errors, fast_cost + general.cost,
+                        (SELECT rating_costs(array_agg(c.key), array_agg(c.value::numeric))
+                         FROM (SELECT * FROM jsonb_each_text(fast_costs)
+                               UNION ALL
+                               SELECT * FROM jsonb_each_text(general.costs)) AS c);
 END;
 $_$;
 
@@ -3455,6 +3509,7 @@ CREATE TABLE public.rating_batches (
     import_id bigint,
     first_event_at timestamp with time zone,
     last_event_at timestamp with time zone,
+    costs jsonb,
     CONSTRAINT rating_batches_range_check CHECK ((first_id <= last_id))
 );
 

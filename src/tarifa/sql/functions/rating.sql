@@ -42,6 +42,37 @@ BEGIN
 END;
 $$;
 
+
+-- Statistics for every month of usage_records that has none on its ids (a month a bulk
+-- import has just filled; autovacuum comes later). Without them the planner cannot know
+-- that ids follow the order of the pages, prices the BRIN index as reading the whole month,
+-- and scans the whole month for every batch: each batch of a month of N records then costs
+-- O(N), and a run O(N²). Any statistics will do, even from when the month was small: the
+-- correlation of ids to pages stays 1. Returns the months analyzed.
+CREATE OR REPLACE FUNCTION rating_analyze_usage() RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    month regclass;
+    analyzed integer := 0;
+BEGIN
+    FOR month IN
+        SELECT t.relid
+        FROM pg_partition_tree('usage_records') t
+        JOIN pg_class c ON c.oid = t.relid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE t.isleaf
+          AND NOT EXISTS (SELECT 1 FROM pg_stats s
+                          WHERE s.schemaname = n.nspname AND s.tablename = c.relname
+                            AND s.attname = 'id')
+          AND EXISTS (SELECT 1 FROM rating_batches b WHERE b.done_at IS NULL)
+    LOOP
+        EXECUTE format('ANALYZE %s', month);
+        analyzed := analyzed + 1;
+    END LOOP;
+    RETURN analyzed;
+END;
+$$;
 -- The number as matched against prefixes: surrounding white space and a leading "+" dropped.
 CREATE OR REPLACE FUNCTION rating_number(p_destination text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -69,6 +100,19 @@ RETURN CASE p_method
                       '0.00000001, 0.000000001, 0.0000000001, 0.00000000001, '
                       '0.000000000001}'::numeric[])[p_decimals + 1] END
 END;
+
+-- Costs per currency, {"EUR": "12.3400", ...}, of parallel arrays of currencies and costs
+-- (an empty object for none): what a batch's rated records cost.
+CREATE OR REPLACE FUNCTION rating_costs(p_currencies text[], p_costs numeric[])
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT coalesce(jsonb_object_agg(c.currency, c.total::text), '{}')
+    FROM (SELECT x.currency, sum(x.cost) AS total
+          FROM unnest(p_currencies, p_costs) AS x (currency, cost)
+          WHERE x.currency IS NOT NULL
+          GROUP BY x.currency) AS c
+$$;
 
 -- Whether a band's date lists (empty: any) hold on the local date p_day. Weekdays are ISO
 -- (Monday 1 .. Sunday 7); 0 is Sunday too.
@@ -142,7 +186,7 @@ $$;
 --    with strategy free, rounded with the largest rounding_decimals of the parts by the
 --    method of the first part that has them.
 CREATE OR REPLACE FUNCTION rating_rate_general(p_run bigint)
-RETURNS TABLE (rated bigint, errors bigint, cost numeric)
+RETURNS TABLE (rated bigint, errors bigint, cost numeric, costs jsonb)
 LANGUAGE plpgsql
 SET enable_mergejoin = off
 SET enable_nestloop = off
@@ -508,7 +552,7 @@ BEGIN
                o.currency, $1
         FROM outcome o
         WHERE o.error IS NULL
-        RETURNING cost
+        RETURNING cost, currency
     ),
     refused AS (
         INSERT INTO rating_errors (usage_id, started_at, account_id, code, message, run_id)
@@ -518,7 +562,9 @@ BEGIN
         RETURNING 1
     )
     SELECT (SELECT count(*) FROM stored), (SELECT count(*) FROM refused),
-           (SELECT coalesce(sum(stored.cost), 0) FROM stored)
+           (SELECT coalesce(sum(stored.cost), 0) FROM stored),
+           (SELECT rating_costs(array_agg(stored.currency::text), array_agg(stored.cost))
+            FROM stored)
     $sql$ USING p_run;
 END;
 $function$;
@@ -797,7 +843,7 @@ $$;
 -- rating_rate_general(), which handles every case.
 CREATE OR REPLACE FUNCTION rating_rate_source(p_run bigint, p_source text, p_import bigint,
                                               p_first bigint, p_last bigint)
-RETURNS TABLE (rated bigint, errors bigint, cost numeric)
+RETURNS TABLE (rated bigint, errors bigint, cost numeric, costs jsonb)
 LANGUAGE plpgsql
 SET enable_mergejoin = off
 SET enable_nestloop = off
@@ -813,6 +859,7 @@ DECLARE
     found_pattern text := '';
     fast_rated bigint;
     fast_cost numeric;
+    fast_costs jsonb;
     left_over bigint;
     general record;
 BEGIN
@@ -958,7 +1005,7 @@ BEGIN
                    * p.round_unit,
                p.precise, p.rounding_decimals, p.currency, $1
         FROM priced p
-        RETURNING rated_usage.usage_id, rated_usage.cost
+        RETURNING rated_usage.usage_id, rated_usage.cost, rated_usage.currency
     ),
     -- Every record the fast path did not store (one row per record: each join above finds
     -- at most one row) goes to the general path.
@@ -972,24 +1019,30 @@ BEGIN
         RETURNING 1
     )
     SELECT (SELECT count(*) FROM stored), (SELECT coalesce(sum(stored.cost), 0) FROM stored),
+           (SELECT rating_costs(array_agg(stored.currency::text), array_agg(stored.cost))
+            FROM stored),
            (SELECT count(*) FROM left_over)
     $sql$, p_source, found_prefix, found_set, found_pattern, probes, subjects::text)
-    INTO fast_rated, fast_cost, left_over
+    INTO fast_rated, fast_cost, fast_costs, left_over
     USING p_run, p_import, p_first, p_last;
     IF left_over = 0 THEN
-        RETURN QUERY SELECT fast_rated, 0::bigint, fast_cost;
+        RETURN QUERY SELECT fast_rated, 0::bigint, fast_cost, fast_costs;
         RETURN;
     END IF;
     ANALYZE pg_temp.rating_todo;
     SELECT * INTO general FROM rating_rate_general(p_run);
-    RETURN QUERY SELECT fast_rated + general.rated, general.errors, fast_cost + general.cost;
+    RETURN QUERY SELECT fast_rated + general.rated, general.errors, fast_cost + general.cost,
+                        (SELECT rating_costs(array_agg(c.key), array_agg(c.value::numeric))
+                         FROM (SELECT * FROM jsonb_each_text(fast_costs)
+                               UNION ALL
+                               SELECT * FROM jsonb_each_text(general.costs)) AS c);
 END;
 $function$;
 
 -- Rate the records of import p_import whose id is in [p_first, p_last]: a batch.
 CREATE OR REPLACE FUNCTION rating_rate_range(p_run bigint, p_import bigint, p_first bigint,
                                              p_last bigint)
-RETURNS TABLE (rated bigint, errors bigint, cost numeric)
+RETURNS TABLE (rated bigint, errors bigint, cost numeric, costs jsonb)
 LANGUAGE sql
 AS $$
     SELECT * FROM rating_rate_source(

@@ -253,6 +253,10 @@ SELECT coalesce(sum(brin_summarize_new_values(relid)), 0) AS summarized
 FROM pg_partition_tree('usage_records_id_brin')
 WHERE isleaf
 
+-- name: analyze_usage
+-- Statistics for the months bulk imports have just filled (rating_analyze_usage()).
+SELECT rating_analyze_usage() AS analyzed
+
 -- name: ensure_schedule
 -- The band schedule of the dates the open batches' records need.
 SELECT rating_ensure_schedule(min(first_event_at), max(last_event_at)) AS added
@@ -279,16 +283,17 @@ SELECT set_config('work_mem', '256MB', true)
 SELECT set_config('synchronous_commit', 'off', true)
 
 -- name: rate_range
-SELECT rated, errors, cost
+SELECT rated, errors, cost, costs
 FROM rating_rate_range(%(run_id)s, %(import_id)s, %(first_id)s, %(last_id)s)
 
 -- name: rate_chosen
-SELECT rated, errors, cost
+SELECT rated, errors, cost, costs
 FROM rating_rate_source(%(run_id)s, 'pg_temp.rating_rerate_chosen AS r', NULL, NULL, NULL)
 
 -- name: finish_batch
 UPDATE rating_batches
-SET done_at = clock_timestamp(), run_id = %(run_id)s, rated = %(rated)s, errors = %(errors)s
+SET done_at = clock_timestamp(), run_id = %(run_id)s, rated = %(rated)s, errors = %(errors)s,
+    costs = %(costs)s
 WHERE id = %(id)s
 
 -- name: rerate_forget
@@ -350,11 +355,11 @@ SELECT usage_id, code, message FROM rating_errors WHERE usage_id = ANY(%(ids)s::
 SELECT id FROM customers WHERE external_id = %(external_id)s
 
 -- name: run_costs
--- What a run's rated records cost, per currency (a run may rate tariffs of several). The id
--- ranges of the run's batches let each partition's primary key (usage_id first) find them.
-SELECT r.currency, sum(r.cost) AS cost
+-- What a run's rated records cost, per currency (a run may rate tariffs of several): the sum
+-- of what its batches wrote down (rating_batches.costs).
+SELECT c.key AS currency, sum(c.value::numeric) AS cost
 FROM rating_batches b
-JOIN rated_usage r ON r.usage_id BETWEEN b.first_id AND b.last_id AND r.run_id = b.run_id
+CROSS JOIN LATERAL jsonb_each_text(b.costs) AS c
 WHERE b.run_id = %(run_id)s
-GROUP BY r.currency
-ORDER BY r.currency
+GROUP BY c.key
+ORDER BY c.key
