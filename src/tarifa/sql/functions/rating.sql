@@ -101,17 +101,16 @@ RETURN CASE p_method
                       '0.000000000001}'::numeric[])[p_decimals + 1] END
 END;
 
--- Costs per currency, {"EUR": "12.3400", ...}, of parallel arrays of currencies and costs
--- (an empty object for none): what a batch's rated records cost.
-CREATE OR REPLACE FUNCTION rating_costs(p_currencies text[], p_costs numeric[])
-RETURNS jsonb
+-- The sum of two maps of costs per currency ({"EUR": "12.3400", ...}).
+CREATE OR REPLACE FUNCTION rating_add_costs(p_one jsonb, p_other jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
-    SELECT coalesce(jsonb_object_agg(c.currency, c.total::text), '{}')
-    FROM (SELECT x.currency, sum(x.cost) AS total
-          FROM unnest(p_currencies, p_costs) AS x (currency, cost)
-          WHERE x.currency IS NOT NULL
-          GROUP BY x.currency) AS c
+    SELECT coalesce(jsonb_object_agg(c.key, c.total::text), '{}')
+    FROM (SELECT x.key, sum(x.value::numeric) AS total
+          FROM (SELECT * FROM jsonb_each_text(p_one)
+                UNION ALL
+                SELECT * FROM jsonb_each_text(p_other)) AS x
+          GROUP BY x.key) AS c
 $$;
 
 -- Whether a band's date lists (empty: any) hold on the local date p_day. Weekdays are ISO
@@ -560,11 +559,16 @@ BEGIN
         FROM outcome o
         WHERE o.error IS NOT NULL
         RETURNING 1
+    ),
+    totals AS (
+        SELECT stored.currency, count(*) AS records, sum(stored.cost) AS cost
+        FROM stored
+        GROUP BY stored.currency
     )
-    SELECT (SELECT count(*) FROM stored), (SELECT count(*) FROM refused),
-           (SELECT coalesce(sum(stored.cost), 0) FROM stored),
-           (SELECT rating_costs(array_agg(stored.currency::text), array_agg(stored.cost))
-            FROM stored)
+    SELECT (SELECT coalesce(sum(t.records), 0)::bigint FROM totals t),
+           (SELECT count(*) FROM refused),
+           (SELECT coalesce(sum(t.cost), 0) FROM totals t),
+           (SELECT coalesce(jsonb_object_agg(t.currency, t.cost::text), '{}') FROM totals t)
     $sql$ USING p_run;
 END;
 $function$;
@@ -852,6 +856,7 @@ AS $function$
 DECLARE
     depth integer;
     subjects boolean;
+    currencies boolean;
     node text := '1';
     probes text := '';
     found_prefix text := '';
@@ -872,6 +877,13 @@ BEGIN
     JOIN rating_tariffs t ON t.id = pl.tariff_id AND t.current;
     SELECT EXISTS (SELECT 1 FROM rating_profiles WHERE active AND subject <> '*any')
     INTO subjects;
+    -- Only accounts whose currency can differ from their tariff's are looked up: with one
+    -- currency among the current tariffs, those in another (usually none at all).
+    SELECT (SELECT count(DISTINCT t.currency) FROM rating_tariffs t WHERE t.current) > 1
+           OR EXISTS (SELECT 1 FROM customers c
+                      WHERE c.currency NOT IN (SELECT t.currency FROM rating_tariffs t
+                                               WHERE t.current))
+    INTO currencies;
     FOR level IN 1 .. depth LOOP
         probes := probes || format(
             ' LEFT JOIN rating_prefix_search q%1$s ON q%1$s.plan_id = b.plan_id'
@@ -905,7 +917,7 @@ BEGIN
                coalesce(s.currency, a.currency) AS currency,
                coalesce(s.time_zone, a.time_zone) AS time_zone,
                coalesce(s.increment_decimals, a.increment_decimals) AS increment_decimals,
-               cu.currency AS account_currency
+               %7$s AS account_currency
         FROM %1$s
         -- Without any profile of a subject of its own (the common case: one profile of
         -- *any per category), an empty join: otherwise the planner may hash the whole
@@ -916,15 +928,7 @@ BEGIN
         LEFT JOIN profiles a
             ON a.tenant = r.tenant AND a.category = r.category AND a.subject = '*any'
            AND a.activation <= r.started_at AND r.started_at < a.until
-        -- Only the accounts whose currency can differ from their tariff's: with one
-        -- currency among the current tariffs, those in another (usually none).
-        LEFT JOIN (SELECT c.id, c.currency
-                   FROM customers c
-                   WHERE (SELECT count(DISTINCT t.currency) FROM rating_tariffs t
-                          WHERE t.current) > 1
-                      OR c.currency NOT IN (SELECT t.currency FROM rating_tariffs t
-                                            WHERE t.current)) AS cu
-            ON cu.id = r.account_id
+        %8$s
         OFFSET 0
     ),
     -- The longest prefix of the routing plan that starts the number, else its *any.
@@ -1017,12 +1021,21 @@ BEGIN
         FROM %1$s
         WHERE r.id NOT IN (SELECT stored.usage_id FROM stored)
         RETURNING 1
+    ),
+    -- What the batch stored, per currency: one pass over the stored rows.
+    totals AS (
+        SELECT stored.currency, count(*) AS records, sum(stored.cost) AS cost
+        FROM stored
+        GROUP BY stored.currency
     )
-    SELECT (SELECT count(*) FROM stored), (SELECT coalesce(sum(stored.cost), 0) FROM stored),
-           (SELECT rating_costs(array_agg(stored.currency::text), array_agg(stored.cost))
-            FROM stored),
+    SELECT (SELECT coalesce(sum(t.records), 0)::bigint FROM totals t),
+           (SELECT coalesce(sum(t.cost), 0) FROM totals t),
+           (SELECT coalesce(jsonb_object_agg(t.currency, t.cost::text), '{}') FROM totals t),
            (SELECT count(*) FROM left_over)
-    $sql$, p_source, found_prefix, found_set, found_pattern, probes, subjects::text)
+    $sql$, p_source, found_prefix, found_set, found_pattern, probes, subjects::text,
+        CASE WHEN currencies THEN 'cu.currency' ELSE 'NULL::bpchar' END,
+        CASE WHEN currencies
+             THEN 'LEFT JOIN customers cu ON cu.id = r.account_id' ELSE '' END)
     INTO fast_rated, fast_cost, fast_costs, left_over
     USING p_run, p_import, p_first, p_last;
     IF left_over = 0 THEN
@@ -1032,10 +1045,7 @@ BEGIN
     ANALYZE pg_temp.rating_todo;
     SELECT * INTO general FROM rating_rate_general(p_run);
     RETURN QUERY SELECT fast_rated + general.rated, general.errors, fast_cost + general.cost,
-                        (SELECT rating_costs(array_agg(c.key), array_agg(c.value::numeric))
-                         FROM (SELECT * FROM jsonb_each_text(fast_costs)
-                               UNION ALL
-                               SELECT * FROM jsonb_each_text(general.costs)) AS c);
+                        rating_add_costs(fast_costs, general.costs);
 END;
 $function$;
 
