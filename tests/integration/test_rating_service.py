@@ -229,7 +229,8 @@ def test_a_run_adds_up_its_costs_per_currency_from_what_each_batch_wrote_down(
     found = rated(billing)
     euros = sum(found[i]["cost"] for i in ("e1", "e2", "e3"))
     francs = sum(found[i]["cost"] for i in ("s1", "s2"))
-    assert euros > 0 and francs > 0
+    assert euros > 0
+    assert francs > 0
     assert run.costs == {"CHF": francs, "EUR": euros}
 
 
