@@ -1784,8 +1784,9 @@ BEGIN
     JOIN rating_tariffs t ON t.id = pl.tariff_id AND t.current;
     SELECT EXISTS (SELECT 1 FROM rating_profiles WHERE active AND subject <> '*any')
     INTO subjects;
-    -- Only accounts whose currency can differ from their tariff's are looked up: with one
-    -- currency among the current tariffs, those in another (usually none at all).
+    -- The accounts' currencies are joined only when one can differ from its tariff's:
+    -- several currencies among the current tariffs, or an account in a currency none of
+    -- them has (usually neither).
     SELECT (SELECT count(DISTINCT t.currency) FROM rating_tariffs t WHERE t.current) > 1
            OR EXISTS (SELECT 1 FROM customers c
                       WHERE c.currency NOT IN (SELECT t.currency FROM rating_tariffs t

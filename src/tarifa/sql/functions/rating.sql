@@ -42,7 +42,6 @@ BEGIN
 END;
 $$;
 
-
 -- Statistics for every month of usage_records that has none on its ids (a month a bulk
 -- import has just filled; autovacuum comes later). Without them the planner cannot know
 -- that ids follow the order of the pages, prices the BRIN index as reading the whole month,
@@ -73,6 +72,7 @@ BEGIN
     RETURN analyzed;
 END;
 $$;
+
 -- The number as matched against prefixes: surrounding white space and a leading "+" dropped.
 CREATE OR REPLACE FUNCTION rating_number(p_destination text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -877,8 +877,9 @@ BEGIN
     JOIN rating_tariffs t ON t.id = pl.tariff_id AND t.current;
     SELECT EXISTS (SELECT 1 FROM rating_profiles WHERE active AND subject <> '*any')
     INTO subjects;
-    -- Only accounts whose currency can differ from their tariff's are looked up: with one
-    -- currency among the current tariffs, those in another (usually none at all).
+    -- The accounts' currencies are joined only when one can differ from its tariff's:
+    -- several currencies among the current tariffs, or an account in a currency none of
+    -- them has (usually neither).
     SELECT (SELECT count(DISTINCT t.currency) FROM rating_tariffs t WHERE t.current) > 1
            OR EXISTS (SELECT 1 FROM customers c
                       WHERE c.currency NOT IN (SELECT t.currency FROM rating_tariffs t
