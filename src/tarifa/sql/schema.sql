@@ -967,6 +967,9 @@ DECLARE
     month regclass;
     analyzed integer := 0;
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM rating_batches b WHERE b.done_at IS NULL) THEN
+        RETURN 0;  -- nothing to rate: no batch will read a month
+    END IF;
     FOR month IN
         SELECT t.relid
         FROM pg_partition_tree('usage_records') t
@@ -976,7 +979,6 @@ BEGIN
           AND NOT EXISTS (SELECT 1 FROM pg_stats s
                           WHERE s.schemaname = n.nspname AND s.tablename = c.relname
                             AND s.attname = 'id')
-          AND EXISTS (SELECT 1 FROM rating_batches b WHERE b.done_at IS NULL)
     LOOP
         EXECUTE format('ANALYZE %s', month);
         analyzed := analyzed + 1;
