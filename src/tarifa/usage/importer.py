@@ -301,13 +301,15 @@ class ChunkLoader:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tarifa-usage")
         self.pending: deque[Future[dict[str, int]]] = deque()  # at most one: the staging table
         self.counts = dict.fromkeys(COUNTS, 0)
-        # Parts of cumulative counters are staged with their session and sequence and always
-        # loaded by load_chunk, which looks up the part before each (load_chunk_new does not).
-        cumulative = settings.mapping is not None and settings.mapping.cumulative
-        self.copy_sql = _SQL["copy_staging_parts" if cumulative else "copy_staging"]
+        # Parts of sessions are staged with their session and sequence and always loaded by
+        # load_chunk, which looks up the part before each (load_chunk_new does not).
+        mapping = settings.mapping
+        parts = mapping is not None and mapping.parts
+        self.params["cumulative"] = mapping is not None and mapping.cumulative
+        self.copy_sql = _SQL["copy_staging_parts" if parts else "copy_staging"]
         # Other chunks are loaded as all new (load_chunk_new) until one holds a record seen
         # before; from then on, this import's chunks take load_chunk, which skips duplicates.
-        self.expect_duplicates = cumulative
+        self.expect_duplicates = parts
 
     def __enter__(self) -> ChunkLoader:
         return self

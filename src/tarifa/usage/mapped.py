@@ -25,7 +25,7 @@ class MappedReader:
         self.json_lines = json_lines
         self.needs_timezone = times.is_local_format(mapping.start.format)
         # Read once: the per-line checks must not cost a pydantic attribute each.
-        self._parts, self._cumulative = mapping.parts, mapping.cumulative
+        self._parts = mapping.parts
         self._zone_given = timezone is not None
         self._time = times.parser(mapping.start.format, zone_given=self._zone_given)
         self._split = LineSplitter(mapping.delimiter, mapping.quotechar).split
@@ -170,9 +170,9 @@ class MappedReader:
 
     def _bad(self, number: int, line: str, reason: str) -> str:
         """The staging row of a line that cannot be taken in (with no session and sequence,
-        for an import of cumulative counters)."""
+        for an import of parts)."""
         row = staging.bad(number, line, reason)
-        return staging.with_part(row, None, None) if self._cumulative else row
+        return staging.with_part(row, None, None) if self._parts else row
 
     def parse(self, number: int, line: str) -> str:
         if not lines.is_clean(line):
@@ -331,7 +331,7 @@ class MappedReader:
             number, line, record_id, kind, identifier, service, unit, destination, started_at,
             usage, billable, disposition,
         )  # fmt: skip
-        return staging.with_part(row, *part) if part and self._cumulative else row
+        return staging.with_part(row, *part) if part else row
 
 
 _NOT_TEXT = object()

@@ -8,9 +8,9 @@ those of the `copy_staging` query:
     line, line_hash, raw, reason, record_id, id_kind, id_value, service, unit, destination,
     started_at, usage, billable, disposition
 
-An import of cumulative counters (parts of sessions whose usage is the session's total so
-far) adds the part's session and sequence (`copy_staging_parts`): the database finds the
-part before each by them. Other imports do not send these columns (they stay NULL).
+An import of parts of sessions adds each part's session and sequence (`copy_staging_parts`):
+the database finds the part before each by them. Other imports do not send these columns
+(they stay NULL).
 """
 
 from __future__ import annotations
@@ -74,8 +74,7 @@ def bad(number: int, line: str, reason: str, line_hash: str | None = None) -> st
 
 
 def with_part(row: str, session: str | None, sequence: int | None) -> str:
-    """`row` with the session and sequence of a cumulative part (NULL for a line that did not
-    parse)."""
+    """`row` with the session and sequence of a part (NULL for a line that did not parse)."""
     if session is None or sequence is None:
         return f"{row[:-1]}\t{NULL}\t{NULL}\n"
     return f"{row[:-1]}\t{escape(session)}\t{sequence}\n"

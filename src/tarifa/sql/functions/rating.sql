@@ -208,8 +208,8 @@ BEGIN
         FROM rating_profiles p
         WHERE p.active
     )
-    SELECT r.id, r.started_at, r.account_id, r.tenant, r.category, r.subject AS record_subject,
-           r.unit, r.usage, rating_number(r.destination) AS number,
+    SELECT r.id, r.stored_at, r.started_at, r.account_id, r.tenant, r.category,
+           r.subject AS record_subject, r.unit, r.usage, rating_number(r.destination) AS number,
            CASE WHEN r.unit = 'seconds'
                 THEN r.started_at + ceil(r.usage * 1000000)::bigint * interval '1 microsecond'
                 ELSE r.started_at END AS ended_at,
@@ -220,7 +220,19 @@ BEGIN
            coalesce(s.fallback_subjects, a.fallback_subjects) AS fallbacks,
            t.code AS tariff, t.currency, t.time_zone, t.increment_decimals,
            cu.currency AS account_currency
-    FROM pg_temp.rating_todo r
+    -- A part after the first of a session is two events from the session's start: the
+    -- session through the part (its id), and through the part before it (minus its id),
+    -- whose outcome is taken off in step 4.
+    FROM (SELECT t.id, t.started_at AS stored_at,
+                 coalesce(t.session_started_at, t.started_at) AS started_at, t.account_id,
+                 t.tenant, t.category, t.subject, t.unit,
+                 coalesce(t.usage_before, 0) + t.usage AS usage, t.destination
+          FROM pg_temp.rating_todo t
+          UNION ALL
+          SELECT -t.id, t.started_at, t.session_started_at, t.account_id, t.tenant,
+                 t.category, t.subject, t.unit, t.usage_before, t.destination
+          FROM pg_temp.rating_todo t
+          WHERE t.usage_before IS NOT NULL) AS r
     LEFT JOIN profiles s
         ON s.tenant = r.tenant AND s.category = r.category AND s.subject = r.subject
        AND s.activation <= r.started_at AND (s.until IS NULL OR r.started_at < s.until)
@@ -515,12 +527,16 @@ BEGIN
         LEFT JOIN several sv ON sv.id = e.id
         WHERE NOT e.uncovered
     ),
-    outcome AS MATERIALIZED (
-        SELECT w.id, w.started_at, w.account_id, w.tariff_id, w.currency, pr.profile_id,
-               pr.plan_id, pr.subject, pr.destination, pr.prefix, pr.time_bands, pr.billed,
-               pr.decimals, pr.method,
+    capped AS (
+        SELECT pr.*,
                CASE WHEN pr.max_cost_strategy = 'free' THEN least(pr.uncapped, pr.max_cost)
-                    ELSE pr.uncapped END AS precise,
+                    ELSE pr.uncapped END AS precise
+        FROM priced pr
+    ),
+    outcome AS MATERIALIZED (
+        SELECT w.id, w.stored_at, w.account_id, w.tariff_id, w.currency, pr.profile_id,
+               pr.plan_id, pr.subject, pr.destination, pr.prefix, pr.time_bands, pr.billed,
+               pr.decimals, pr.precise, rating_round(pr.precise, pr.decimals, pr.method) AS cost,
                CASE WHEN w.profile_id IS NULL THEN 'no_rating_profile'
                     WHEN w.account_currency <> w.currency THEN 'currency_mismatch'
                     WHEN pr.id IS NULL THEN 'unauthorized_destination'
@@ -540,25 +556,38 @@ BEGIN
                END AS message
         FROM rating_work_records w
         LEFT JOIN rating_work_matches m ON m.id = w.id
-        LEFT JOIN priced pr ON pr.id = w.id
+        LEFT JOIN capped pr ON pr.id = w.id
+    ),
+    -- What a record costs: a part after the first of a session, what the session costs
+    -- through it less what it cost through the part before (event -id); so a session's
+    -- parts add up to the session rated whole (one connect fee, one final rounding).
+    netted AS (
+        SELECT o.id, o.stored_at, o.account_id, o.tariff_id, o.currency, o.profile_id,
+               o.plan_id, o.subject, o.destination, o.prefix, o.time_bands, o.decimals,
+               o.billed - coalesce(b.billed, 0) AS billed,
+               o.precise - coalesce(b.precise, 0) AS precise,
+               o.cost - coalesce(b.cost, 0) AS cost,
+               coalesce(o.error, b.error) AS error, coalesce(o.message, b.message) AS message
+        FROM outcome o
+        LEFT JOIN outcome b ON b.id = -o.id
+        WHERE o.id > 0
     ),
     stored AS (
         INSERT INTO rated_usage (usage_id, started_at, account_id, tariff_id, profile_id,
                                  plan_id, subject, destination, prefix, time_bands,
                                  billed_usage, cost, precise_cost, rounding_decimals, currency,
                                  run_id)
-        SELECT o.id, o.started_at, o.account_id, o.tariff_id, o.profile_id, o.plan_id,
-               o.subject, o.destination, o.prefix, o.time_bands, o.billed,
-               rating_round(o.precise, o.decimals, o.method), o.precise, o.decimals,
-               o.currency, $1
-        FROM outcome o
+        SELECT o.id, o.stored_at, o.account_id, o.tariff_id, o.profile_id, o.plan_id,
+               o.subject, o.destination, o.prefix, o.time_bands, o.billed, o.cost, o.precise,
+               o.decimals, o.currency, $1
+        FROM netted o
         WHERE o.error IS NULL
         RETURNING cost, currency
     ),
     refused AS (
         INSERT INTO rating_errors (usage_id, started_at, account_id, code, message, run_id)
-        SELECT o.id, o.started_at, o.account_id, o.error, o.message, $1
-        FROM outcome o
+        SELECT o.id, o.stored_at, o.account_id, o.error, o.message, $1
+        FROM netted o
         WHERE o.error IS NOT NULL
         RETURNING 1
     ),
@@ -831,7 +860,10 @@ BEGIN
         subject     text        NOT NULL,
         unit        text        NOT NULL,
         usage       numeric     NOT NULL,
-        destination text        NOT NULL
+        destination text        NOT NULL,
+        -- A part after the first of a session: the session's start and the usage before it.
+        session_started_at timestamptz,
+        usage_before       numeric
     ) ON COMMIT DROP;
 END;
 $$;
@@ -913,7 +945,7 @@ BEGIN
     -- Each record with its route, and its number as matched against prefixes.
     batch AS (
         SELECT r.id, r.started_at, r.account_id, r.tenant, r.category, r.subject, r.unit,
-               r.usage, r.destination, rating_number(r.destination) AS number,
+               r.usage, r.usage_before, r.destination, rating_number(r.destination) AS number,
                coalesce(s.id, a.id) AS profile_id, coalesce(s.tariff_id, a.tariff_id) AS tariff_id,
                coalesce(s.plan_id, a.plan_id) AS plan_id,
                coalesce(s.subject, a.subject) AS plan_subject,
@@ -964,7 +996,7 @@ BEGIN
                CASE WHEN m.usage > f.start1
                     THEN least(m.usage, coalesce(f.next1, m.usage)) - f.start1 END AS span1,
                CASE WHEN m.usage > f.start2 THEN m.usage - f.start2 END AS span2,
-               m.profile_id IS NOT NULL
+               m.profile_id IS NOT NULL AND m.usage_before IS NULL
                AND (m.account_currency IS NULL OR m.account_currency = m.currency)
                AND f.simple
                AND (m.ended_at IS NULL
@@ -1018,9 +1050,10 @@ BEGIN
     -- at most one row) goes to the general path.
     left_over AS (
         INSERT INTO pg_temp.rating_todo (id, started_at, account_id, tenant, category,
-                                         subject, unit, usage, destination)
+                                         subject, unit, usage, destination,
+                                         session_started_at, usage_before)
         SELECT r.id, r.started_at, r.account_id, r.tenant, r.category, r.subject, r.unit,
-               r.usage, r.destination
+               r.usage, r.destination, r.session_started_at, r.usage_before
         FROM %1$s
         WHERE r.id NOT IN (SELECT stored.usage_id FROM stored)
         RETURNING 1

@@ -303,7 +303,7 @@ DROP TABLE IF EXISTS pg_temp.rating_rerate_chosen
 -- The records of the period (and account) rated or refused, not on a finalized invoice.
 CREATE TEMPORARY TABLE rating_rerate_chosen ON COMMIT DROP AS
 SELECT u.id, u.started_at, u.account_id, u.tenant, u.category, u.subject, u.unit, u.usage,
-       u.destination
+       u.destination, u.session_started_at, u.usage_before
 FROM usage_records u
 LEFT JOIN rated_usage r
     ON r.usage_id = u.id AND r.started_at = u.started_at

@@ -128,23 +128,59 @@ SELECT * FROM usage_imports WHERE id = %(id)s
 -- in before (that look-up is made for bad lines only; good ones meet the key on insert).
 -- Keys go in in record-id order: neighbouring keys share index pages, which makes the
 -- insert several times faster than in file order.
--- Parts of cumulative counters (staged with their `session` and `sequence`, NULL for every
--- other line; such imports always take this statement) have the session's counter so far
--- in `usage`: each is stored with the difference from the counter of the part before it
--- (part 1: from 0), found in the keys stored before (their `counter`) or else among this
--- chunk's parsed lines (the first line of that session and sequence). A part whose
--- previous part is in neither waits in quarantine (retryable); a counter below the
--- previous part's is quarantined for good.
-WITH chunk_parts AS MATERIALIZED (
-    SELECT DISTINCT ON (session, sequence) session, sequence, usage AS counter
+-- Parts of sessions (staged with their `session` and `sequence`, NULL for every other line;
+-- such imports always take this statement) continue the part before them, found in the keys
+-- stored before or else among this chunk's parsed lines (the first line of that session and
+-- sequence): from it each part takes the session's start and the usage through it (the
+-- key's `counter`; part 1: its own start, from 0). With cumulative counters
+-- `usage` is the session's counter so far and the part is stored with the difference; with
+-- delta counters it is the part's own and the counter is the sum. A part whose previous part
+-- is in neither, or continues no stored chain itself, waits in quarantine (retryable); a
+-- counter below the previous part's is quarantined for good.
+WITH chunk_lines AS MATERIALIZED (
+    SELECT DISTINCT ON (session, sequence) session, sequence, usage, started_at
     FROM usage_staging
     WHERE reason IS NULL AND session IS NOT NULL
     ORDER BY session, sequence, line
 ),
+-- Each run of consecutive sequences of a session in the chunk, from its first part.
+chunk_runs AS (
+    SELECT l.session, l.sequence, l.usage,
+           first_value(l.sequence) OVER w AS first,
+           first_value(l.started_at) OVER w AS first_started_at,
+           sum(l.usage) OVER w AS run_usage
+    FROM (SELECT c.*,
+                 c.sequence - row_number() OVER (PARTITION BY c.session ORDER BY c.sequence)
+                     AS run
+          FROM chunk_lines c) AS l
+    WINDOW w AS (PARTITION BY l.session, l.run ORDER BY l.sequence)
+),
+-- Each parsed part with the session's start and usage through it, continuing the part
+-- before its run (for part 1: nothing; else the key an earlier import stored, or NULL).
+chunk_parts AS MATERIALIZED (
+    SELECT r.session, r.sequence,
+           CASE WHEN %(cumulative)s THEN r.usage
+                WHEN r.first = 1 THEN r.run_usage
+                ELSE (b.k).counter + r.run_usage END AS counter,
+           CASE WHEN r.first = 1 THEN r.first_started_at
+                ELSE (b.k).session_started_at END AS session_started_at
+    FROM chunk_runs r
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN r.first > 1 THEN
+                   (SELECT k FROM usage_record_keys k
+                    WHERE k.source = %(source)s
+                      AND k.record_id = r.session || '#' || (r.first - 1)) END AS k
+    ) b
+),
 classified AS MATERIALIZED (
     SELECT st.line, st.line_hash, st.raw, st.record_id, st.service, st.unit, st.destination,
-           st.started_at, st.usage - p.previous AS usage,
-           CASE WHEN st.session IS NOT NULL THEN st.usage END AS counter, st.billable,
+           st.started_at,
+           CASE WHEN %(cumulative)s THEN st.usage - p.previous ELSE st.usage END AS usage,
+           CASE WHEN st.session IS NOT NULL
+                THEN CASE WHEN %(cumulative)s THEN st.usage ELSE p.previous + st.usage END
+           END AS counter,
+           p.session_started_at,
+           CASE WHEN st.sequence > 1 THEN p.previous END AS usage_before, st.billable,
            st.disposition,
            u.id AS identifier_id, u.account_id, u.subscription_id, c.external_id AS subject,
            v.problem, st.record_id IS NOT NULL AND NOT coalesce(v.below, false) AS retryable,
@@ -163,11 +199,19 @@ classified AS MATERIALIZED (
     LEFT JOIN chunk_parts cp ON cp.session = st.session AND cp.sequence = st.sequence - 1
     -- The stored part is looked up only for a part (a join would cost every other line).
     CROSS JOIN LATERAL (
+        SELECT CASE WHEN st.session IS NOT NULL AND st.sequence > 1 THEN
+                   (SELECT k FROM usage_record_keys k
+                    WHERE k.source = %(source)s
+                      AND k.record_id = st.session || '#' || (st.sequence - 1)) END AS k
+    ) pk
+    CROSS JOIN LATERAL (
         SELECT CASE WHEN st.session IS NULL OR st.sequence = 1 THEN 0
-                    ELSE coalesce((SELECT k.counter FROM usage_record_keys k
-                                   WHERE k.source = %(source)s
-                                     AND k.record_id = st.session || '#' || (st.sequence - 1)),
-                                  cp.counter) END AS previous
+                    WHEN (pk.k).usage_id IS NOT NULL THEN (pk.k).counter
+                    ELSE cp.counter END AS previous,
+               CASE WHEN st.session IS NULL THEN NULL
+                    WHEN st.sequence = 1 THEN st.started_at
+                    WHEN (pk.k).usage_id IS NOT NULL THEN (pk.k).session_started_at
+                    ELSE cp.session_started_at END AS session_started_at
     ) p
     CROSS JOIN LATERAL (
         SELECT CASE
@@ -177,18 +221,22 @@ classified AS MATERIALIZED (
                    WHEN u.id IS NULL THEN
                        'no account holds ' || st.id_kind || ' ' || st.id_value || ' at '
                        || st.started_at
-                   WHEN p.previous IS NULL THEN
+                   WHEN st.session IS NOT NULL
+                        AND (p.previous IS NULL OR p.session_started_at IS NULL) THEN
                        'part ' || (st.sequence - 1) || ' of session ' || st.session
-                       || ' is not stored: a cumulative counter counts from the part'
-                       || ' before it'
-                   WHEN st.usage < p.previous THEN
+                       || ' is not stored: '
+                       || CASE WHEN %(cumulative)s
+                               THEN 'a cumulative counter counts from the part before it'
+                               ELSE 'a part is rated as the rest of the session before it'
+                          END
+                   WHEN %(cumulative)s AND st.usage < p.previous THEN
                        'counter ' || st.usage || ' of part ' || st.sequence || ' of session '
                        || st.session || ' is below part ' || (st.sequence - 1) || '''s '
                        || p.previous
                END AS problem,
                -- Refused for its counter: no retry makes it right.
                st.reason IS NULL AND st.started_at <= now() AND u.id IS NOT NULL
-               AND st.usage < p.previous AS below
+               AND %(cumulative)s AND st.usage < p.previous AS below
     ) v
 ),
 quarantined AS (
@@ -204,8 +252,8 @@ quarantined AS (
 ),
 keys AS (
     INSERT INTO usage_record_keys (source, record_id, usage_id, account_id, started_at,
-                                   counter)
-    SELECT %(source)s, record_id, new_id, account_id, started_at, counter
+                                   counter, session_started_at)
+    SELECT %(source)s, record_id, new_id, account_id, started_at, counter, session_started_at
     FROM classified
     WHERE verdict = 'good'
     -- An id twice in one chunk: its first line is the record, the later ones its
@@ -217,13 +265,15 @@ keys AS (
 stored AS (
     INSERT INTO usage_records (id, import_id, account_id, subscription_id, usage_identifier_id,
                                source, record_id, service, unit, category, subject, tenant,
-                               destination, started_at, usage, status, disposition, line, raw)
+                               destination, started_at, usage, status, disposition, line, raw,
+                               session_started_at, usage_before)
     SELECT c.new_id, %(import_id)s, c.account_id, c.subscription_id, c.identifier_id,
            %(source)s, c.record_id, c.service, c.unit,
            CASE c.service WHEN 'voice' THEN 'call' ELSE c.service END,
            c.subject, %(tenant)s, c.destination, c.started_at, c.usage,
            CASE WHEN c.billable THEN 'billable' ELSE 'filtered' END,
-           c.disposition, c.line, c.raw
+           c.disposition, c.line, c.raw,
+           CASE WHEN c.usage_before IS NOT NULL THEN c.session_started_at END, c.usage_before
     FROM classified c
     JOIN keys k ON k.usage_id = c.new_id
     RETURNING status
