@@ -12,10 +12,12 @@ precise cost, billed usage, prefix, destination, subject, bands and errors with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -270,17 +272,28 @@ def rating_db(admin_url: str, template_url: str) -> Iterator[psycopg.Connection[
         yield conn
 
 
-def _store_events(conn: psycopg.Connection[Any], events: list[UsageEvent]) -> list[int]:
+#: A part after the first of a session: the session's start and its usage before the part.
+Continued = tuple[dt.datetime, Decimal] | None
+
+
+def _store_events(
+    conn: psycopg.Connection[Any],
+    events: list[UsageEvent],
+    continued: list[Continued] | None = None,
+) -> list[int]:
     ids = list(range(1, len(events) + 1))
+    continued = continued or [None] * len(events)
     conn.execute(
         """INSERT INTO usage_records (id, import_id, account_id, usage_identifier_id, source,
                                       record_id, service, unit, category, subject, tenant,
-                                      destination, started_at, usage, raw)
+                                      destination, started_at, usage, raw, session_started_at,
+                                      usage_before)
            SELECT id, 1, 1, 1, 'test', id::text, service, unit, category, subject, 'default',
-                  destination, started_at, usage, ''
+                  destination, started_at, usage, '', session_started_at, usage_before
            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-                       %s::timestamptz[], %s::numeric[])
-                AS x (id, service, unit, category, subject, destination, started_at, usage)""",
+                       %s::timestamptz[], %s::numeric[], %s::timestamptz[], %s::numeric[])
+                AS x (id, service, unit, category, subject, destination, started_at, usage,
+                      session_started_at, usage_before)""",
         (
             ids,
             [SERVICES[e.category] for e in events],
@@ -290,6 +303,8 @@ def _store_events(conn: psycopg.Connection[Any], events: list[UsageEvent]) -> li
             [e.destination for e in events],
             [e.start for e in events],
             [e.usage for e in events],
+            [c and c[0] for c in continued],
+            [c and c[1] for c in continued],
         ),
     )
     return ids
@@ -299,10 +314,13 @@ SERVICES = {"call": "voice", "data": "data", "sms": "sms"}
 
 
 def _rated_by_sql(
-    conn: psycopg.Connection[dict[str, Any]], tariff: Tariff, events: list[UsageEvent]
+    conn: psycopg.Connection[dict[str, Any]],
+    tariff: Tariff,
+    events: list[UsageEvent],
+    continued: list[Continued] | None = None,
 ) -> dict[int, dict[str, Any]]:
     store.save(conn, tariff, source="hypothesis", actor="test:equivalence")
-    ids = _store_events(conn, events)
+    ids = _store_events(conn, events, continued)
     conn.execute(
         "SELECT rating_ensure_schedule(min(started_at), max(started_at)) FROM usage_records"
     )
@@ -415,6 +433,63 @@ def event_of(tariff: Tariff) -> st.SearchStrategy[UsageEvent]:
     return events(tariff)
 
 
+@st.composite
+def cut_points(draw: st.DrawFn, usage: Decimal) -> list[Decimal]:
+    """Where a session of `usage` is cut into one to four parts (a part may be empty): the
+    usage through each part, from 0 to the whole."""
+    step = D(1) if usage == usage.to_integral_value() else D("0.01")
+    cuts = draw(st.lists(st.integers(0, 100), max_size=3))
+    return [D(0), *sorted((usage * c / 100).quantize(step, ROUND_DOWN) for c in cuts), usage]
+
+
+PART_SESSIONS = 6
+
+
+@settings(
+    max_examples=100,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_each_part_of_a_session_costs_the_session_through_it_less_through_the_one_before(
+    rating_db: psycopg.Connection[dict[str, Any]], data: st.DataObject
+) -> None:
+    # DOMAIN.md: the parts of one session are merged, never summed twice. The oracle is the
+    # reference rater on the session through part k and through part k - 1, from the
+    # session's start; so the parts add up to the reference cost of the whole session.
+    tariff = data.draw(tariffs(), label="tariff")
+    parts: list[UsageEvent] = []
+    continued: list[Continued] = []
+    sessions: list[tuple[UsageEvent, UsageEvent | None]] = []
+    for _ in range(PART_SESSIONS):
+        event = data.draw(events(tariff), label="session")
+        points = data.draw(cut_points(event.usage), label="cuts")
+        for k, (before, through) in enumerate(itertools.pairwise(points), start=1):
+            offset = dt.timedelta(seconds=float(before))
+            start = event.start + offset if event.unit is UsageUnit.SECONDS else event.start
+            parts.append(dataclasses.replace(event, start=start, usage=through - before))
+            continued.append(None if k == 1 else (event.start, before))
+            prior = None if k == 1 else dataclasses.replace(event, usage=before)
+            sessions.append((dataclasses.replace(event, usage=through), prior))
+    with rating_db.transaction(force_rollback=True):
+        by_sql = _rated_by_sql(rating_db, tariff, parts, continued)
+    for usage_id, (session, prior) in enumerate(sessions, start=1):
+        expected = rate_event(tariff, session)
+        got = by_sql[usage_id]
+        hypothesis.event("a later part" if prior else "a first part")
+        if isinstance(expected, RatingError):
+            assert got.get("code") == expected.code, (session, got, expected)
+            continue
+        earlier = rate_event(tariff, prior) if prior else None
+        assert not isinstance(earlier, RatingError), (prior, earlier)
+        cost = expected.cost - (earlier.cost if earlier else 0)
+        billed = expected.billed_usage - (earlier.billed_usage if earlier else 0)
+        assert (got["cost"], got["billed_usage"]) == (cost, billed), (session, prior, got)
+        if prior and prior.usage > 0:
+            COVERAGE["a later part, priced"] += 1
+
+
 def test_the_examples_covered_what_the_sql_rater_must_get_right() -> None:
     if COVERAGE["event"] == 0:
         pytest.skip("the equivalence test did not run in this session")
@@ -431,5 +506,6 @@ def test_the_examples_covered_what_the_sql_rater_must_get_right() -> None:
         "error:no_rating_profile",
         "fast path",
         "general path",
+        "a later part, priced",
     ):
         assert COVERAGE[case] > 0, (case, dict(COVERAGE))

@@ -170,6 +170,7 @@ chunk_parts AS MATERIALIZED (
                    (SELECT k FROM usage_record_keys k
                     WHERE k.source = %(source)s
                       AND k.record_id = r.session || '#' || (r.first - 1)) END AS k
+        OFFSET 0  -- a subquery of its own: looked up once, not once per field read
     ) b
 ),
 classified AS MATERIALIZED (
@@ -203,6 +204,7 @@ classified AS MATERIALIZED (
                    (SELECT k FROM usage_record_keys k
                     WHERE k.source = %(source)s
                       AND k.record_id = st.session || '#' || (st.sequence - 1)) END AS k
+        OFFSET 0
     ) pk
     CROSS JOIN LATERAL (
         SELECT CASE WHEN st.session IS NULL OR st.sequence = 1 THEN 0
