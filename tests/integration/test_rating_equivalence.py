@@ -474,6 +474,8 @@ def test_each_part_of_a_session_costs_the_session_through_it_less_through_the_on
             sessions.append((dataclasses.replace(event, usage=through), prior))
     with rating_db.transaction(force_rollback=True):
         by_sql = _rated_by_sql(rating_db, tariff, parts, continued)
+        todo = rating_db.execute("SELECT id FROM pg_temp.rating_todo").fetchall()
+        general = {row["id"] for row in todo}
     for usage_id, (session, prior) in enumerate(sessions, start=1):
         expected = rate_event(tariff, session)
         got = by_sql[usage_id]
@@ -487,7 +489,8 @@ def test_each_part_of_a_session_costs_the_session_through_it_less_through_the_on
         billed = expected.billed_usage - (earlier.billed_usage if earlier else 0)
         assert (got["cost"], got["billed_usage"]) == (cost, billed), (session, prior, got)
         if prior and prior.usage > 0:
-            COVERAGE["a later part, priced"] += 1
+            path = "general" if usage_id in general else "fast"
+            COVERAGE[f"a later part, priced on the {path} path"] += 1
 
 
 def test_the_examples_covered_what_the_sql_rater_must_get_right() -> None:
@@ -506,6 +509,7 @@ def test_the_examples_covered_what_the_sql_rater_must_get_right() -> None:
         "error:no_rating_profile",
         "fast path",
         "general path",
-        "a later part, priced",
+        "a later part, priced on the fast path",
+        "a later part, priced on the general path",
     ):
         assert COVERAGE[case] > 0, (case, dict(COVERAGE))

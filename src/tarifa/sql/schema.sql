@@ -1849,10 +1849,16 @@ BEGIN
         JOIN rating_tariffs t ON t.id = p.tariff_id
         WHERE p.active
     ),
-    -- Each record with its route, and its number as matched against prefixes.
+    -- Each record with its route, and its number as matched against prefixes. A part after
+    -- the first of a session is rated from the session's start (`since`) through the part
+    -- (`total`), less the session through the part before it (`usage_before`).
     batch AS (
         SELECT r.id, r.started_at, r.account_id, r.tenant, r.category, r.subject, r.unit,
-               r.usage, r.usage_before, r.destination, rating_number(r.destination) AS number,
+               r.usage, r.usage_before,
+               CASE WHEN r.usage_before IS NULL THEN r.usage
+                    ELSE r.usage_before + r.usage END AS total,
+               coalesce(r.session_started_at, r.started_at) AS since,
+               r.destination, rating_number(r.destination) AS number,
                coalesce(s.id, a.id) AS profile_id, coalesce(s.tariff_id, a.tariff_id) AS tariff_id,
                coalesce(s.plan_id, a.plan_id) AS plan_id,
                coalesce(s.subject, a.subject) AS plan_subject,
@@ -1866,10 +1872,12 @@ BEGIN
         -- batch to probe it with the few profiles, then scan it again for the unmatched.
         LEFT JOIN (SELECT * FROM profiles WHERE subject <> '*any' AND %6$s) AS s
             ON s.tenant = r.tenant AND s.category = r.category AND s.subject = r.subject
-           AND s.activation <= r.started_at AND r.started_at < s.until
+           AND s.activation <= coalesce(r.session_started_at, r.started_at)
+           AND coalesce(r.session_started_at, r.started_at) < s.until
         LEFT JOIN profiles a
             ON a.tenant = r.tenant AND a.category = r.category AND a.subject = '*any'
-           AND a.activation <= r.started_at AND r.started_at < a.until
+           AND a.activation <= coalesce(r.session_started_at, r.started_at)
+           AND coalesce(r.session_started_at, r.started_at) < a.until
         %8$s
         OFFSET 0
     ),
@@ -1879,9 +1887,9 @@ BEGIN
                coalesce(%2$s CASE WHEN pl.any_candidates IS NOT NULL THEN '' END) AS prefix,
                coalesce(%3$s pl.any_candidates) AS cset,
                coalesce(%4$s pl.any_pattern_id) AS pattern_id,
-               b.started_at AT TIME ZONE b.time_zone AS ls,
-               CASE WHEN b.unit = 'seconds' AND b.usage > 0
-                    THEN b.started_at + ceil(b.usage * 1000000)::bigint * interval '1 microsecond'
+               b.since AT TIME ZONE b.time_zone AS ls,
+               CASE WHEN b.unit = 'seconds' AND b.total > 0
+                    THEN b.since + ceil(b.total * 1000000)::bigint * interval '1 microsecond'
                END AS ended_at
         FROM batch b
         LEFT JOIN rating_plans pl ON pl.id = b.plan_id
@@ -1897,19 +1905,27 @@ BEGIN
                m.currency, m.increment_decimals, m.prefix, f.destination AS rate_destination,
                f.time_bands, f.rounding_decimals,
                f.round_sign, f.round_half, f.round_scale, f.round_unit, f.cap,
-               CASE WHEN m.usage > 0 THEN f.connect_fee ELSE 0 END AS fee,
+               CASE WHEN m.total > 0 THEN f.connect_fee ELSE 0 END AS fee,
                f.step1, f.doubled1, f.unit1, f.increment_cost1,
                f.step2, f.doubled2, f.unit2, f.increment_cost2,
-               CASE WHEN m.usage > f.start1
-                    THEN least(m.usage, coalesce(f.next1, m.usage)) - f.start1 END AS span1,
-               CASE WHEN m.usage > f.start2 THEN m.usage - f.start2 END AS span2,
-               m.profile_id IS NOT NULL AND m.usage_before IS NULL
+               CASE WHEN m.total > f.start1
+                    THEN least(m.total, coalesce(f.next1, m.total)) - f.start1 END AS span1,
+               CASE WHEN m.total > f.start2 THEN m.total - f.start2 END AS span2,
+               -- The same for the session through the part before (NULL for other records).
+               m.usage_before,
+               CASE WHEN m.usage_before > 0 THEN f.connect_fee ELSE 0 END AS fee_before,
+               CASE WHEN m.usage_before > f.start1
+                    THEN least(m.usage_before, coalesce(f.next1, m.usage_before)) - f.start1
+               END AS span1_before,
+               CASE WHEN m.usage_before > f.start2 THEN m.usage_before - f.start2
+               END AS span2_before,
+               m.profile_id IS NOT NULL
                AND (m.account_currency IS NULL OR m.account_currency = m.currency)
                AND f.simple
                AND (m.ended_at IS NULL
                     OR ((m.ended_at AT TIME ZONE m.time_zone) <= sc.wall_to
                         AND (m.ended_at AT TIME ZONE m.time_zone) - m.ls
-                            = m.ended_at - m.started_at)) AS fast
+                            = m.ended_at - m.since)) AS fast
         FROM matched m
         LEFT JOIN rating_schedule sc
             ON sc.pattern_id = m.pattern_id AND sc.day = m.ls::date
@@ -1919,7 +1935,9 @@ BEGIN
     -- Whole increments of each group's span (a started one counting whole) and the cost.
     counted AS (
         SELECT c.*, rating_increments(c.span1, c.step1) AS n1,
-               rating_increments(c.span2, c.step2) AS n2
+               rating_increments(c.span2, c.step2) AS n2,
+               rating_increments(c.span1_before, c.step1) AS n1_before,
+               rating_increments(c.span2_before, c.step2) AS n2_before
         FROM computed c
         WHERE c.fast
         OFFSET 0
@@ -1936,9 +1954,33 @@ BEGIN
                                           * 0.000000000001
                                      ELSE c.n2 * c.increment_cost2 END, 0),
                      c.cap) AS precise,
-               coalesce(c.n1 * c.step1, 0) + coalesce(c.n2 * c.step2, 0) AS billed
+               coalesce(c.n1 * c.step1, 0) + coalesce(c.n2 * c.step2, 0) AS billed,
+               CASE WHEN c.usage_before IS NOT NULL THEN
+                   least(c.fee_before
+                         + coalesce(CASE WHEN c.increment_decimals IS NULL
+                                         THEN div(c.n1_before * c.doubled1 + c.unit1,
+                                                  2 * c.unit1) * 0.000000000001
+                                         ELSE c.n1_before * c.increment_cost1 END, 0)
+                         + coalesce(CASE WHEN c.increment_decimals IS NULL
+                                         THEN div(c.n2_before * c.doubled2 + c.unit2,
+                                                  2 * c.unit2) * 0.000000000001
+                                         ELSE c.n2_before * c.increment_cost2 END, 0),
+                         c.cap)
+               END AS precise_before,
+               CASE WHEN c.usage_before IS NOT NULL THEN
+                   coalesce(c.n1_before * c.step1, 0) + coalesce(c.n2_before * c.step2, 0)
+               END AS billed_before
         FROM counted c
         OFFSET 0
+    ),
+    -- The final rounding; a later part of a session: less the session before it.
+    rounded AS (
+        SELECT p.*,
+               p.round_sign * floor(p.round_sign * p.precise * p.round_scale + p.round_half)
+                   * p.round_unit AS cost,
+               p.round_sign * floor(p.round_sign * p.precise_before * p.round_scale
+                                    + p.round_half) * p.round_unit AS cost_before
+        FROM priced p
     ),
     stored AS (
         INSERT INTO rated_usage (usage_id, started_at, account_id, tariff_id, profile_id,
@@ -1946,11 +1988,14 @@ BEGIN
                                  billed_usage, cost, precise_cost, rounding_decimals, currency,
                                  run_id)
         SELECT p.id, p.started_at, p.account_id, p.tariff_id, p.profile_id, p.plan_id,
-               p.plan_subject, p.rate_destination, p.prefix, p.time_bands, p.billed,
-               p.round_sign * floor(p.round_sign * p.precise * p.round_scale + p.round_half)
-                   * p.round_unit,
-               p.precise, p.rounding_decimals, p.currency, $1
-        FROM priced p
+               p.plan_subject, p.rate_destination, p.prefix, p.time_bands,
+               CASE WHEN p.usage_before IS NULL THEN p.billed
+                    ELSE p.billed - p.billed_before END,
+               CASE WHEN p.usage_before IS NULL THEN p.cost ELSE p.cost - p.cost_before END,
+               CASE WHEN p.usage_before IS NULL THEN p.precise
+                    ELSE p.precise - p.precise_before END,
+               p.rounding_decimals, p.currency, $1
+        FROM rounded p
         RETURNING rated_usage.usage_id, rated_usage.cost, rated_usage.currency
     ),
     -- Every record the fast path did not store (one row per record: each join above finds
