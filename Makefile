@@ -21,6 +21,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python bench/customers_import.py --smoke
 	$(BIN)/python bench/pricing.py --smoke
 	$(BIN)/python bench/rating.py --smoke
+	$(BIN)/python bench/usage_parts.py --smoke
 	$(BIN)/python bench/bill_run.py --smoke
 	$(BIN)/python bench/render.py --smoke
 	$(BIN)/python bench/api_load.py --smoke
@@ -48,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/customers_import.py
 	$(BIN)/python bench/pricing.py
 	$(BIN)/python bench/rating.py
+	$(BIN)/python bench/usage_parts.py
 	$(BIN)/python bench/bill_run.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/api_load.py
