@@ -352,11 +352,16 @@ def main() -> int:
     try:
         return _run(url, count, args.sessions, smoke=args.smoke, profile=args.profile)
     finally:
-        if started is not None:
-            if os.environ.get("CI"):
-                started.destroy()
-            else:
-                started.stop()
+        release(started)
+
+
+def release(started: EmbeddedServer | None) -> None:
+    """Stop the embedded server if this run started it (in CI: remove it, disk is scarce)."""
+    if started is not None:
+        if os.environ.get("CI"):
+            started.destroy()
+        else:
+            started.stop()
 
 
 def _run(url: str, count: int, sessions: int, *, smoke: bool, profile: bool) -> int:

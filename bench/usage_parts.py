@@ -16,7 +16,6 @@ duplicate, then every part rated.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import tempfile
@@ -107,11 +106,7 @@ def main() -> int:
         finally:
             db.close()
     finally:
-        if started is not None:
-            if os.environ.get("CI"):
-                started.destroy()
-            else:
-                started.stop()
+        deck.release(started)
     if ok and args.smoke:
         print("OK (smoke run: counts add up; no timing verdict)")
     return 0 if ok else 1

@@ -95,8 +95,9 @@ def test_parts_are_read_with_their_id_and_delta_usage() -> None:
     part, bad = rows([HEADER, "S7;007;+4930901820;2026-03-02T10:00:00Z;1500",
                       "S7;0;+4930901820;2026-03-02T10:00:00Z;1500"], PARTS)  # fmt: skip
     assert (part["record_id"], part["usage"], part["reason"]) == ("S7#7", "1500", None)
-    assert "session" not in part  # delta parts need no look-up: the usual staging row
-    assert bad["reason"] == "sequence '0' is not a whole number from 1"
+    # Delta parts continue the part before them too (the session's start and usage so far).
+    assert (part["session"], part["sequence"]) == ("S7", "7")
+    assert (bad["reason"], bad["session"]) == ("sequence '0' is not a whole number from 1", None)
 
 
 def test_cumulative_parts_carry_their_session_and_sequence_to_the_database() -> None:
