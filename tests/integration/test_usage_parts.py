@@ -292,3 +292,48 @@ def test_parts_across_chunks_and_repeated_parts_are_counted_once(
              data_part("S9", "4", 3100, 13)]  # fmt: skip
     assert counts(imported(billing, lines, CUMULATIVE)) == (5, 4, 0, 1, 0)
     assert stored(conn) == [("S9#1", 1000), ("S9#2", 1500), ("S9#3", 500), ("S9#4", 100)]
+
+
+#: Band A until 10:00 UTC rounds up to 4 decimals; band B from 10:00 is free and rounds down
+#: to 6: a session through a part in B rounds to 6 decimals with B's method.
+ROUNDING_TURNS = """
+code: rounding-turns
+currency: EUR
+time_zone: UTC
+destinations: [{code: DE, prefixes: ["49"]}]
+rates:
+  - code: A
+    groups: [{interval_start: "0s", price: "1.23456", rate_unit: "60s", increment: "60s"}]
+  - code: B
+    groups: [{interval_start: "0s", price: "0", rate_unit: "60s", increment: "60s"}]
+destination_rates:
+  - {code: DR_A, rounding_method: up, rounding_decimals: 4, entries: [{destination: DE, rate: A}]}
+  - {code: DR_B, rounding_method: down, rounding_decimals: 6,
+     entries: [{destination: DE, rate: B}]}
+time_bands:
+  - {code: EARLY, start_time: "00:00"}
+  - {code: LATE, start_time: "10:00"}
+rating_plans:
+  - code: plan
+    entries:
+      - {destination_rates: DR_A, time_band: EARLY, weight: "10"}
+      - {destination_rates: DR_B, time_band: LATE, weight: "10"}
+profiles:
+  - {category: call, subject: "*any", activation: "2026-01-01T00:00:00Z", rating_plan: plan}
+"""
+
+
+def test_a_part_never_costs_less_than_nothing_when_a_later_band_rounds_down_finer(
+    billing: Billing, acme: int, tmp_path: Path
+) -> None:
+    # Part 1, 09:59-10:00 in band A: 1 minute x 1.23456, up to 4 decimals: 1.2346. Through
+    # part 2 (a free minute in band B) the session costs 1.23456 rounded down to 6 decimals
+    # (the most among its bands, by the method of the first part that has them): 1.234560,
+    # below 1.2346. Part 2 costs 0, not -0.00004.
+    path = tmp_path / "tariff.yaml"
+    path.write_text(ROUNDING_TURNS)
+    billing.rating.load(path)
+    lines = [call_part(1, "2026-03-02T09:59:00Z", 60), call_part(2, "2026-03-02T10:00:00Z", 60)]
+    imported(billing, lines, PARTS)
+    assert billing.rating.run().rated == 2
+    assert [cost for _, cost, _ in part_costs(billing)] == [D("1.2346"), D(0)]

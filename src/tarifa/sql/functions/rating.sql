@@ -566,7 +566,9 @@ BEGIN
                o.plan_id, o.subject, o.destination, o.prefix, o.time_bands, o.decimals,
                o.billed - coalesce(b.billed, 0) AS billed,
                o.precise - coalesce(b.precise, 0) AS precise,
-               o.cost - coalesce(b.cost, 0) AS cost,
+               -- Never below 0: a later band rounding down to more decimals can end the
+               -- session's final rounding below the rounding through the part before.
+               greatest(o.cost - coalesce(b.cost, 0), 0) AS cost,
                coalesce(o.error, b.error) AS error, coalesce(o.message, b.message) AS message
         FROM outcome o
         LEFT JOIN outcome b ON b.id = -o.id
@@ -1086,7 +1088,8 @@ BEGIN
                p.plan_subject, p.rate_destination, p.prefix, p.time_bands,
                CASE WHEN p.usage_before IS NULL THEN p.billed
                     ELSE p.billed - p.billed_before END,
-               CASE WHEN p.usage_before IS NULL THEN p.cost ELSE p.cost - p.cost_before END,
+               CASE WHEN p.usage_before IS NULL THEN p.cost
+                    ELSE greatest(p.cost - p.cost_before, 0) END,
                CASE WHEN p.usage_before IS NULL THEN p.precise
                     ELSE p.precise - p.precise_before END,
                p.rounding_decimals, p.currency, $1
