@@ -292,20 +292,20 @@ class ChunkLoader:
         # of the source parses while the first loads (two API batches at once, say).
         self.take_turn = take_turn
         self.encoding = conn.info.encoding
+        mapping = settings.mapping
         self.params = {
             "source": settings.source,
             "tenant": settings.tenant,
             "import_id": import_id,
             "quarantine_import_id": quarantine_import_id or import_id,
+            "cumulative": mapping is not None and mapping.cumulative,
         }
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tarifa-usage")
         self.pending: deque[Future[dict[str, int]]] = deque()  # at most one: the staging table
         self.counts = dict.fromkeys(COUNTS, 0)
         # Parts of sessions are staged with their session and sequence and always loaded by
         # load_chunk, which looks up the part before each (load_chunk_new does not).
-        mapping = settings.mapping
         parts = mapping is not None and mapping.parts
-        self.params["cumulative"] = mapping is not None and mapping.cumulative
         self.copy_sql = _SQL["copy_staging_parts" if parts else "copy_staging"]
         # Other chunks are loaded as all new (load_chunk_new) until one holds a record seen
         # before; from then on, this import's chunks take load_chunk, which skips duplicates.
