@@ -1114,6 +1114,15 @@ $$;
 
 
 --
+-- Name: rating_group_cost(numeric, boolean, numeric, numeric, numeric); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.rating_group_cost(p_increments numeric, p_exact boolean, p_doubled numeric, p_unit numeric, p_increment_cost numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN p_exact THEN (div(((p_increments * p_doubled) + p_unit), ((2)::numeric * p_unit)) * 0.000000000001) ELSE (p_increments * p_increment_cost) END;
+
+
+--
 -- Name: rating_increments(numeric, numeric); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1947,26 +1956,20 @@ BEGIN
     priced AS (
         SELECT c.*,
                least(c.fee
-                     + coalesce(CASE WHEN c.increment_decimals IS NULL
-                                     THEN div(c.n1 * c.doubled1 + c.unit1, 2 * c.unit1)
-                                          * 0.000000000001
-                                     ELSE c.n1 * c.increment_cost1 END, 0)
-                     + coalesce(CASE WHEN c.increment_decimals IS NULL
-                                     THEN div(c.n2 * c.doubled2 + c.unit2, 2 * c.unit2)
-                                          * 0.000000000001
-                                     ELSE c.n2 * c.increment_cost2 END, 0),
+                     + coalesce(rating_group_cost(c.n1, c.increment_decimals IS NULL,
+                                                  c.doubled1, c.unit1, c.increment_cost1), 0)
+                     + coalesce(rating_group_cost(c.n2, c.increment_decimals IS NULL,
+                                                  c.doubled2, c.unit2, c.increment_cost2), 0),
                      c.cap) AS precise,
                coalesce(c.n1 * c.step1, 0) + coalesce(c.n2 * c.step2, 0) AS billed,
                CASE WHEN c.usage_before IS NOT NULL THEN
                    least(c.fee_before
-                         + coalesce(CASE WHEN c.increment_decimals IS NULL
-                                         THEN div(c.n1_before * c.doubled1 + c.unit1,
-                                                  2 * c.unit1) * 0.000000000001
-                                         ELSE c.n1_before * c.increment_cost1 END, 0)
-                         + coalesce(CASE WHEN c.increment_decimals IS NULL
-                                         THEN div(c.n2_before * c.doubled2 + c.unit2,
-                                                  2 * c.unit2) * 0.000000000001
-                                         ELSE c.n2_before * c.increment_cost2 END, 0),
+                         + coalesce(rating_group_cost(c.n1_before, c.increment_decimals IS NULL,
+                                                      c.doubled1, c.unit1, c.increment_cost1),
+                                    0)
+                         + coalesce(rating_group_cost(c.n2_before, c.increment_decimals IS NULL,
+                                                      c.doubled2, c.unit2, c.increment_cost2),
+                                    0),
                          c.cap)
                END AS precise_before,
                CASE WHEN c.usage_before IS NOT NULL THEN

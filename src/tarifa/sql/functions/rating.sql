@@ -87,6 +87,17 @@ CREATE OR REPLACE FUNCTION rating_increments(p_usage numeric, p_step numeric) RE
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN div(p_usage, p_step) + CASE WHEN mod(p_usage, p_step) = 0 THEN 0 ELSE 1 END;
 
+-- What p_increments whole increments of one rate group cost on the fast path: exactly (the
+-- increment cost not rounded, p_exact) half-up to 12 decimals from the group's doubled price
+-- per increment x 10^12 and its rate unit (see "groups" in rating_rate_general()), else
+-- times the rounded increment cost. Inlined by the planner like any one-expression function.
+CREATE OR REPLACE FUNCTION rating_group_cost(p_increments numeric, p_exact boolean,
+                                             p_doubled numeric, p_unit numeric,
+                                             p_increment_cost numeric) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN p_exact THEN div(p_increments * p_doubled + p_unit, 2 * p_unit) * 0.000000000001
+            ELSE p_increments * p_increment_cost END;
+
 -- The final rounding of an event's cost (>= 0) to p_decimals with the destination rate's
 -- method: up (away from zero), half_up, down.
 CREATE OR REPLACE FUNCTION rating_round(p_cost numeric, p_decimals integer, p_method text)
@@ -1042,26 +1053,20 @@ BEGIN
     priced AS (
         SELECT c.*,
                least(c.fee
-                     + coalesce(CASE WHEN c.increment_decimals IS NULL
-                                     THEN div(c.n1 * c.doubled1 + c.unit1, 2 * c.unit1)
-                                          * 0.000000000001
-                                     ELSE c.n1 * c.increment_cost1 END, 0)
-                     + coalesce(CASE WHEN c.increment_decimals IS NULL
-                                     THEN div(c.n2 * c.doubled2 + c.unit2, 2 * c.unit2)
-                                          * 0.000000000001
-                                     ELSE c.n2 * c.increment_cost2 END, 0),
+                     + coalesce(rating_group_cost(c.n1, c.increment_decimals IS NULL,
+                                                  c.doubled1, c.unit1, c.increment_cost1), 0)
+                     + coalesce(rating_group_cost(c.n2, c.increment_decimals IS NULL,
+                                                  c.doubled2, c.unit2, c.increment_cost2), 0),
                      c.cap) AS precise,
                coalesce(c.n1 * c.step1, 0) + coalesce(c.n2 * c.step2, 0) AS billed,
                CASE WHEN c.usage_before IS NOT NULL THEN
                    least(c.fee_before
-                         + coalesce(CASE WHEN c.increment_decimals IS NULL
-                                         THEN div(c.n1_before * c.doubled1 + c.unit1,
-                                                  2 * c.unit1) * 0.000000000001
-                                         ELSE c.n1_before * c.increment_cost1 END, 0)
-                         + coalesce(CASE WHEN c.increment_decimals IS NULL
-                                         THEN div(c.n2_before * c.doubled2 + c.unit2,
-                                                  2 * c.unit2) * 0.000000000001
-                                         ELSE c.n2_before * c.increment_cost2 END, 0),
+                         + coalesce(rating_group_cost(c.n1_before, c.increment_decimals IS NULL,
+                                                      c.doubled1, c.unit1, c.increment_cost1),
+                                    0)
+                         + coalesce(rating_group_cost(c.n2_before, c.increment_decimals IS NULL,
+                                                      c.doubled2, c.unit2, c.increment_cost2),
+                                    0),
                          c.cap)
                END AS precise_before,
                CASE WHEN c.usage_before IS NOT NULL THEN
