@@ -337,3 +337,33 @@ def test_a_part_never_costs_less_than_nothing_when_a_later_band_rounds_down_fine
     imported(billing, lines, PARTS)
     assert billing.rating.run().rated == 2
     assert [cost for _, cost, _ in part_costs(billing)] == [D("1.2346"), D(0)]
+
+
+def test_a_later_part_days_after_its_session_started_is_rated_from_that_day(
+    billing: Billing, conn: Any, acme: int
+) -> None:
+    # A data session from 05:30 Berlin on 2 March (night, 0.245 a MiB in blocks of 10,240
+    # bytes) whose second interim update comes two days later by day: the session is priced
+    # in its night band throughout. Through part 1, 15,000 bytes: 2 blocks = 0.0048; through
+    # part 2, 30,000 bytes: 3 blocks = 0.007177734375, up to 0.0072; part 2 costs 0.0024.
+    # The second import's first event date is widened to the session's start, the date the
+    # rater needs a band schedule for.
+    billing.rating.load(MOBILE)
+    first = data_part("S9", "1", 15000, 4).replace(":00:00Z", ":30:00Z")
+    assert counts(imported(billing, [first], CUMULATIVE)) == (1, 1, 0, 0, 0)
+    assert billing.rating.run().rated == 1
+    later = data_part("S9", "2", 30000, 10).replace("2026-03-02", "2026-03-04")
+    report = imported(billing, [later], CUMULATIVE)
+    assert counts(report) == (1, 1, 0, 0, 0)
+    start = dt.datetime(2026, 3, 2, 4, 30, tzinfo=dt.UTC)
+    widened = conn.execute(
+        "SELECT first_event_at, last_event_at FROM usage_imports WHERE id = %s",
+        (report.import_id,),
+    ).fetchone()
+    assert (widened["first_event_at"], widened["last_event_at"]) == (
+        start, dt.datetime(2026, 3, 4, 10, tzinfo=dt.UTC))  # fmt: skip
+    assert billing.rating.run().rated == 1
+    assert part_costs(billing) == [("S9#1", D("0.0048"), 20480), ("S9#2", D("0.0024"), 10240)]
+    again = billing.rating.rerate(dt.datetime(2026, 3, 4, tzinfo=dt.UTC),
+                                  dt.datetime(2026, 3, 5, tzinfo=dt.UTC))  # fmt: skip
+    assert (again.records, again.difference) == (1, 0)

@@ -328,7 +328,9 @@ unrefused AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM rating_rerate_chosen) AS records,
-       (SELECT min(started_at) FROM rating_rerate_chosen) AS first_at,
+       -- A later part is rated from its session's start: the schedule starts there.
+       (SELECT least(min(started_at), min(session_started_at)) FROM rating_rerate_chosen)
+           AS first_at,
        (SELECT max(started_at) FROM rating_rerate_chosen) AS last_at,
        (SELECT coalesce(sum(cost), 0) FROM unrated) AS cost_before,
        (SELECT count(*) FROM unrefused) AS refused_before

@@ -284,7 +284,16 @@ stored AS (
            CASE WHEN c.usage_before IS NOT NULL THEN c.session_started_at END, c.usage_before
     FROM classified c
     JOIN keys k ON k.usage_id = c.new_id
-    RETURNING status
+    RETURNING status, session_started_at
+),
+-- A later part is rated from its session's start, which can lie before every event of this
+-- import: the import's first_event_at (the dates the rater makes a band schedule for) is
+-- widened to it, so that the fast path finds the schedule of the session's start.
+widened AS (
+    UPDATE usage_imports i
+    SET first_event_at = s.first
+    FROM (SELECT min(session_started_at) AS first FROM stored) s
+    WHERE i.id = %(import_id)s AND s.first < coalesce(i.first_event_at, 'infinity')
 ),
 verdicts AS (
     SELECT count(*) AS received,
