@@ -38,7 +38,8 @@ from pathlib import Path
 
 import httpx
 
-from bill_run import fresh_database, seed  # the same accounts, set up the same way
+from benchdb import fresh_database, release
+from bill_run import seed  # the same accounts, set up the same way
 from tarifa.api.keys import ApiKeys
 from tarifa.bill_runs import BillRuns
 from tarifa.db.connection import PooledDatabase
@@ -207,8 +208,7 @@ def main() -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        if started is not None:
-            started.destroy() if os.environ.get("CI") else started.stop()
+        release(started)
 
     per_record = batches["accepted"] / batches["seconds"]
     print(f"accounts:        {accounts:,} ({first.finalized:,} invoices finalized)")

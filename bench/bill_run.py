@@ -32,27 +32,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
+from benchdb import fresh_database, release
+from tarifa.bill_runs import BillRuns
+from tarifa.catalog.service import CatalogService
+from tarifa.db.connection import PooledDatabase
+from tarifa.sellers.service import Sellers
+from tarifa.taxes.service import TaxRatesStore
+
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "tarifa_bench_bill_run"
 TARGET_SECONDS, FLOOR_SECONDS = 60, 180
 FULL = 100_000
 
-if not os.environ.get("TARIFA_DATABASE_URL"):
-    os.environ.setdefault("TARIFA_HOME", str(ROOT / ".tarifa-bench"))
-    if Path(os.environ["TARIFA_HOME"]).resolve() in (ROOT / ".tarifa", ROOT / ".tarifa-test"):
-        sys.exit("refusing to benchmark in the demo's or the tests' TARIFA_HOME")
-
-import psycopg  # noqa: E402
-
-from tarifa.bill_runs import BillRuns  # noqa: E402
-from tarifa.catalog.service import CatalogService  # noqa: E402
-from tarifa.db.connection import PooledDatabase  # noqa: E402
-from tarifa.db.embedded import EmbeddedServer  # noqa: E402
-from tarifa.db.migrations import migrate  # noqa: E402
-from tarifa.db.server import create_database, drop_database, with_database  # noqa: E402
-from tarifa.db.settings import from_environment  # noqa: E402
-from tarifa.sellers.service import Sellers  # noqa: E402
-from tarifa.taxes.service import TaxRatesStore  # noqa: E402
 
 MARCH = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
@@ -104,24 +97,6 @@ FROM generate_series(1, %(n)s) AS a,
      (VALUES ('voice', 'seconds', 'call'), ('sms', 'events', 'sms'),
              ('data', 'bytes', 'data')) AS s (service, unit, category);
 """
-
-
-def fresh_database(database: str = DATABASE) -> tuple[str, EmbeddedServer | None]:
-    """`database` dropped, created and migrated (the benches share it), and the embedded
-    server if this call started it."""
-    settings = from_environment()
-    started: EmbeddedServer | None = None
-    if settings.database_url:
-        admin = settings.database_url
-    else:
-        server = EmbeddedServer(settings.home, durable=settings.durable)
-        started = None if server.status().running else server
-        admin = server.ensure_running()
-    drop_database(admin, database)
-    create_database(admin, database)
-    url = with_database(admin, database)
-    migrate(url)
-    return url, started
 
 
 def provider(db: PooledDatabase, actor: str) -> None:
@@ -186,7 +161,7 @@ def main() -> int:
     accounts = args.accounts or (500 if args.smoke else FULL)
     workers = 1 if args.profile else args.workers
 
-    url, started = fresh_database()
+    url, started = fresh_database(DATABASE)
     try:
         begin = time.perf_counter()
         seed(url, accounts)
@@ -213,11 +188,7 @@ def main() -> int:
         finally:
             db.close()
     finally:
-        if started is not None:
-            if os.environ.get("CI"):
-                started.destroy()
-            else:
-                started.stop()
+        release(started)
 
     assert counts is not None
     print(f"accounts:      {accounts:,} (30 usage records each, {30 * accounts:,} in all)")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import importlib.util
-import os
 import pstats
 import sys
 import tempfile
@@ -27,23 +26,14 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+from benchdb import fresh_database, release
+from tarifa.customers.importer import bulk_mode
+from tarifa.customers.service import Customers
+from tarifa.db.connection import PooledDatabase
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_PER_SECOND = 20_000
 DATABASE = "tarifa_bench"
-
-if not os.environ.get("TARIFA_DATABASE_URL"):
-    os.environ.setdefault("TARIFA_HOME", str(ROOT / ".tarifa-bench"))
-    if Path(os.environ["TARIFA_HOME"]).resolve() in (ROOT / ".tarifa", ROOT / ".tarifa-test"):
-        sys.exit("refusing to benchmark in the demo's or the tests' TARIFA_HOME")
-
-
-from tarifa.customers.importer import bulk_mode  # noqa: E402
-from tarifa.customers.service import Customers  # noqa: E402
-from tarifa.db.connection import PooledDatabase  # noqa: E402
-from tarifa.db.embedded import EmbeddedServer  # noqa: E402
-from tarifa.db.migrations import migrate  # noqa: E402
-from tarifa.db.server import create_database, drop_database, with_database  # noqa: E402
-from tarifa.db.settings import from_environment  # noqa: E402
 
 
 def _generator() -> ModuleType:
@@ -57,23 +47,6 @@ def _generator() -> ModuleType:
     return module
 
 
-def _fresh_database() -> tuple[str, EmbeddedServer | None]:
-    """URL of an empty, migrated `tarifa_bench`, and the embedded server if this run started it."""
-    settings = from_environment()
-    started: EmbeddedServer | None = None
-    if settings.database_url:
-        admin = settings.database_url
-    else:
-        server = EmbeddedServer(settings.home, durable=settings.durable)
-        started = None if server.status().running else server
-        admin = server.ensure_running()
-    drop_database(admin, DATABASE)
-    create_database(admin, DATABASE)
-    url = with_database(admin, DATABASE)
-    migrate(url)
-    return url, started
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark the customers CSV import.")
     parser.add_argument("-n", "--count", type=int, default=None, help="customers (100,000)")
@@ -83,7 +56,7 @@ def main() -> int:
     count = args.count or (2_000 if args.smoke else 100_000)
 
     make_customers = _generator()
-    url, started = _fresh_database()
+    url, started = fresh_database(DATABASE)
     try:
         with tempfile.TemporaryDirectory(prefix="tarifa-bench-") as folder:
             path = Path(folder) / "customers.csv"
@@ -104,12 +77,7 @@ def main() -> int:
             finally:
                 db.close()
     finally:
-        if started is not None:
-            # On CI every run is a new checkout: delete the cluster rather than pile them up.
-            if os.environ.get("CI"):
-                started.destroy()
-            else:
-                started.stop()
+        release(started)
 
     rate = count / seconds
     adds_up = report.received == report.accepted + report.unchanged + report.rejected

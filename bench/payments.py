@@ -48,7 +48,8 @@ from typing import Any
 
 import psycopg
 
-from bill_run import SUBSCRIBERS, fresh_database, invoice_march_and_april, provider, run_script
+from benchdb import fresh_database, release
+from bill_run import SUBSCRIBERS, invoice_march_and_april, provider, run_script
 from tarifa.db.connection import PooledDatabase
 from tarifa.ledger import Ledger
 from tarifa.payments import PaymentIn, Payments
@@ -190,11 +191,7 @@ def main() -> int:
         finally:
             db.close()
     finally:
-        if started is not None:
-            if os.environ.get("CI"):
-                started.destroy()
-            else:
-                started.stop()
+        release(started)
 
     assert counts is not None
     rate = n / seconds

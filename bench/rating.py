@@ -37,32 +37,11 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "tarifa_bench_rating"
-ACCOUNTS = 100_000
-COUNTRIES = 200  # x (1 + 10 destinations of 10 prefixes) = 20,200 prefixes
-MIB = 1024 * 1024
-# (name, target, floor, unit): rates in records/s are "at least", seconds and MiB "at most".
-TARGETS = {
-    "rating": (500_000, 250_000),
-    "intake": (300_000, 150_000),
-    "end_to_end_10m_seconds": (60, 120),
-    "peak_memory_mib": (1024, 1024),
-}
+import psycopg
 
-if not os.environ.get("TARIFA_DATABASE_URL"):
-    os.environ.setdefault("TARIFA_HOME", str(ROOT / ".tarifa-bench"))
-    if Path(os.environ["TARIFA_HOME"]).resolve() in (ROOT / ".tarifa", ROOT / ".tarifa-test"):
-        sys.exit("refusing to benchmark in the demo's or the tests' TARIFA_HOME")
-
-import psycopg  # noqa: E402
-
-from tarifa.db.connection import PooledDatabase  # noqa: E402
-from tarifa.db.embedded import EmbeddedServer  # noqa: E402
-from tarifa.db.migrations import migrate  # noqa: E402
-from tarifa.db.server import create_database, drop_database, with_database  # noqa: E402
-from tarifa.db.settings import from_environment  # noqa: E402
-from tarifa.rating import (  # noqa: E402
+from benchdb import fresh_database, release
+from tarifa.db.connection import PooledDatabase
+from tarifa.rating import (
     ANY,
     Destination,
     DestinationRate,
@@ -76,8 +55,22 @@ from tarifa.rating import (  # noqa: E402
     Tariff,
     TimeBand,
 )
-from tarifa.rating.service import Rating, RunReport  # noqa: E402
-from tarifa.usage import Usage  # noqa: E402
+from tarifa.rating.service import Rating, RunReport
+from tarifa.usage import Usage
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "tarifa_bench_rating"
+ACCOUNTS = 100_000
+COUNTRIES = 200  # x (1 + 10 destinations of 10 prefixes) = 20,200 prefixes
+MIB = 1024 * 1024
+# (name, target, floor, unit): rates in records/s are "at least", seconds and MiB "at most".
+TARGETS = {
+    "rating": (500_000, 250_000),
+    "intake": (300_000, 150_000),
+    "end_to_end_10m_seconds": (60, 120),
+    "peak_memory_mib": (1024, 1024),
+}
+
 
 MAPPING = {
     "delimiter": ",",
@@ -91,22 +84,6 @@ MAPPING = {
     "service": {"column": "service"},
     "unit": {"column": "unit"},
 }
-
-
-def _fresh_database() -> tuple[str, EmbeddedServer | None]:
-    settings = from_environment()
-    started: EmbeddedServer | None = None
-    if settings.database_url:
-        admin = settings.database_url
-    else:
-        server = EmbeddedServer(settings.home, durable=settings.durable)
-        started = None if server.status().running else server
-        admin = server.ensure_running()
-    drop_database(admin, DATABASE)
-    create_database(admin, DATABASE)
-    url = with_database(admin, DATABASE)
-    migrate(url)
-    return url, started
 
 
 # -- set-up ------------------------------------------------------------------------------------
@@ -348,20 +325,11 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the Python side")
     args = parser.parse_args()
     count = args.count or (20_000 if args.smoke else 10_000_000)
-    url, started = _fresh_database()
+    url, started = fresh_database(DATABASE)
     try:
         return _run(url, count, args.sessions, smoke=args.smoke, profile=args.profile)
     finally:
         release(started)
-
-
-def release(started: EmbeddedServer | None) -> None:
-    """Stop the embedded server if this run started it (in CI: remove it, disk is scarce)."""
-    if started is not None:
-        if os.environ.get("CI"):
-            started.destroy()
-        else:
-            started.stop()
 
 
 def _run(url: str, count: int, sessions: int, *, smoke: bool, profile: bool) -> int:

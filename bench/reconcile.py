@@ -50,7 +50,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from bill_run import SUBSCRIBERS, fresh_database, invoice_march_and_april, provider, run_script
+from benchdb import fresh_database, release
+from bill_run import SUBSCRIBERS, invoice_march_and_april, provider, run_script
 from tarifa.db.connection import PooledDatabase
 from tarifa.ledger import Ledger
 from tarifa.reconciliation.service import Reconciliation
@@ -188,11 +189,7 @@ def main() -> int:
             finally:
                 db.close()
     finally:
-        if started is not None:
-            if os.environ.get("CI"):
-                started.destroy()
-            else:
-                started.stop()
+        release(started)
 
     assert counts is not None
     debits = sum((r.debit for r in trial), Decimal(0))

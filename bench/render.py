@@ -18,48 +18,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
+from benchdb import fresh_database, release
+from tarifa.db.connection import PooledDatabase
+from tarifa.facade import Billing
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_PER_SECOND = 50
 FLOOR_PER_SECOND = 20
 TARGET_SINGLE_MS = 300
 DATABASE = "tarifa_bench"
-
-if not os.environ.get("TARIFA_DATABASE_URL"):
-    os.environ.setdefault("TARIFA_HOME", str(ROOT / ".tarifa-bench"))
-    if Path(os.environ["TARIFA_HOME"]).resolve() in (ROOT / ".tarifa", ROOT / ".tarifa-test"):
-        sys.exit("refusing to benchmark in the demo's or the tests' TARIFA_HOME")
-
-import yaml  # noqa: E402
-
-from tarifa.db.connection import PooledDatabase  # noqa: E402
-from tarifa.db.embedded import EmbeddedServer  # noqa: E402
-from tarifa.db.migrations import migrate  # noqa: E402
-from tarifa.db.server import create_database, drop_database, with_database  # noqa: E402
-from tarifa.db.settings import from_environment  # noqa: E402
-from tarifa.facade import Billing  # noqa: E402
-
-
-def _fresh_database() -> tuple[str, EmbeddedServer | None]:
-    settings = from_environment()
-    started: EmbeddedServer | None = None
-    if settings.database_url:
-        admin = settings.database_url
-    else:
-        server = EmbeddedServer(settings.home, durable=settings.durable)
-        started = None if server.status().running else server
-        admin = server.ensure_running()
-    drop_database(admin, DATABASE)
-    create_database(admin, DATABASE)
-    url = with_database(admin, DATABASE)
-    migrate(url)
-    return url, started
 
 
 def _invoices(billing: Billing, count: int) -> list[int]:
@@ -99,7 +74,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="10 invoices, no timing verdict")
     args = parser.parse_args()
     count = args.count or (10 if args.smoke else 300)
-    url, started = _fresh_database()
+    url, started = fresh_database(DATABASE)
     try:
         db = PooledDatabase(url, max_size=2)
         try:
@@ -126,11 +101,7 @@ def main() -> int:
         finally:
             db.close()
     finally:
-        if started is not None:
-            if os.environ.get("CI"):
-                started.destroy()
-            else:
-                started.stop()
+        release(started)
 
     rate = count / seconds
     single_ms = statistics.median(warm)

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import rating as deck  # bench/rating.py: its accounts, tariff and database
+from benchdb import fresh_database, release
 from tarifa.db.connection import PooledDatabase
 from tarifa.rating.service import Rating
 from tarifa.usage import Usage
@@ -90,7 +91,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="500 sessions")
     args = parser.parse_args()
     sessions = args.sessions or (500 if args.smoke else 50_000)
-    url, started = deck._fresh_database()
+    url, started = fresh_database(deck.DATABASE)
     try:
         deck.add_accounts(url)
         db = PooledDatabase(url, max_size=2)
@@ -106,7 +107,7 @@ def main() -> int:
         finally:
             db.close()
     finally:
-        deck.release(started)
+        release(started)
     if ok and args.smoke:
         print("OK (smoke run: counts add up; no timing verdict)")
     return 0 if ok else 1
