@@ -1392,7 +1392,9 @@ BEGIN
            coalesce(s.subject, a.subject) AS subject,
            coalesce(s.fallback_subjects, a.fallback_subjects) AS fallbacks,
            t.code AS tariff, t.currency, t.time_zone, t.increment_decimals,
-           cu.currency AS account_currency
+           -- Looked up per record by the primary key: a join would hash every customer
+           -- (20 ms for 100,000) for the few records of this path.
+           (SELECT cu.currency FROM customers cu WHERE cu.id = r.account_id) AS account_currency
     -- A part after the first of a session is two events from the session's start: the
     -- session through the part (its id), and through the part before it (minus its id),
     -- whose outcome is taken off in step 4.
@@ -1413,7 +1415,6 @@ BEGIN
         ON a.tenant = r.tenant AND a.category = r.category AND a.subject = '*any'
        AND a.activation <= r.started_at AND (a.until IS NULL OR r.started_at < a.until)
     LEFT JOIN rating_tariffs t ON t.id = coalesce(s.tariff_id, a.tariff_id)
-    LEFT JOIN customers cu ON cu.id = r.account_id
     $sql$;
     ANALYZE rating_work_records (id);
 
