@@ -261,9 +261,20 @@ def _import_and_rate_usage(billing: Billing) -> None:
     run = billing.rating.run()
     costs = ", ".join(f"{currency} {amount}" for currency, amount in run.costs.items())
     console.print(
-        f"   rated {run.rated} records ({costs or 'nothing'}), {run.errors} rating errors "
-        "(e.g. no rate for the destination, or an account in another currency than the tariff)"
+        f"   rated {run.rated} records ({costs or 'nothing'}), {run.errors} rating errors"
     )
+    reasons = {
+        "currency_mismatch": "accounts in another currency than the tariff",
+        "unauthorized_destination": "no rate for the destination",
+        "no_rating_profile": "no rating profile for the subject",
+    }
+    refused = billing.rating.refusal_counts()
+    if refused:
+        console.print(
+            "   refused records so far, by reason: "
+            + "; ".join(f"{n} {code} ({reasons[code]})" for code, n in refused.items())
+            + " - list them with: tarifa rate errors"
+        )
 
 
 def _plain(value: Decimal | None) -> str:

@@ -136,6 +136,14 @@ def test_usage_batches_keep_good_records_quarantine_bad_ones_and_count_repeats(a
         (line,) = admin.request("GET", "/usage/quarantine").json()["data"]
         assert line["source"] == "switch-1"
         assert "start" in line["reason"]
+        # No tariff is loaded: the rater refuses r1, and says so when asked.
+        run = admin.request("POST", "/rating/runs").json()
+        assert (run["rated"], run["errors"]) == (0, 1)
+        (refused,) = admin.request("GET", "/rating/errors").json()["data"]
+        assert (refused["record_id"], refused["account"], refused["usage"], refused["code"]) == (
+            "r1", "A", "130", "no_rating_profile")  # fmt: skip
+        other = admin.request("GET", "/rating/errors", params={"code": "currency_mismatch"})
+        assert other.json()["data"] == []
 
 
 def test_payments_through_the_api_are_booked_once_and_the_ledger_balances(api) -> None:

@@ -1,5 +1,5 @@
-"""`tarifa tariff load|import|list`, `tarifa rate [quote]` and `tarifa rerate` in a subprocess,
-against a database of their own."""
+"""`tarifa tariff load|import|list`, `tarifa rate [quote|errors]` and `tarifa rerate` in a
+subprocess, against a database of their own."""
 
 from __future__ import annotations
 
@@ -157,6 +157,15 @@ def test_rate_rates_pending_records_and_rerate_reports_the_difference(
     )
     assert {c: Decimal(a) for c, a in run["costs"].items()} == {"EUR": Decimal(quote["cost"])}
     assert tarifa_cli("rate", "--json")["rated"] == 0
+    refused = tarifa_cli("rate", "errors", "--json")
+    assert refused["counts"] == {"unauthorized_destination": 1}
+    (record,) = refused["records"]
+    assert (record["record_id"], record["account"], record["destination"], record["code"]) == (
+        "e-2", "ACME", "999", "unauthorized_destination")  # fmt: skip
+    listed = tarifa_cli("rate", "errors", "--code", "unauthorized_destination")
+    assert "1 records refused: unauthorized_destination 1" in listed
+    assert "999" in listed
+    tarifa_cli("rate", "errors", "--code", "nonsense", expect=1)
     same = tarifa_cli(
         "rerate", "--from", "2026-03-01", "--to", "2026-03-31", "--account", "ACME", "--json"
     )

@@ -301,6 +301,45 @@ def test_a_tariff_in_another_currency_than_the_account_is_a_rating_error(
     assert (billing.rating.run().errors, rated(billing)["c1"]["code"]) == (1, "currency_mismatch")
 
 
+def test_refused_records_are_listed_with_their_reason_counted_per_code_and_paged(
+    billing: Billing,
+) -> None:
+    billing.rating.load(MOBILE)
+    customer(billing, "ACME", "+4930901820")
+    customer(billing, "SWISS", "+41441234567", currency="CHF")
+    events(
+        billing,
+        call("c1", "+4930901820", "+4989123456", "2026-03-02T09:15:00+01:00", 65),
+        call("c2", "+4930901820", "999", "2026-03-03T12:00:00+01:00", 10),
+        call("c3", "+4930901820", "998", "2026-03-03T12:05:00+01:00", 20),
+        call("c4", "+41441234567", "+4989123456", "2026-03-04T10:00:00+01:00", 30),
+    )
+    assert billing.rating.refusals() == []
+    assert (billing.rating.run().rated, billing.rating.refusal_counts()) == (
+        1, {"currency_mismatch": 1, "unauthorized_destination": 2})  # fmt: skip
+    found = billing.rating.refusals()
+    assert [r.usage_id for r in found] == sorted(r.usage_id for r in found)
+    assert {(r.record_id, r.account, r.destination, r.usage, r.code) for r in found} == {
+        ("c2", "ACME", "999", D(10), "unauthorized_destination"),
+        ("c3", "ACME", "998", D(20), "unauthorized_destination"),
+        ("c4", "SWISS", "4989123456", D(30), "currency_mismatch"),
+    }
+    assert {(r.source, r.category, r.unit) for r in found} == {("test", "call", "seconds")}
+    assert all(r.message for r in found)
+    # One code, one account, and a page at a time.
+    assert [r.record_id for r in billing.rating.refusals(code="currency_mismatch")] == ["c4"]
+    assert {r.record_id for r in billing.rating.refusals(account="ACME")} == {"c2", "c3"}
+    assert billing.rating.refusal_counts(account="SWISS") == {"currency_mismatch": 1}
+    first = billing.rating.refusals(limit=2)
+    rest = billing.rating.refusals(limit=2, after_id=first[-1].usage_id)
+    assert [r.usage_id for r in first + rest] == [r.usage_id for r in found]
+    assert len(first) == 2
+    # A bad filter is refused, naming each field.
+    with pytest.raises(ValidationError) as refused:
+        billing.rating.refusals(code="no_rate", limit=0)
+    assert {e.field for e in refused.value.errors} == {"code", "limit"}
+
+
 def test_rerating_replaces_the_rating_of_uninvoiced_records_and_reports_the_difference(
     billing: Billing,
 ) -> None:

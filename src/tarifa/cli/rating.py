@@ -1,4 +1,4 @@
-"""`tarifa tariff load|import|list`, `tarifa rate [quote]` and `tarifa rerate`.
+"""`tarifa tariff load|import|list`, `tarifa rate [quote|errors]` and `tarifa rerate`.
 
 The lead wires them into the `tarifa` command (cli/__init__.py)::
 
@@ -24,6 +24,7 @@ from tarifa.facade import connect
 from tarifa.rating import RatingError, UsageUnit
 from tarifa.rating.durations import DURATION_HELP, is_duration, parse_quantity
 from tarifa.rating.quote_json import quote_payload
+from tarifa.rating.refusals import CODES, MAX_PAGE, RatingRefusal
 from tarifa.rating.service import DEFAULT_CURRENCY
 from tarifa.rating.store import SaveReport
 
@@ -157,6 +158,27 @@ def quote(
     emit(payload, as_json, lambda: _render_quote(payload))
 
 
+@rate_app.command("errors")
+def errors(
+    code: str = typer.Option(None, help=f"Only this code: {', '.join(CODES)}."),
+    account: str = typer.Option(None, help="Only this account (its external id)."),
+    limit: int = typer.Option(100, min=1, max=MAX_PAGE, help="At most this many records."),
+    after_id: int = typer.Option(None, help="Continue after this usage id (paging)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List the records the rater refused (rating errors) with their reasons, and how many
+    there are per code. Fix the tariff or the account, then `tarifa rerate` the period."""
+    with connect(actor=actor()) as billing:
+        counts = billing.rating.refusal_counts(account=account)
+        found = billing.rating.refusals(code=code, account=account, limit=limit,
+                                        after_id=after_id)  # fmt: skip
+    emit(
+        {"counts": counts, "records": [asdict(r) for r in found]},
+        as_json,
+        lambda: _render_refusals(found, counts),
+    )
+
+
 def rerate(
     period_from: str = typer.Option(..., "--from", help="First day (or instant) rated again."),
     period_to: str = typer.Option(..., "--to", help="Last day rated again (or end instant)."),
@@ -232,4 +254,20 @@ def _render_quote(payload: dict[str, Any]) -> None:
             span["increments"],
             span["cost"],
         )
+    console.print(table)
+
+
+def _render_refusals(found: list[RatingRefusal], counts: dict[str, int]) -> None:
+    total = sum(counts.values())
+    per_code = ", ".join(f"{code} {n:,}" for code, n in counts.items())
+    console.print(f"{total:,} records refused" + (f": {per_code}" if per_code else ""))
+    if not found:
+        return
+    # The source and record id of each are in --json (an Asterisk id is a 40-digit hash).
+    table = Table("usage id", "account", "start (UTC)", "destination", "code", "reason")
+    for r in found:
+        # Numbers and messages come from the files: never Rich markup.
+        start = r.started_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(str(r.usage_id), escape(r.account), start, escape(r.destination),
+                      r.code, escape(r.message))  # fmt: skip
     console.print(table)

@@ -13,6 +13,8 @@ and writes one audit row per change (a tariff load, a rating run, a rerate).
   profile routes it to: the same cost the batch rater gives the same record.
 - :meth:`Rating.rerate` rates again, after a tariff correction, the records of a period not
   on a finalized invoice, replacing their rating, and reports the difference.
+- :meth:`Rating.refusals` lists the records the rater refused, with their reasons
+  (:meth:`Rating.refusal_counts`: how many per code).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from tarifa.audit import record
 from tarifa.db import queries
 from tarifa.db.connection import Connection, Database
 from tarifa.errors import DatabaseError, FieldError, NotFoundError, ValidationError
-from tarifa.rating import store
+from tarifa.rating import refusals, store
 from tarifa.rating.cgrates import read_cgrates
 from tarifa.rating.document import read_tariff
 from tarifa.rating.durations import format_number
@@ -42,6 +44,7 @@ from tarifa.rating.model import (
     UsageUnit,
 )
 from tarifa.rating.reference import rate_event
+from tarifa.rating.refusals import RatingRefusal
 
 _SQL = queries.load("rating")
 #: Record ids per batch: one statement rates at most this many records.
@@ -273,6 +276,27 @@ class Rating:
             costs=costs,
             audit_id=audit_id,
         )
+
+    def refusals(
+        self,
+        *,
+        code: str | None = None,
+        account: int | str | None = None,
+        limit: int = 100,
+        after_id: int | None = None,
+    ) -> list[RatingRefusal]:
+        """The records the rater refused (rating errors), in usage id order, `limit` at a
+        time (pass the last usage id as `after_id`), of one code and one account (its id, or
+        its external id as text) or all."""
+        account_id = self.account_id(account) if isinstance(account, str) else account
+        return refusals.list_refusals(
+            self.db, code=code, account_id=account_id, limit=limit, after_id=after_id
+        )
+
+    def refusal_counts(self, *, account: int | str | None = None) -> dict[str, int]:
+        """How many records the rater refused, per code."""
+        account_id = self.account_id(account) if isinstance(account, str) else account
+        return refusals.count_by_code(self.db, account_id=account_id)
 
     def account_id(self, external_id: str) -> int:
         """The id of the account with this external id (NotFoundError if none)."""

@@ -26,6 +26,7 @@ from tarifa.api.schemas.usage import (
     QuarantinedPublic,
     QuarantineRetryCreate,
     QuarantineRetryPublic,
+    RatingRefusalPublic,
     RatingRunPublic,
     RerateCreate,
     ReratePublic,
@@ -117,6 +118,26 @@ def rating_run(request: Request, key: Writer) -> RatingRunPublic:
     """Rate every stored record not rated yet (the batch rater)."""
     staff_only(key)
     return RatingRunPublic.model_validate(billing_of(request).rating.run())
+
+
+@router.get("/rating/errors", tags=["rating"], response_model=Page[RatingRefusalPublic])
+def list_rating_errors(
+    request: Request,
+    key: Reader,
+    code: Annotated[str | None, Query()] = None,
+    account: Annotated[str | None, Query(description="an account's external id")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[RatingRefusalPublic]:
+    """The records the rater refused, with the reason of each, in usage id order."""
+    staff_only(key)
+    found = billing_of(request).rating.refusals(
+        code=code, account=account, limit=limit, after_id=after(cursor)
+    )
+    return Page(
+        data=[RatingRefusalPublic.model_validate(r) for r in found],
+        next_cursor=next_cursor([r.usage_id for r in found], limit),
+    )
 
 
 @router.post("/rating/rerates", tags=["rating"], response_model=ReratePublic)

@@ -78,6 +78,24 @@ class QuarantinedPublic(Public):
     quarantined_at: dt.datetime
 
 
+class RatingRefusalPublic(Public):
+    """A record the rater refused: where it came from and why (`code`, `message`)."""
+
+    usage_id: int
+    source: str
+    record_id: str | None
+    account: str = Field(description="the account's external id")
+    started_at: dt.datetime
+    category: str
+    destination: str
+    usage: Amount = Field(description="in its unit: seconds, bytes or events")
+    unit: str
+    code: str = Field(examples=["unauthorized_destination"])
+    message: str
+    run_id: int
+    failed_at: dt.datetime
+
+
 class QuarantineRetryCreate(Body):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"source": "mediation-1"}]}

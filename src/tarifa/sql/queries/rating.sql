@@ -344,14 +344,26 @@ SELECT count(r.usage_id) AS rated, coalesce(sum(r.cost), 0) AS cost_after
 FROM rating_rerate_chosen c
 JOIN rated_usage r ON r.usage_id = c.id AND r.started_at = c.started_at
 
--- name: rated_of_records
-SELECT usage_id, started_at, cost, precise_cost, billed_usage, destination, prefix, subject,
-       time_bands, rounding_decimals, tariff_id
-FROM rated_usage
-WHERE usage_id = ANY(%(ids)s::bigint[])
+-- name: refusals
+-- Records the rater refused, in usage id order (the primary key's), each with the record it
+-- belongs to.
+SELECT e.usage_id, u.source, u.record_id, c.external_id AS account, e.started_at,
+       u.category, u.destination, u.usage, u.unit, e.code, e.message, e.run_id, e.failed_at
+FROM rating_errors e
+JOIN usage_records u ON u.id = e.usage_id AND u.started_at = e.started_at
+JOIN customers c ON c.id = e.account_id
+WHERE (%(code)s::text IS NULL OR e.code = %(code)s::text)
+  AND (%(account_id)s::bigint IS NULL OR e.account_id = %(account_id)s::bigint)
+  AND e.usage_id > %(after_id)s
+ORDER BY e.usage_id
+LIMIT %(limit)s
 
--- name: errors_of_records
-SELECT usage_id, code, message FROM rating_errors WHERE usage_id = ANY(%(ids)s::bigint[])
+-- name: refusal_counts
+SELECT e.code, count(*) AS records
+FROM rating_errors e
+WHERE %(account_id)s::bigint IS NULL OR e.account_id = %(account_id)s::bigint
+GROUP BY e.code
+ORDER BY e.code
 
 -- name: account_id
 SELECT id FROM customers WHERE external_id = %(external_id)s
