@@ -301,6 +301,53 @@ def test_a_tariff_in_another_currency_than_the_account_is_a_rating_error(
     assert (billing.rating.run().errors, rated(billing)["c1"]["code"]) == (1, "currency_mismatch")
 
 
+SPLIT_ROUNDING = """
+code: split-rounding
+currency: EUR
+time_zone: UTC
+destinations: [{code: DE, prefixes: ["49"]}]
+rates:
+  - code: A
+    groups: [{interval_start: "0s", price: "0.10", rate_unit: "60s", increment: "1s"}]
+destination_rates:
+  - {code: DR_EARLY, rounding_method: up, rounding_decimals: 2,
+     entries: [{destination: DE, rate: A}]}
+  - {code: DR_LATE, rounding_method: down, rounding_decimals: LATE_DECIMALS,
+     entries: [{destination: DE, rate: A}]}
+time_bands:
+  - {code: EARLY, start_time: "00:00"}
+  - {code: LATE, start_time: "10:00"}
+rating_plans:
+  - code: plan
+    entries:
+      - {destination_rates: DR_EARLY, time_band: EARLY, weight: "10"}
+      - {destination_rates: DR_LATE, time_band: LATE, weight: "10"}
+profiles:
+  - {category: call, subject: "*any", activation: "2026-01-01T00:00:00Z", rating_plan: plan}
+"""
+
+
+@pytest.mark.parametrize(("late_decimals", "cost"), [("2", "0.11"), ("4", "0.1016")])
+def test_a_call_split_between_bands_is_rounded_by_the_first_band_with_the_most_decimals(
+    billing: Billing, tmp_path: Path, late_decimals: str, cost: str
+) -> None:
+    # 61 s from 09:59:30 at 0.10 a minute per second: 30 s in EARLY (0.05) and 31 s in LATE
+    # (0.051666666667); 0.101666666667 in all. With 2 decimals in both bands the first
+    # band's method rounds it (up: 0.11, where LATE's down would give 0.10); with 4 in LATE,
+    # LATE's decimals and method (down: 0.1016). The batch rater (its general path: the
+    # call changes band) and the reference rater agree.
+    path = tmp_path / "tariff.yaml"
+    path.write_text(SPLIT_ROUNDING.replace("LATE_DECIMALS", late_decimals))
+    billing.rating.load(path)
+    customer(billing, "ACME", "+4930901820")
+    events(billing, call("c1", "+4930901820", "+4989123456", "2026-03-02T09:59:30Z", 61))
+    assert billing.rating.run().rated == 1
+    start = dt.datetime(2026, 3, 2, 9, 59, 30, tzinfo=dt.UTC)
+    quote = billing.rating.quote("call", "ACME", "+4989123456", start, D(61))
+    assert isinstance(quote, RatedEvent)
+    assert rated(billing)["c1"]["cost"] == quote.cost == D(cost)
+
+
 def test_refused_records_are_listed_with_their_reason_counted_per_code_and_paged(
     billing: Billing,
 ) -> None:
