@@ -980,7 +980,8 @@ BEGIN
                           WHERE s.schemaname = n.nspname AND s.tablename = c.relname
                             AND s.attname = 'id')
     LOOP
-        EXECUTE format('ANALYZE %s', month);
+        PERFORM set_config('default_statistics_target', '10', true);
+        EXECUTE format('ANALYZE %s (id)', month);
         analyzed := analyzed + 1;
     END LOOP;
     RETURN analyzed;

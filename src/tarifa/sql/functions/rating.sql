@@ -47,7 +47,11 @@ $$;
 -- that ids follow the order of the pages, prices the BRIN index as reading the whole month,
 -- and scans the whole month for every batch: each batch of a month of N records then costs
 -- O(N), and a run O(N²). Any statistics will do, even from when the month was small: the
--- correlation of ids to pages stays 1. Returns the months analyzed.
+-- correlation of ids to pages stays 1. So only the id is analyzed, from a small sample
+-- (3,000 rows: 2 ms, where the whole month took 0.25 s at 1,000,000 records and 0.46 s at
+-- 10,000,000, while the other rating sessions waited); an ANALYZE of some columns does not
+-- reset the count of changes, so autovacuum still analyzes the whole month soon after.
+-- Returns the months analyzed.
 CREATE OR REPLACE FUNCTION rating_analyze_usage() RETURNS integer
 LANGUAGE plpgsql
 AS $$
@@ -68,7 +72,8 @@ BEGIN
                           WHERE s.schemaname = n.nspname AND s.tablename = c.relname
                             AND s.attname = 'id')
     LOOP
-        EXECUTE format('ANALYZE %s', month);
+        PERFORM set_config('default_statistics_target', '10', true);
+        EXECUTE format('ANALYZE %s (id)', month);
         analyzed := analyzed + 1;
     END LOOP;
     RETURN analyzed;
