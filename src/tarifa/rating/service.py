@@ -288,14 +288,14 @@ class Rating:
         """The records the rater refused (rating errors), in usage id order, `limit` at a
         time (pass the last usage id as `after_id`), of one code and one account (its id, or
         its external id as text) or all."""
-        account_id = self.account_id(account) if isinstance(account, str) else account
+        account_id = self._account(account)
         return refusals.list_refusals(
             self.db, code=code, account_id=account_id, limit=limit, after_id=after_id
         )
 
     def refusal_counts(self, *, account: int | str | None = None) -> dict[str, int]:
         """How many records the rater refused, per code."""
-        account_id = self.account_id(account) if isinstance(account, str) else account
+        account_id = self._account(account)
         return refusals.count_by_code(self.db, account_id=account_id)
 
     def account_id(self, external_id: str) -> int:
@@ -306,6 +306,10 @@ class Rating:
             raise NotFoundError(f"no account {external_id!r}")
         return int(str(row["id"]))
 
+    def _account(self, account: int | str | None) -> int | None:
+        """An account given by its id, or by its external id as text."""
+        return self.account_id(account) if isinstance(account, str) else account
+
     def rerate(
         self, start: dt.datetime, end: dt.datetime, *, account: int | str | None = None
     ) -> RerateReport:
@@ -313,7 +317,7 @@ class Rating:
         id as text) not on a finalized invoice, with the current tariffs: each record's
         rating (or rating error) is replaced, never added to. One transaction: all of the
         period or nothing."""
-        account_id = self.account_id(account) if isinstance(account, str) else account
+        account_id = self._account(account)
         problems = [
             FieldError(name, "must carry a UTC offset")
             for name, value in (("from", start), ("to", end))
