@@ -292,11 +292,13 @@ def test_records_whose_ids_are_below_a_planned_batch_are_still_rated(billing: Bi
     assert rated(billing)["c1"]["cost"] is not None
 
 
+# The rater looks for accounts in another currency than the tariff's (EUR) below and above it.
+@pytest.mark.parametrize("currency", ["CHF", "GBP"])
 def test_a_tariff_in_another_currency_than_the_account_is_a_rating_error(
-    billing: Billing,
+    billing: Billing, currency: str
 ) -> None:
     billing.rating.load(MOBILE)
-    customer(billing, "SWISS", "+41441234567", currency="CHF")
+    customer(billing, "SWISS", "+41441234567", currency=currency)
     events(billing, call("c1", "+41441234567", "+4989123456", "2026-03-02T09:15:00+01:00", 65))
     assert (billing.rating.run().errors, rated(billing)["c1"]["code"]) == (1, "currency_mismatch")
 

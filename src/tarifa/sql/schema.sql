@@ -1832,13 +1832,16 @@ BEGIN
     SELECT EXISTS (SELECT 1 FROM rating_profiles WHERE active AND subject <> '*any')
     INTO subjects;
     -- The accounts' currencies are joined only when one can differ from its tariff's:
-    -- several currencies among the current tariffs, or an account in a currency none of
-    -- them has (usually neither).
-    SELECT (SELECT count(DISTINCT t.currency) FROM rating_tariffs t WHERE t.current) > 1
-           OR EXISTS (SELECT 1 FROM customers c
-                      WHERE c.currency NOT IN (SELECT t.currency FROM rating_tariffs t
-                                               WHERE t.current))
-    INTO currencies;
+    -- other than exactly one currency among the current tariffs, or an account in another
+    -- (usually neither): the least and the greatest currency of any account, two probes of
+    -- customers_currency, where reading every customer took 0.3 s a batch at 2,100,000.
+    SELECT t.currencies <> 1
+           OR (SELECT min(c.currency) FROM customers c) < t.currency
+           OR (SELECT max(c.currency) FROM customers c) > t.currency
+    INTO currencies
+    FROM (SELECT count(DISTINCT currency) AS currencies, min(currency) AS currency
+          FROM rating_tariffs
+          WHERE current) AS t;
     FOR level IN 1 .. depth LOOP
         probes := probes || format(
             ' LEFT JOIN rating_prefix_search q%1$s ON q%1$s.plan_id = b.plan_id'
@@ -5608,6 +5611,13 @@ CREATE UNIQUE INDEX customer_credits_payment ON public.customer_credits USING bt
 
 
 --
+-- Name: customers_currency; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX customers_currency ON public.customers USING btree (currency);
+
+
+--
 -- Name: customers_parent_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5892,6 +5902,13 @@ CREATE INDEX subscriptions_account ON public.subscriptions USING btree (account_
 --
 
 CREATE INDEX usage_identifiers_account_id ON public.usage_identifiers USING btree (account_id);
+
+
+--
+-- Name: usage_identifiers_value; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX usage_identifiers_value ON public.usage_identifiers USING btree (value) INCLUDE (kind, validity, id, account_id, subscription_id);
 
 
 --

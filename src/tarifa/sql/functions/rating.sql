@@ -933,13 +933,16 @@ BEGIN
     SELECT EXISTS (SELECT 1 FROM rating_profiles WHERE active AND subject <> '*any')
     INTO subjects;
     -- The accounts' currencies are joined only when one can differ from its tariff's:
-    -- several currencies among the current tariffs, or an account in a currency none of
-    -- them has (usually neither).
-    SELECT (SELECT count(DISTINCT t.currency) FROM rating_tariffs t WHERE t.current) > 1
-           OR EXISTS (SELECT 1 FROM customers c
-                      WHERE c.currency NOT IN (SELECT t.currency FROM rating_tariffs t
-                                               WHERE t.current))
-    INTO currencies;
+    -- other than exactly one currency among the current tariffs, or an account in another
+    -- (usually neither): the least and the greatest currency of any account, two probes of
+    -- customers_currency, where reading every customer took 0.3 s a batch at 2,100,000.
+    SELECT t.currencies <> 1
+           OR (SELECT min(c.currency) FROM customers c) < t.currency
+           OR (SELECT max(c.currency) FROM customers c) > t.currency
+    INTO currencies
+    FROM (SELECT count(DISTINCT currency) AS currencies, min(currency) AS currency
+          FROM rating_tariffs
+          WHERE current) AS t;
     FOR level IN 1 .. depth LOOP
         probes := probes || format(
             ' LEFT JOIN rating_prefix_search q%1$s ON q%1$s.plan_id = b.plan_id'
