@@ -227,29 +227,31 @@ def msisdn(account: int) -> str:
     return f"+49151{account:07d}"
 
 
-def add_accounts(url: str) -> None:
-    """100,000 accounts and their phone numbers, COPYed (the customers importer is measured
-    by its own benchmark)."""
+def add_accounts(url: str, accounts: int) -> None:
+    """`accounts` accounts and their phone numbers, COPYed 100,000 at a time (the customers
+    importer is measured by its own benchmark)."""
+    blocks = [range(first, min(first + 100_000, accounts + 1))
+              for first in range(1, accounts + 1, 100_000)]  # fmt: skip
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         with cur.copy(
             "COPY customers (id, external_id, kind, legal_name, country, currency,"
             " time_zone, billing_cycle_day, locale) FROM STDIN"
         ) as copy:
-            copy.write(
-                "".join(
-                    f"{i}\tACC{i:06d}\tperson\tAccount {i}\tDE\tEUR\tEurope/Berlin\t1\tde-DE\n"
-                    for i in range(1, ACCOUNTS + 1)
+            for block in blocks:
+                copy.write(
+                    "".join(
+                        f"{i}\tACC{i:07d}\tperson\tAccount {i}\tDE\tEUR\tEurope/Berlin\t1\tde-DE\n"
+                        for i in block
+                    )
                 )
-            )
         with cur.copy(
             "COPY usage_identifiers (account_id, kind, value, validity) FROM STDIN"
         ) as copy:
-            copy.write(
-                "".join(f"{i}\te164\t{msisdn(i)}\t[2020-01-01,)\n" for i in range(1, ACCOUNTS + 1))
-            )
+            for block in blocks:
+                copy.write("".join(f"{i}\te164\t{msisdn(i)}\t[2020-01-01,)\n" for i in block))
 
 
-def write_records(path: Path, count: int) -> None:
+def write_records(path: Path, count: int, accounts: int = ACCOUNTS) -> None:
     """`count` records as CSV (id, msisdn, destination, start, usage, service, unit)."""
     rnd = random.Random(6)
     codes = country_codes()
@@ -262,7 +264,7 @@ def write_records(path: Path, count: int) -> None:
             kind = rnd.random()
             start = dt.datetime.fromtimestamp(base + rnd.random() * month, dt.UTC)
             when = start.strftime("%Y-%m-%dT%H:%M:%S+00:00")
-            account = msisdn(rnd.randint(1, ACCOUNTS))
+            account = msisdn(rnd.randint(1, accounts))
             number = rnd.choice(codes) + str(rnd.randint(10**7, 10**9))
             if kind < 0.7:
                 line = f"r{i},{account},{number},{when},{rnd.randint(1, 1200)},voice,seconds\n"
@@ -323,23 +325,31 @@ def main() -> int:
         help="rating sessions at once (one per core)",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the Python side")
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=ACCOUNTS,
+        help=f"accounts, one phone number each ({ACCOUNTS:,}, the issue's; more for scaling)",
+    )
     args = parser.parse_args()
     count = args.count or (20_000 if args.smoke else 10_000_000)
     url, started = fresh_database(DATABASE)
     try:
-        return _run(url, count, args.sessions, smoke=args.smoke, profile=args.profile)
+        return _run(
+            url, count, args.sessions, args.accounts, smoke=args.smoke, profile=args.profile
+        )
     finally:
         release(started)
 
 
-def _run(url: str, count: int, sessions: int, *, smoke: bool, profile: bool) -> int:
-    add_accounts(url)
+def _run(url: str, count: int, sessions: int, accounts: int, *, smoke: bool, profile: bool) -> int:
+    add_accounts(url, accounts)
     db = PooledDatabase(url, max_size=2)
     try:
         Rating(db, actor="bench:rating").save(tariff(), source="bench")
         with tempfile.TemporaryDirectory(prefix="tarifa-bench-") as folder:
             path = Path(folder) / "records.csv"
-            write_records(path, count)
+            write_records(path, count, accounts)
             profiler = cProfile.Profile() if profile else None
             if profiler:
                 profiler.enable()
@@ -369,6 +379,7 @@ def _run(url: str, count: int, sessions: int, *, smoke: bool, profile: bool) -> 
     )
     print(f"rated:          {rated:,}, rating errors {errors:,}, cost {cost}")
     print(f"sessions:       {sessions} (batches: {[r.batches for r in reports]})")
+    print(f"accounts:       {accounts:,}")
     print(f"load average:   {os.getloadavg()[0]:.2f} (1 min, after the run)")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(20)

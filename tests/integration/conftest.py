@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 
 from tarifa.facade import Billing
-from tarifa.usage import importer
 
 #: ACME has held +4930901820 since then.
 SINCE = datetime(2025, 1, 1, tzinfo=UTC)
@@ -22,13 +21,3 @@ def acme(billing: Billing) -> int:
     )  # fmt: skip
     billing.customers.add_identifier(created.id, "e164", "+4930901820", SINCE)
     return created.id
-
-
-@pytest.fixture(params=["hash join", "index probes"])
-def identifier_lookups(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test with each way an import finds identifiers: hashing them all (few
-    identifiers), or probing usage_identifiers_value for each line (many). The tests' few
-    identifiers would always take the first; the second is forced by a limit of -1."""
-    if request.param == "index probes":
-        monkeypatch.setattr(importer, "PROBE_IDENTIFIERS_ABOVE", -1)
-    return str(request.param)

@@ -10,14 +10,10 @@ from typing import Any
 
 import pytest
 
-from tarifa.db import queries
 from tarifa.errors import ValidationError
 from tarifa.facade import Billing
 from tarifa.usage import ImportReport
 from usage_checks import counts
-
-# Every test with both ways of finding identifiers (conftest.py).
-pytestmark = pytest.mark.usefixtures("identifier_lookups")
 
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -140,20 +136,6 @@ def test_a_ported_number_is_resolved_by_the_event_time(billing: Billing, conn: A
     ]) + "\n"  # fmt: skip
     assert counts(asterisk(billing, text)) == (2, 2, 0, 0, 0)
     assert [(r["account_id"], r["subject"]) for r in stored(conn)] == [(old, "OLD"), (new, "NEW")]
-
-
-def test_identifiers_are_probed_by_index_only_when_they_outnumber_the_limit(
-    billing: Billing, conn: Any, identifier_lookups: str
-) -> None:
-    customer(billing, "ACME", "+4930901820", "+4930901821", "+4930901822")
-    conn.execute("ANALYZE usage_identifiers")  # the statistics give the count: exact here
-    count = conn.execute("SELECT count(*) AS n FROM usage_identifiers").fetchone()["n"]
-    lookup = queries.load("usage")["identifier_lookup"]
-    assert conn.execute(lookup, {"probe_above": count - 1}).fetchone()["probe"] is True
-    assert conn.execute(lookup, {"probe_above": count}).fetchone()["probe"] is False
-    # Whichever way the import took, hash joins are as they were once it is done.
-    assert counts(asterisk(billing, cdr() + "\n")) == (1, 1, 0, 0, 0)
-    assert conn.execute("SELECT current_setting('enable_hashjoin') AS s").fetchone()["s"] == "on"
 
 
 def test_retry_takes_in_lines_whose_customer_was_created_later(billing: Billing, conn: Any) -> None:

@@ -20,9 +20,6 @@ from tarifa.rating.document import read_tariff
 from tarifa.usage import ImportReport, importer
 from usage_checks import counts
 
-# Every test with both ways of finding identifiers (conftest.py).
-pytestmark = pytest.mark.usefixtures("identifier_lookups")
-
 #: session;sequence;account;start;usage;service, no header.
 PARTS: dict[str, Any] = {
     "delimiter": ";", "header": False, "session": {"column": 1}, "sequence": {"column": 2},

@@ -5905,13 +5905,6 @@ CREATE INDEX usage_identifiers_account_id ON public.usage_identifiers USING btre
 
 
 --
--- Name: usage_identifiers_value; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX usage_identifiers_value ON public.usage_identifiers USING btree (value) INCLUDE (kind, validity, id, account_id, subscription_id);
-
-
---
 -- Name: usage_quarantine_import; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -41,8 +41,6 @@ _SQL = queries.load("usage")
 #: Lines per COPY chunk: large enough that the per-chunk joins and statements do not count,
 #: small enough that two waiting chunks stay a few dozen MB.
 CHUNK_ROWS = 100_000
-#: Above this many identifiers, chunks find them by index probes (`identifier_lookup`).
-PROBE_IDENTIFIERS_ABOVE = 4 * CHUNK_ROWS
 MAX_SOURCE = 100
 COUNTS = ("received", "accepted", "filtered", "duplicates", "quarantined")
 
@@ -312,11 +310,6 @@ class ChunkLoader:
         # Other chunks are loaded as all new (load_chunk_new) until one holds a record seen
         # before; from then on, this import's chunks take load_chunk, which skips duplicates.
         self.expect_duplicates = parts
-        lookup = conn.execute(
-            _SQL["identifier_lookup"], {"probe_above": PROBE_IDENTIFIERS_ABOVE}
-        ).fetchone()
-        self.probe = lookup is not None and bool(lookup["probe"])
-        self.hash_joins = str(lookup["hash_joins"]) if lookup is not None else "on"
 
     def __enter__(self) -> ChunkLoader:
         return self
@@ -351,8 +344,6 @@ class ChunkLoader:
             conn.execute(_SQL["share_all_sources"])
             self.take_turn = False  # held until the import commits
         conn.execute(_SQL["ensure_partitions"], self.params)
-        if self.probe:
-            conn.execute(_SQL["set_hash_joins"], {"hash_joins": "off"})
         row = None
         if not self.expect_duplicates:
             try:
@@ -364,8 +355,6 @@ class ChunkLoader:
                 self.expect_duplicates = True
         if self.expect_duplicates:
             row = conn.execute(_SQL["load_chunk"], self.params).fetchone()
-        if self.probe:
-            conn.execute(_SQL["set_hash_joins"], {"hash_joins": self.hash_joins})
         conn.execute(_SQL["clear_staging"])
         if row is None:
             raise DatabaseError("load_chunk returned no row")

@@ -19,21 +19,6 @@ SELECT set_config('TimeZone', %(time_zone)s, true)
 -- A chunk's rows are joined and sorted in memory rather than in temporary files.
 SELECT set_config('work_mem', '256MB', true)
 
--- name: identifier_lookup
--- Whether this import finds each line's identifier by probing usage_identifiers_value, not
--- by a hash join: a hash join hashes every identifier for every chunk (about 1 µs each), a
--- probe costs about 3.5 µs more per line than a hash look-up. So probes win above a few
--- identifiers per line of a chunk (%(probe_above)s). The table's statistics give the count
--- (counted when it has none yet).
-SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples
-            ELSE (SELECT count(*) FROM usage_identifiers) END > %(probe_above)s AS probe,
-       current_setting('enable_hashjoin') AS hash_joins
-FROM pg_class c
-WHERE c.oid = 'usage_identifiers'::regclass
-
--- name: set_hash_joins
-SELECT set_config('enable_hashjoin', %(hash_joins)s, true)
-
 -- name: set_temp_buffers
 -- The staging table in memory (possible only before the session first used a temporary
 -- table; later imports on the same pooled connection keep what the first one set).
