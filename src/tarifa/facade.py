@@ -11,6 +11,7 @@ from tarifa.catalog.service import CatalogService
 from tarifa.crm.service import Crm
 from tarifa.customers.service import Customers
 from tarifa.db.connection import Database, PooledDatabase
+from tarifa.db.migrations import check_ready
 from tarifa.db.server import server_url
 from tarifa.db.settings import from_environment
 from tarifa.documents.service import Documents
@@ -78,7 +79,9 @@ class Billing:
 def connect(url: str | None = None, *, actor: str | None = None) -> Billing:
     """Open tarifa on `url`, else on TARIFA_DATABASE_URL, else on the embedded server.
 
-    The schema must already be migrated (`tarifa init` or `tarifa db migrate`).
+    The schema must already be migrated (`tarifa init` or `tarifa db migrate`): otherwise,
+    or when the server cannot be reached, DatabaseError says so at once.
     """
     resolved = url or server_url(from_environment())
+    check_ready(resolved)
     return Billing(PooledDatabase(resolved), actor=actor or f"library:{getpass.getuser()}")

@@ -8,9 +8,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+import tarifa
 from tarifa.db import migrations
 from tarifa.db.schema import dump
-from tarifa.db.server import scratch_database
+from tarifa.db.server import scratch_database, with_database
+from tarifa.errors import DatabaseError
 
 SCHEMA_FILE = Path(migrations.SQL_DIR) / "schema.sql"
 
@@ -75,3 +77,29 @@ def test_a_changed_stored_procedure_is_reapplied_without_a_migration(empty_db: s
         restored = conn.execute("SELECT audit_link_hash('a', 'b')").fetchone()[0]
     assert restored != "tampered"
     assert len(restored) == 64
+
+
+# Before 2026-12-06 a command on a database nobody had initialized waited for the connection
+# pool's 30 s timeout and ended in a PoolTimeout traceback; now tarifa.connect() says what to
+# run, with tarifa's own error, before it opens the pool.
+
+
+def test_connecting_to_a_database_that_does_not_exist_says_to_run_init(admin_url: str) -> None:
+    with pytest.raises(DatabaseError, match=r'"tarifa_nowhere" does not exist.*tarifa init'):
+        tarifa.connect(with_database(admin_url, "tarifa_nowhere"))
+
+
+def test_connecting_to_a_database_without_the_schema_says_to_run_init(empty_db: str) -> None:
+    with pytest.raises(DatabaseError, match="has no tarifa schema: run `tarifa init`"):
+        tarifa.connect(empty_db)
+
+
+def test_connecting_to_a_schema_behind_this_version_names_both_migrations(empty_db: str) -> None:
+    migrations.migrate(empty_db)
+    newest = max(p.stem for p in migrations.MIGRATIONS_DIR.glob("*.sql"))
+    tarifa.connect(empty_db).close()  # up to date: no error
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("UPDATE _yoyo_migration SET migration_id = '0000_older' "
+                     "WHERE migration_id = %s", (newest,))  # fmt: skip
+    with pytest.raises(DatabaseError, match=f"behind.*needs {newest}.*tarifa db migrate"):
+        tarifa.connect(empty_db)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+import psycopg
 from yoyo import get_backend, read_migrations
 from yoyo.backends.base import DatabaseBackend
 
@@ -50,6 +51,38 @@ def pending(url: str) -> tuple[str, ...]:
         return tuple(m.id for m in backend.to_apply(read_migrations(str(MIGRATIONS_DIR))))
     finally:
         backend.connection.close()
+
+
+def check_ready(url: str) -> None:
+    """Raise DatabaseError at once, saying what to run, unless tarifa can work on `url`: the
+    server answers, the database exists and its schema has every migration of this version.
+
+    Without this check a command on a database nobody initialized waited for the connection
+    pool's 30 s timeout and ended in a traceback. A schema ahead of this version (a newer
+    tarifa migrated it) is accepted: during a rolling deploy the older version still runs."""
+    latest = max(path.stem for path in MIGRATIONS_DIR.glob("*.sql"))
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            row = conn.execute(
+                "SELECT to_regclass('_yoyo_migration') IS NOT NULL AS migrated"
+            ).fetchone()
+            applied = None
+            if row is not None and row[0]:
+                found = conn.execute("SELECT max(migration_id) FROM _yoyo_migration").fetchone()
+                applied = found[0] if found else None
+    except psycopg.OperationalError as err:
+        reason = str(err).strip().rsplit("FATAL:", 1)[-1].strip()  # the server's own words
+        hint = " (run `tarifa init` to create it)" if "does not exist" in reason else ""
+        raise DatabaseError(f"cannot reach tarifa's database: {reason}{hint}") from None
+    if applied is None:
+        raise DatabaseError(
+            "the database has no tarifa schema: run `tarifa init` (or `tarifa db migrate`)"
+        )
+    if applied < latest:
+        raise DatabaseError(
+            f"the database schema is behind this version of tarifa (last migration {applied},"
+            f" this version needs {latest}): run `tarifa db migrate`"
+        )
 
 
 def migrate(url: str) -> MigrationReport:
