@@ -46,10 +46,13 @@ def emit(payload: Any, as_json: bool, render: Callable[[], None]) -> None:
 
 
 def fail(err: TarifaError, exit_code: int = 1) -> NoReturn:
-    errors.print(f"[bold red]error[/] [dim]({err.code})[/]: {err}")
-    if isinstance(err, ValidationError):
+    if isinstance(err, ValidationError) and len(err.errors) > 1:
+        # One line per problem; the joined message would say each of them twice.
+        errors.print(f"[bold red]error[/] [dim]({err.code})[/]: {len(err.errors)} problems")
         for problem in err.errors:
             errors.print(f"  • {problem.field}: {problem.reason}")
+    else:
+        errors.print(f"[bold red]error[/] [dim]({err.code})[/]: {err}")
     raise SystemExit(exit_code)
 
 
