@@ -213,6 +213,7 @@ def prepare_session(conn: Connection, time_zone: str | None) -> None:
         pass  # this session used temporary tables already: their buffers stay as they are
     set_time_zone(conn, time_zone)
     conn.execute(_SQL["create_staging"])
+    conn.execute(_SQL["sample_staging"])
 
 
 def set_time_zone(conn: Connection, time_zone: str | None) -> None:
@@ -344,6 +345,7 @@ class ChunkLoader:
             conn.execute(_SQL["share_all_sources"])
             self.take_turn = False  # held until the import commits
         conn.execute(_SQL["ensure_partitions"], self.params)
+        conn.execute(_SQL["analyze_staging"])
         row = None
         if not self.expect_duplicates:
             try:
