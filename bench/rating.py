@@ -227,7 +227,7 @@ def msisdn(account: int) -> str:
     return f"+49151{account:07d}"
 
 
-def add_accounts(url: str, accounts: int) -> None:
+def add_accounts(url: str, accounts: int = ACCOUNTS) -> None:
     """`accounts` accounts and their phone numbers, COPYed 100,000 at a time (the customers
     importer is measured by its own benchmark)."""
     blocks = [range(first, min(first + 100_000, accounts + 1))

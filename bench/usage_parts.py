@@ -93,7 +93,7 @@ def main() -> int:
     sessions = args.sessions or (500 if args.smoke else 50_000)
     url, started = fresh_database(deck.DATABASE)
     try:
-        deck.add_accounts(url, deck.ACCOUNTS)
+        deck.add_accounts(url)
         db = PooledDatabase(url, max_size=2)
         try:
             Rating(db, actor="bench:usage_parts").save(deck.tariff(), source="bench")
